@@ -1,0 +1,32 @@
+# 质量档案检索 — the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CORPUS ?= corpus
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: install index run test clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# Incremental: only new, changed or deleted files are (re)indexed.
+index: install
+	$(BIN)/qsearch index --corpus $(CORPUS) --index $(INDEX)
+
+run: index
+	@echo "索引已就绪：$(INDEX)（网页服务随检索功能提供）"
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	find $(INDEX) -name 'MAIN_*' -o -name '_MAIN_*' | xargs rm -f

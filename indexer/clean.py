@@ -1,0 +1,349 @@
+"""Clean stage: keep the article, drop the page chrome.
+
+HTML: metadata is read from the head first (og:title, canonical URL, date meta tags,
+labelled date lines), then non-content elements and chrome blocks are removed, the
+main content block is chosen by text density, and its text is taken with block
+boundaries as line breaks. A line filter shared with plain-text files then drops
+chrome that survived as text (breadcrumbs, share bars, sidebar link lists, footers).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from lxml import etree
+from lxml import html as lhtml
+
+from indexer.errors import DocumentError
+from indexer.normalize import fold
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_DROP_TAGS = (
+    "script", "style", "noscript", "iframe", "frame", "frameset", "object", "embed",
+    "svg", "canvas", "template", "select", "button", "input", "textarea", "map", "head",
+    "video", "audio",
+)
+_CHROME_TAGS = ("nav", "footer", "aside")
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main menu nav ol p pre "
+    "section table tbody thead tfoot tr td th ul caption".split()
+)
+_SCORED_CONTAINERS = frozenset({"div", "td", "section", "article", "main", "body", "center", "form", "font", "span"})
+_DATE_META = (
+    "article:published_time", "og:release_date", "publishdate", "pubdate", "publish_date",
+    "publishtime", "publish-date", "publish_time", "dc.date", "dc.date.issued",
+    "dcterms.issued", "dcterms.created", "date", "firstpublishedtime", "weibo:article:create_at",
+    "datepublished", "releasedate", "createdate",
+)
+# Visible labelled date lines: 发布时间：2022-09-01 / 發布日期：2020年9月3日 / 日期：…
+DATE_LABEL = re.compile(
+    r"(?:发布|發布|发表|發表|更新|成文|印发|印發)?(?:时间|時間|日期)\s*[:：]\s*"
+    r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+)
+# Publication dates that CMS templates keep in script variables: var fdate='2024/08/21 19:30:00'.
+_SCRIPT_DATE = re.compile(
+    r"""(?:fdate|pubdate|publishdate|publish_?time|pubtime|releasedate)\s*[=:]\s*["']((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})""",
+    re.I,
+)
+# Error pages saved by crawlers instead of the article.
+_ERROR_TITLE = re.compile(r"^\s*(?:[45]\d\d\b|.*\berror\b|.*(?:页面不存在|页面未找到|访问出错))", re.I)
+_TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|--|-(?=[^\d\s]{2,}$))\s*")
+_SPACE_RUN = re.compile(r"\s+")
+_CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+_BULLET = re.compile(r"^(?:[-·•▪■◆●○*]|\d{1,2}(?=\D)|【)")
+_SENTENCE_END = re.compile(r"[。！？!?]$")
+
+
+@dataclass
+class Article:
+    """What the cleaner keeps of a page or text file."""
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    date_hints: list[str] = field(default_factory=list)
+    # Short text runs from the whole page (header cells, info bars) for metadata like doc numbers.
+    page_lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Cues:
+    breadcrumb: tuple[str, ...]
+    list: tuple[str, ...]
+    footer: tuple[str, ...]
+    share: tuple[str, ...]
+    classes: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def cues() -> _Cues:
+    """Chrome cue phrases from indexer/data/boilerplate.tsv, folded."""
+    kinds: dict[str, list[str]] = {"breadcrumb": [], "list": [], "footer": [], "share": [], "class": []}
+    data = resources.files("indexer").joinpath("data/boilerplate.tsv").read_text("utf-8")
+    for line in data.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, phrase = line.split("\t", 1)
+        kinds[kind].append(fold(phrase.strip()))
+    return _Cues(
+        tuple(kinds["breadcrumb"]), tuple(kinds["list"]), tuple(kinds["footer"]),
+        tuple(kinds["share"]), frozenset(kinds["class"]),
+    )
+
+
+# ---------------------------------------------------------------- plain-text lines
+
+
+def _is_list_heading(folded: str, c: _Cues) -> bool:
+    bare = folded.strip(" -·•:：>»【】[]")
+    return len(bare) <= 24 and any(bare.startswith(h) for h in c.list) or bare in ("更多", "更多>>", "more")
+
+
+def _is_list_item(line: str) -> bool:
+    if not line:
+        return True
+    if _BULLET.match(line):
+        return len(line) <= 90
+    return len(line) <= 40 and not _SENTENCE_END.search(line)
+
+
+def strip_chrome_lines(text: str) -> str:
+    """Drop breadcrumb, share-bar, footer lines and sidebar link-list blocks from text."""
+    c = cues()
+    lines = text.split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        folded = fold(line)
+        if _is_list_heading(folded, c):
+            # A sidebar block: the heading, its 更多 link and the short lines that follow.
+            i += 1
+            while i < len(lines) and _is_list_item(lines[i].strip()):
+                i += 1
+            continue
+        if (
+            (len(line) <= 80 and folded.startswith(c.breadcrumb))
+            or (len(line) <= 60 and any(s in folded for s in c.share))
+            or (len(line) <= 150 and any(f in folded for f in c.footer))
+        ):
+            i += 1
+            continue
+        kept.append(lines[i])
+        i += 1
+    return "\n".join(kept)
+
+
+def clean_plain(text: str) -> Article:
+    """A plain-text file: the text minus chrome lines; title and date are found later."""
+    return Article(text=strip_chrome_lines(text))
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _parse(text: str) -> lhtml.HtmlElement:
+    text = _XML_DECL.sub("", text, count=1)
+    parser = lhtml.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        return lhtml.document_fromstring(text.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise DocumentError(f"网页无法解析：{exc}") from None
+
+
+def _meta(root: lhtml.HtmlElement) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        value = (meta.get("content") or "").strip()
+        if key and value and key not in found:
+            found[key] = value
+    return found
+
+
+def _clean_inline(s: str | None) -> str:
+    return _SPACE_RUN.sub(" ", s or "").strip()
+
+
+def strip_site_suffix(title: str, site_name: str | None = None) -> str:
+    """`标题_站点名` / `标题 - 站点` -> `标题`; keeps titles whose parts are all short."""
+    title = _clean_inline(title)
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 3:
+        title = title[: -len(site_name)].rstrip(" _-|｜–—")
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p]
+    if len(parts) > 1 and len(parts[0]) >= 4:
+        return parts[0]
+    return title
+
+
+def _absolute_url(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value if value.startswith(("http://", "https://")) else None
+
+
+def _text_len(s: str) -> int:
+    return len(_SPACE_RUN.sub("", s))
+
+
+def _link_len(el: lhtml.HtmlElement) -> int:
+    return sum(_text_len(a.text_content()) for a in el.iter("a"))
+
+
+def _class_words(el: lhtml.HtmlElement) -> set[str]:
+    raw = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return set(re.split(r"[^a-z]+", raw)) if raw.strip() else set()
+
+
+def _drop(el: lhtml.HtmlElement) -> None:
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def _remove_chrome(body: lhtml.HtmlElement) -> None:
+    etree.strip_elements(body, *_DROP_TAGS, with_tail=False)
+    for el in list(body.iter(*_CHROME_TAGS)):
+        _drop(el)
+    for el in list(body.iter("header")):
+        if next(el.iterancestors("article", "main"), None) is None:
+            _drop(el)
+    total = _text_len(body.text_content()) or 1
+    c = cues()
+    for el in list(body.iter()):
+        if not isinstance(el.tag, str) or el.tag in ("body", "html") or el.getparent() is None:
+            continue
+        words = _class_words(el)
+        if words and words & c.classes:
+            # Never drop a wrapper that holds most of a page's text (it is the article).
+            length = _text_len(el.text_content())
+            if length < 0.4 * total or length < 200:
+                _drop(el)
+
+
+def _own_text(el: lhtml.HtmlElement) -> tuple[str, int]:
+    """Text directly inside a block (not inside nested blocks) and how much of it is link text."""
+    parts = [el.text or ""]
+    links = 0
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag and tag not in _BLOCK_TAGS:
+            inner = child.text_content()
+            parts.append(inner)
+            if tag == "a":
+                links += _text_len(inner)
+            else:
+                links += _link_len(child)
+        parts.append(child.tail or "")
+    return "".join(parts), links
+
+
+def _best_node(body: lhtml.HtmlElement) -> lhtml.HtmlElement:
+    """The container with the most prose, readability-style: text blocks score their ancestors."""
+    scores: dict[lhtml.HtmlElement, float] = {}
+    for el in body.iter(*_BLOCK_TAGS):
+        text, links = _own_text(el)
+        prose = _text_len(text) - links
+        if prose < 10:
+            continue
+        score = prose + 5 * len(re.findall(r"[，。,；]", text))
+        if el.tag in _SCORED_CONTAINERS:
+            scores[el] = scores.get(el, 0) + score
+        parent = el.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + score
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0) + score / 2
+    if not scores:
+        return body
+    top = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:5]
+
+    def adjusted(item):
+        el, score = item
+        total = _text_len(el.text_content()) or 1
+        return score * (1 - min(1.0, _link_len(el) / total))
+
+    return max(top, key=adjusted)[0]
+
+
+def _drop_link_lists(node: lhtml.HtmlElement) -> None:
+    for el in list(node.iter("ul", "ol", "dl", "div", "table", "p", "td")):
+        if el is node or el.getparent() is None:
+            continue
+        total = _text_len(el.text_content())
+        if total and _link_len(el) / total > 0.6:
+            _drop(el)
+
+
+def _inline(s: str) -> str:
+    # Source line breaks inside text are not breaks; between Chinese characters they are nothing.
+    return _SPACE_RUN.sub(" ", _CJK_BREAK.sub("", s))
+
+
+def _block_text(node: lhtml.HtmlElement) -> str:
+    """Text of `node` with block boundaries and <br> as line breaks."""
+    parts: list[str] = []
+    for event, el in etree.iterwalk(node, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCK_TAGS or tag == "br":
+                parts.append("\n")
+            if el.text and tag:
+                parts.append(_inline(el.text))
+        else:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if el.tail and el is not node:
+                parts.append(_inline(el.tail))
+    return "\n".join(line.strip() for line in "".join(parts).split("\n"))
+
+
+def clean_html(text: str) -> Article:
+    """A page: its title, canonical URL, date hints and main text without chrome."""
+    root = _parse(text)
+    meta = _meta(root)
+    head_title = _clean_inline(root.findtext(".//title"))
+    h1s = [_clean_inline(h.text_content()) for h in root.iter("h1")]
+    h1s = [h for h in h1s if h]
+    url = _absolute_url(next((link.get("href") for link in root.iter("link") if (link.get("rel") or "").lower() == "canonical"), None)) or _absolute_url(meta.get("og:url"))
+    hints = [meta[k] for k in _DATE_META if k in meta]
+
+    body = root.find("body")
+    if body is None:
+        body = root
+    if _ERROR_TITLE.match(head_title) and len(body.text_content()) < 3000:
+        raise DocumentError(f"错误页（{head_title[:40]}），不是文档")
+    hints += [m.group(1) for script in root.iter("script") for m in _SCRIPT_DATE.finditer(script.text or "")]
+    etree.strip_elements(body, "script", "style", with_tail=False)
+    hints += [m.group(1) for m in DATE_LABEL.finditer(body.text_content())]
+    page_lines = [t for t in (s.strip() for s in body.itertext()) if 0 < len(t) <= 40]
+
+    # Title: og:title, then a lone h1, then <title> without the site's suffix.
+    title = _clean_inline(meta.get("og:title")) or (h1s[0] if len(h1s) == 1 else "")
+    if not title and head_title:
+        title = strip_site_suffix(head_title, meta.get("og:site_name"))
+    if not title and h1s:
+        title = h1s[0]
+
+    _remove_chrome(body)
+    node = _best_node(body)
+    node_len = _text_len(node.text_content())
+    if node_len and _link_len(node) / node_len > 0.5 and node_len - _link_len(node) < 300:
+        raise DocumentError("目录页：页面主要是链接列表，没有正文")
+    _drop_link_lists(node)
+    body_text = strip_chrome_lines(_block_text(node))
+    if not body_text.strip():
+        # Video-only and picture pages: the page's own summary is the only text there is.
+        body_text = _clean_inline(meta.get("og:description") or meta.get("description"))
+        if body_text == title:
+            body_text = ""
+    if not body_text.strip() and not title:
+        raise DocumentError("页面只有链接或导航（目录页），没有正文")
+    if title:
+        # The headline repeated at the top of the article body adds nothing to the text.
+        lines = body_text.strip().split("\n", 1)
+        if lines and _clean_inline(lines[0]) == title:
+            body_text = lines[1] if len(lines) > 1 else ""
+    return Article(text=body_text, title=title or None, url=url, date_hints=hints, page_lines=page_lines)

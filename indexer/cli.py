@@ -1,0 +1,88 @@
+"""`qsearch index`: build or update the index from the corpus."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from indexer.index import BuildReport, build_index
+from indexer.errors import QsearchError
+
+CORPUS_OPTION = click.option(
+    "--corpus", envvar="QSEARCH_CORPUS", default="corpus", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path), help="存放原始文档的目录（环境变量 QSEARCH_CORPUS）。",
+)
+INDEX_OPTION = click.option(
+    "--index", "index_dir", envvar="QSEARCH_INDEX", default="index", show_default=True,
+    type=click.Path(file_okay=False, path_type=Path), help="索引目录（环境变量 QSEARCH_INDEX）。",
+)
+
+
+class _Bar:
+    """A progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="建立索引", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(1 if done else 0)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.bar.length - self.bar.pos)
+            self.bar.__exit__(None, None, None)
+
+
+def _summary(report: BuildReport, seconds: float) -> str:
+    lines = [
+        f"新增 {report.added}，更新 {report.updated}，删除 {report.deleted}，未变 {report.unchanged}；"
+        f"索引中共 {report.documents} 篇文档（用时 {seconds:.1f} 秒）。"
+    ]
+    if report.skipped:
+        lines.append(f"跳过 {len(report.skipped)} 个不支持的文件（只读 .html .htm .shtml .xhtml .txt）：")
+        lines += [f"  {p}" for p in report.skipped[:20]]
+        if len(report.skipped) > 20:
+            lines.append(f"  ……另有 {len(report.skipped) - 20} 个")
+    if report.failed:
+        lines.append(f"失败 {len(report.failed)} 个文件（已跳过，其余照常索引）：")
+        by_reason: dict[str, list[str]] = {}
+        for failure in report.failed:
+            by_reason.setdefault(failure["error"], []).append(failure["path"])
+        for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+            shown = "、".join(paths[:5]) + (f" 等 {len(paths)} 个" if len(paths) > 5 else "")
+            lines.append(f"  {reason}：{shown}")
+    return "\n".join(lines)
+
+
+@click.command("index")
+@CORPUS_OPTION
+@INDEX_OPTION
+@click.option("--rebuild", is_flag=True, help="丢弃现有索引，全部重建。")
+@click.option("--json", "as_json", is_flag=True, help="只输出一个 JSON 对象。")
+def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool) -> None:
+    """建立或增量更新索引。"""
+    if not corpus.is_dir():
+        raise click.BadParameter(f"目录 {corpus} 不存在", param_hint="--corpus")
+    bar = _Bar() if sys.stderr.isatty() else None
+    started = time.perf_counter()
+    try:
+        report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar)
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar:
+            bar.close()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        click.echo(_summary(report, time.perf_counter() - started))
+    if report.documents == 0:
+        if not as_json:
+            click.echo("没有任何文档被索引。", err=True)
+        sys.exit(1)

@@ -1,0 +1,78 @@
+"""One archive file through the stages: parse -> clean -> normalize -> extract."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+from indexer import fields as F
+from indexer.clean import clean_html, clean_plain
+from indexer.errors import DocumentError
+from indexer.extract import campaign_year, doc_number, doc_type, find_date, find_regions, title_from_text
+from indexer.normalize import normalize_text
+from indexer.parse import decode, is_html
+
+
+@dataclass
+class Document:
+    """A cleaned archive document with its metadata, ready to index."""
+
+    id: str
+    path: str
+    title: str
+    text: str
+    url: str | None
+    date: str | None
+    year: int | None
+    region: str | None
+    district: str | None
+    regions: list[str]
+    doc_type: str
+    doc_number: str | None
+    encoding: str
+    content_hash: str
+
+    def fields(self) -> dict:
+        """Keyword arguments for the Whoosh writer (None values left out)."""
+        values = asdict(self)
+        values[F.REGIONS] = ",".join(self.regions)
+        values[F.PIPELINE] = F.PIPELINE_VERSION
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def doc_id(path: str) -> str:
+    """Stable document id from the corpus-relative path."""
+    return hashlib.blake2b(path.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    """Hash of a file's bytes, to tell changed files from unchanged ones."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def build_document(path: str, data: bytes) -> Document:
+    """Turn one file's bytes into a Document; raise DocumentError when it has no usable text."""
+    html = is_html(path)
+    decoded = decode(data, html=html)
+    article = clean_html(decoded.text) if html else clean_plain(decoded.text)
+    text = normalize_text(article.text)
+    title = normalize_text(article.title) if article.title else title_from_text(text)
+    if not text and not title:
+        raise DocumentError("没有可索引的正文或标题")
+    date = find_date(article.date_hints, text)
+    region = find_regions(title, text)
+    return Document(
+        id=doc_id(path),
+        path=path,
+        title=title or path.rsplit("/", 1)[-1],
+        text=text,
+        url=article.url,
+        date=date,
+        year=campaign_year(title, text, date),
+        region=region.region,
+        district=region.district,
+        regions=list(region.regions),
+        doc_type=doc_type(title, text),
+        doc_number=doc_number(text, article.page_lines),
+        encoding=decoded.encoding,
+        content_hash=content_hash(data),
+    )

@@ -1,0 +1,68 @@
+"""Normalize stage: strip pinyin glosses, tidy whitespace, fold script for analysis.
+
+Display text keeps its original script; `fold` produces a same-length Simplified,
+half-width, lower-case twin used only for analysis, so character offsets computed
+on the folded text are valid in the original.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+# A toned pinyin syllable in brackets glued to the character before it: 質(zhì)量 -> 質量.
+# The tone mark is required, so （一）, (徐東周), (3C) and (Quality Month) never match. The
+# character before may be any non-space one: damaged archives have glosses after mojibake (喇a(chǎn)).
+PINYIN_GLOSS = re.compile(
+    rf"(?<=[^\s(（])[(（]\s?[a-zü]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}\s?[)）]"
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u200b\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_INVISIBLE = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+
+# Full-width ASCII (Ａ-Ｚ, ０-９, ！-～) to half-width: one character each, so lengths hold.
+_HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+
+_converter = opencc.OpenCC("tw2s")
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove toned pinyin glosses that follow Chinese characters."""
+    return PINYIN_GLOSS.sub("", text)
+
+
+def tidy_whitespace(text: str) -> str:
+    """Collapse runs of spaces, strip each line and keep at most one blank line."""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def normalize_text(text: str) -> str:
+    """Clean display text: pinyin glosses out, whitespace tidied."""
+    return tidy_whitespace(strip_pinyin(_INVISIBLE.sub("", text)))
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(ch: str) -> str:
+    converted = _converter.convert(ch)
+    return converted if len(converted) == 1 else ch
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to Simplified with OpenCC tw2s, guaranteed to keep the length."""
+    converted = _converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    # A phrase rule changed the length: convert character by character instead.
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def fold(text: str) -> str:
+    """Same-length analysis form: Simplified, half-width ASCII, lower-case."""
+    folded = to_simplified(text).translate(_HALF_WIDTH)
+    lowered = folded.lower()
+    if len(lowered) == len(folded):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in folded)

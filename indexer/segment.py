@@ -1,0 +1,132 @@
+"""Segment stage: the one Chinese analyzer used for indexing and for queries.
+
+Text is folded (Traditional to Simplified, half-width, lower-case; same length) and
+cut by jieba (rjieba) with the domain dictionary. Main words get consecutive
+positions so phrase queries work; at index time the dictionary sub-words of long
+words are emitted at the same position (jieba's search mode), so 质量 finds 质量月.
+Character offsets point into the original, unfolded text.
+
+Whoosh pickles the analyzer into the index schema: this module must stay importable
+under this name, and the tokenizer must hold no unpicklable state.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator, NamedTuple
+
+import rjieba
+from whoosh.analysis import Token, Tokenizer
+
+from indexer.normalize import fold
+
+_WORDLIKE = re.compile(r"\w")
+_lock = threading.Lock()
+_jieba: rjieba.Jieba | None = None
+
+
+class Tok(NamedTuple):
+    """One analyzed token: folded text, position, offsets into the original text."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+def domain_words() -> list[tuple[str, int | None]]:
+    """The domain dictionary from indexer/data/domain_words.txt."""
+    words = []
+    text = resources.files("indexer").joinpath("data/domain_words.txt").read_text("utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        words.append((parts[0], int(parts[1]) if len(parts) > 1 else None))
+    return words
+
+
+def _segmenter() -> rjieba.Jieba:
+    global _jieba
+    if _jieba is None:
+        with _lock:
+            if _jieba is None:
+                jieba = rjieba.Jieba()
+                for word, freq in domain_words():
+                    jieba.add_word(fold(word), freq, None)
+                _jieba = jieba
+    return _jieba
+
+
+@lru_cache(maxsize=200_000)
+def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
+    """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them."""
+    jieba = _segmenter()
+    found = []
+    for n in (2, 3):
+        if len(word) <= n:
+            continue
+        for i in range(len(word) - n + 1):
+            gram = word[i : i + n]
+            if jieba.has_word(gram):
+                found.append((gram, i, i + n))
+    return tuple(found)
+
+
+def analyze(text: str, index_mode: bool = False) -> list[Tok]:
+    """Tokens of `text`; with `index_mode`, sub-words of long words at the same position."""
+    folded = fold(text)
+    out: list[Tok] = []
+    pos = 0
+    for word, start, end in _segmenter().tokenize(folded, "default", True):
+        if not _WORDLIKE.search(word):
+            continue
+        if index_mode and end - start > 2:
+            for sub, s, e in _subwords(word):
+                out.append(Tok(sub, pos, start + s, start + e))
+        out.append(Tok(word, pos, start, end))
+        pos += 1
+    return out
+
+
+def query_words(text: str) -> list[str]:
+    """The words a query string is cut into (folded, no sub-words)."""
+    return [t.text for t in analyze(text)]
+
+
+class ChineseTokenizer(Tokenizer):
+    """Whoosh tokenizer around `analyze`: index mode adds sub-words, query mode does not."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in analyze(value, index_mode=(mode == "index")):
+            token.text = tok.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[tok.start : tok.end]
+            if positions:
+                token.pos = start_pos + tok.pos
+            if chars:
+                token.startchar = start_char + tok.start
+                token.endchar = start_char + tok.end
+            yield token
+
+
+def ChineseAnalyzer() -> ChineseTokenizer:
+    """The project's analyzer (a tokenizer; folding is done inside)."""
+    return ChineseTokenizer()

@@ -1,0 +1,42 @@
+"""Shared fixtures: the bundled seeds, the hand-written fixture corpus, built indexes."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.index import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_CORPUS = FIXTURES / "corpus"
+SHARED_ARCHIVE = ROOT.parent / "shared" / "data" / "cctv_news_html.tar.xz"
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    """What each fixture file should become (tests/fixtures/expected.json)."""
+    return json.loads((FIXTURES / "expected.json").read_text("utf-8"))
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of seeds + fixtures, for tests that edit or delete files."""
+    root = tmp_path / "corpus"
+    shutil.copytree(SEEDS, root)
+    shutil.copytree(FIXTURE_CORPUS, root / "fixtures")
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index over the seeds and the fixtures, built once per test session."""
+    root = tmp_path_factory.mktemp("sample")
+    corpus = root / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus / "fixtures")
+    build_index(corpus, root / "index")
+    return root / "index"

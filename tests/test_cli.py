@@ -1,0 +1,52 @@
+"""`qsearch index`: the JSON contract, exit codes and environment defaults."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search_app.cli import main
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_json_output_is_one_object_with_the_contract_keys(runner: CliRunner, corpus_copy: Path, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "ix"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["added", "updated", "deleted", "unchanged", "skipped", "failed", "documents"]
+    assert data["added"] == 15 and data["documents"] == 15
+    assert {f["path"] for f in data["failed"]} == {"fixtures/empty.txt", "fixtures/binary.html", "fixtures/spaces_only.txt"}
+    assert all(set(f) == {"path", "error"} for f in data["failed"])
+
+
+def test_human_summary_lists_failures(runner: CliRunner, corpus_copy: Path, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0
+    assert "新增 15" in result.stdout and "fixtures/empty.txt" in result.stdout and "文件为空" in result.stdout
+
+
+def test_exit_1_when_nothing_could_be_indexed(runner: CliRunner, tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_bytes(b"\x00\x01\x02" * 100)
+    result = runner.invoke(main, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "ix"), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["failed"][0]["path"] == "a.txt"
+
+
+def test_exit_2_for_usage_errors(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["index", "--corpus", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(main, ["index", "--no-such-option"]).exit_code == 2
+
+
+def test_defaults_come_from_the_environment(runner: CliRunner, corpus_copy: Path, tmp_path: Path) -> None:
+    env = {"QSEARCH_CORPUS": str(corpus_copy), "QSEARCH_INDEX": str(tmp_path / "env-ix")}
+    result = runner.invoke(main, ["index", "--json"], env=env)
+    assert result.exit_code == 0
+    assert (tmp_path / "env-ix").is_dir()

@@ -1,0 +1,80 @@
+"""The analyzer: one for indexing and queries, Traditional = Simplified, phrases and offsets right."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from conftest import SEEDS
+from indexer.normalize import fold, normalize_text
+from indexer.segment import ChineseAnalyzer, analyze, domain_words, query_words
+
+
+@pytest.mark.parametrize(
+    "traditional,simplified",
+    [
+        ("質量月活動", "质量月活动"),
+        ("首席質量官培訓", "首席质量官培训"),
+        ("質量信得過班組", "质量信得过班组"),
+        ("政府質量獎", "政府质量奖"),
+        ("上海市質量協會", "上海市质量协会"),
+    ],
+)
+def test_traditional_and_simplified_give_the_same_tokens(traditional: str, simplified: str) -> None:
+    assert analyze(traditional, index_mode=True) == analyze(simplified, index_mode=True)
+    assert query_words(traditional) == query_words(simplified)
+
+
+@pytest.mark.parametrize("word", ["质量月", "首席质量官", "质量信得过班组", "政府质量奖", "质量强国"])
+def test_domain_words_stay_whole(word: str) -> None:
+    assert word in query_words(f"开展{word}相关工作")
+
+
+def test_domain_dictionary_is_data() -> None:
+    words = [w for w, _ in domain_words()]
+    assert "质量月" in words and "首席质量官" in words and "QC小组" in words
+
+
+@pytest.mark.parametrize("text", ["本月空气质量月报显示", "发布空气质量月报", "空气质量月报"])
+def test_false_friend_is_not_quality_month(text: str) -> None:
+    assert "质量月" not in [t.text for t in analyze(text, index_mode=True)]
+
+
+def test_query_mode_has_no_subwords_index_mode_does() -> None:
+    assert query_words("首席质量官") == ["首席质量官"]
+    index_tokens = analyze("首席质量官", index_mode=True)
+    assert {t.text for t in index_tokens} >= {"首席", "质量", "首席质量官"}
+    assert {t.pos for t in index_tokens} == {0}
+
+
+def test_positions_are_consecutive_for_main_words() -> None:
+    tokens = analyze("上海市开展质量月活动，首席质量官参加培训。", index_mode=True)
+    main = [t for t in tokens if t.text in query_words("上海市开展质量月活动，首席质量官参加培训。")]
+    positions = sorted({t.pos for t in tokens})
+    assert positions == list(range(len(positions)))
+    assert len(positions) == len(query_words("上海市开展质量月活动，首席质量官参加培训。"))
+    assert main
+
+
+def test_offsets_point_at_the_original_characters_of_a_traditional_seed() -> None:
+    text = normalize_text((SEEDS / "000_0bce4af3382c1576.txt").read_text("utf-8"))
+    tokens = analyze(text, index_mode=True)
+    assert len(tokens) > 2000
+    for tok in tokens:
+        assert fold(text[tok.start : tok.end]) == tok.text
+    first = next(t for t in tokens if t.text == "质量月")
+    assert text[first.start : first.end] == "質量月"
+
+
+def test_latin_is_lowercased_and_punctuation_dropped() -> None:
+    assert query_words("QC小组，FMEA！") == ["qc小组", "fmea"]
+    assert query_words("“”（）——。") == []
+
+
+def test_whoosh_tokenizer_matches_analyze_and_pickles() -> None:
+    analyzer = ChineseAnalyzer()
+    restored = pickle.loads(pickle.dumps(analyzer))
+    text = "開展質量月活動"
+    got = [(t.text, t.pos, t.startchar, t.endchar) for t in restored(text, positions=True, chars=True, mode="index")]
+    assert got == [(t.text, t.pos, t.start, t.end) for t in analyze(text, index_mode=True)]
+    assert [t.text for t in analyzer(text, mode="query")] == query_words(text)
