@@ -1,9 +1,22 @@
 """The `qsearch` command: one console script with subcommands."""
 from __future__ import annotations
 
+import html as htmllib
+import json
+import re
+import sys
+from pathlib import Path
+
 import click
 
-from indexer.cli import index_command
+from indexer.cli import INDEX_OPTION, index_command
+from indexer.errors import QsearchError
+from search_app.query import BadParameter
+from search_app.ranking import MAX_PER_PAGE
+from search_app.service import search_from_args
+from search_app.store import IndexStore
+
+_MARK = re.compile(r"</?mark>")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,3 +25,56 @@ def main() -> None:
 
 
 main.add_command(index_command)
+
+
+def _plain(html: str, color: bool) -> str:
+    """A snippet's HTML as terminal text: marks in bold red on a terminal, 【】 otherwise."""
+    opening, closing = ("\x1b[1;31m", "\x1b[0m") if color else ("【", "】")
+    return htmllib.unescape(_MARK.sub(lambda m: closing if m.group(0) == "</mark>" else opening, html))
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@INDEX_OPTION
+@click.option("--year", help="年份或年份范围，如 2022、2020-2022。")
+@click.option("--region", help="地区，如 上海、浦东新区。")
+@click.option("--type", "doc_type", help="文档类型，如 通知、通报、新闻。")
+@click.option("--org", help="单位名称。")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE), help="最多显示几条。")
+@click.option("--json", "as_json", is_flag=True, help="输出与 /api/search 相同的 JSON。")
+def search_command(query, index_dir: Path, year, region, doc_type, org, limit: int, as_json: bool) -> None:
+    """检索：QUERY 中的词默认同时出现；"…" 为短语；支持 OR、NOT/-词。"""
+    args = {"q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "per_page": limit}
+    try:
+        with IndexStore(index_dir).searcher() as searcher:
+            result = search_from_args(searcher, {k: v for k, v in args.items() if v is not None})
+    except BadParameter as exc:
+        raise click.UsageError(str(exc)) from None
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    color = sys.stdout.isatty()
+    click.echo(f"共 {result['total']} 条结果（用时 {result['took_ms']} 毫秒）")
+    for n, r in enumerate(result["results"], 1):
+        meta = " · ".join(str(v) for v in (r["date"] or r["year"], r["region"], r["doc_type"]) if v)
+        click.echo(f"\n{n}. {_plain(r['title_html'], color)}  [{meta}]")
+        click.echo(f"   {_plain(r['snippet'], color)}")
+        click.echo(f"   {r['path']}")
+
+
+@main.command("serve")
+@INDEX_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="端口。")
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="工作进程数（默认每个 CPU 核一个）。")
+def serve_command(index_dir: Path, host: str, port: int, workers: int | None) -> None:
+    """以生产级 WSGI 服务器（gunicorn）提供网页和 API；索引重建后自动生效。"""
+    try:
+        IndexStore(index_dir).index()
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    from search_app.serve import serve
+
+    serve(str(index_dir), host, port, workers)

@@ -40,3 +40,25 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURE_CORPUS, corpus / "fixtures")
     build_index(corpus, root / "index")
     return root / "index"
+
+
+@pytest.fixture(scope="session")
+def app(sample_index: Path):
+    """The Flask app over the sample index."""
+    from search_app import create_app
+
+    return create_app({"TESTING": True, "INDEX_DIR": str(sample_index)})
+
+
+@pytest.fixture()
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner():
+    """A CLI runner for `qsearch`."""
+    from click.testing import CliRunner
+
+    return CliRunner()

@@ -4,15 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from search_app.cli import main
-
-
-@pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_json_output_is_one_object_with_the_contract_keys(runner: CliRunner, corpus_copy: Path, tmp_path: Path) -> None:

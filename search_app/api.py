@@ -1,0 +1,42 @@
+"""The JSON API: /api/search, /api/documents/<id>, /healthz, /api/openapi.json."""
+from __future__ import annotations
+
+from importlib import resources
+
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from search_app.service import get_document, search_from_args
+
+bp = Blueprint("api", __name__)
+
+
+def store():
+    """The app's IndexStore."""
+    return current_app.extensions["qsearch_store"]
+
+
+@bp.get("/api/search")
+def api_search():
+    with store().searcher() as searcher:
+        return jsonify(search_from_args(searcher, request.args))
+
+
+@bp.get("/api/documents/<doc_id>")
+def api_document(doc_id: str):
+    with store().searcher() as searcher:
+        doc = get_document(searcher, doc_id)
+    if doc is None:
+        abort(404)
+    return jsonify(doc)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok", documents=store().index().doc_count())
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    spec = resources.files("search_app").joinpath("data/openapi.json").read_text("utf-8")
+    return current_app.response_class(spec, mimetype="application/json")
+

@@ -1,0 +1,65 @@
+"""The web pages: search with facets and paging, and a document's full text."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from search_app.query import BadParameter, parse_query
+from search_app.service import get_document, search_from_args
+from search_app.snippets import highlight
+
+bp = Blueprint("pages", __name__)
+FILTERS = ("year", "region", "doc_type", "org")
+FILTER_LABELS = {"year": "年份", "region": "地区", "doc_type": "类型", "org": "单位"}
+KEPT_ARGS = ("q", *FILTERS, "sort", "per_page")
+
+
+def _url_with(**changes) -> str:
+    """The current search URL with some parameters changed (None removes one); back to page 1."""
+    args = {k: request.args[k] for k in KEPT_ARGS if request.args.get(k)}
+    args.update({k: str(v) for k, v in changes.items() if v is not None})
+    for k, v in changes.items():
+        if v is None:
+            args.pop(k, None)
+    return url_for("pages.search_page") + ("?" + urlencode(args) if args else "")
+
+
+@bp.app_context_processor
+def helpers():
+    return {"url_with": _url_with, "filter_labels": FILTER_LABELS}
+
+
+@bp.get("/")
+def search_page():
+    args = request.args
+    searching = any(args.get(k) for k in ("q", *FILTERS))
+    result, error, status = None, None, 200
+    if searching:
+        try:
+            with current_app.extensions["qsearch_store"].searcher() as searcher:
+                result = search_from_args(searcher, args)
+        except BadParameter as exc:
+            error, status = str(exc), 400
+    parsed = parse_query(args.get("q"))
+    pages = 0
+    if result:
+        pages = (result["total"] + result["per_page"] - 1) // result["per_page"]
+    return render_template(
+        "search.html", q=args.get("q", ""), args=args, result=result, error=error,
+        parsed=parsed, pages=pages, active={k: args[k] for k in FILTERS if args.get(k)},
+    ), status
+
+
+@bp.get("/documents/<doc_id>")
+def document_page(doc_id: str):
+    with current_app.extensions["qsearch_store"].searcher() as searcher:
+        doc = get_document(searcher, doc_id)
+    if doc is None:
+        abort(404)
+    words = parse_query(request.args.get("q")).highlight_words
+    paragraphs = [highlight(p, words) for p in doc["text"].split("\n") if p.strip()]
+    return render_template(
+        "document.html", doc=doc, title_html=highlight(doc["title"], words), paragraphs=paragraphs,
+        q=request.args.get("q", ""),
+    )

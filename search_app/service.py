@@ -1,0 +1,46 @@
+"""What the API, the pages and the CLI share: run a search, fetch a document."""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from whoosh.searching import Searcher
+
+from indexer import fields as F
+from search_app.query import make_filters, parse_query
+from search_app.ranking import check_sort, make_paging, search
+
+_DOC_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def search_from_args(searcher: Searcher, args: Mapping[str, str]) -> dict:
+    """Validate request-style parameters and run the search (BadParameter on bad input)."""
+    filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"))
+    sort = check_sort(args.get("sort"))
+    paging = make_paging(args.get("page"), args.get("per_page"))
+    return search(searcher, parse_query(args.get("q")), filters, sort, paging)
+
+
+def get_document(searcher: Searcher, doc_id: str) -> dict | None:
+    """A document's stored fields by id, or None; ids are looked up, never used as paths."""
+    if not _DOC_ID.match(doc_id or ""):
+        return None
+    stored = searcher.document(**{F.ID_: doc_id})
+    if stored is None:
+        return None
+    return {
+        "id": stored[F.ID_],
+        "title": stored.get(F.TITLE, ""),
+        "url": stored.get(F.URL),
+        "date": stored.get(F.DATE),
+        "year": stored.get(F.YEAR),
+        "region": stored.get(F.REGION),
+        "district": stored.get(F.DISTRICT),
+        "doc_type": stored.get(F.DOC_TYPE),
+        "doc_number": stored.get(F.DOC_NUMBER),
+        "path": stored.get(F.PATH),
+        "text": stored.get(F.TEXT_, ""),
+        "organizations": [],
+        "themes": [],
+        "encoding": stored.get(F.ENCODING),
+    }

@@ -1,0 +1,67 @@
+"""Index access for the web app: one open index per process, reopened when it is rebuilt."""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import index as windex
+from whoosh.searching import Searcher
+
+from indexer.errors import IndexNotFound
+
+CHECK_EVERY = 1.0  # seconds between looks at the index directory
+
+
+class IndexStore:
+    """Hands out searchers on the current index; notices new commits and swapped-in rebuilds."""
+
+    def __init__(self, index_dir: Path | str) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._ix: windex.Index | None = None
+        self._stamp: tuple | None = None
+        self._checked = 0.0
+
+    def _current_stamp(self) -> tuple | None:
+        """Name, inode and mtime of the newest TOC: changes on every commit and every swap."""
+        tocs = sorted(self.index_dir.glob("_MAIN_*.toc"), key=lambda p: int(p.stem.rsplit("_", 1)[-1]))
+        if not tocs:
+            return None
+        st = tocs[-1].stat()
+        return (tocs[-1].name, st.st_ino, st.st_mtime_ns)
+
+    def index(self) -> windex.Index:
+        """The open index, reopened if the directory holds a newer one."""
+        now = time.monotonic()
+        if self._ix is not None and now - self._checked < CHECK_EVERY:
+            return self._ix
+        with self._lock:
+            self._checked = now
+            try:
+                stamp = self._current_stamp()
+            except OSError:
+                stamp = None
+            if stamp is None:
+                if self._ix is None:
+                    raise IndexNotFound(str(self.index_dir))
+                return self._ix  # mid-swap: keep serving the old index
+            if stamp != self._stamp or self._ix is None:
+                try:
+                    self._ix = windex.open_dir(str(self.index_dir))
+                    self._stamp = stamp
+                except (OSError, windex.EmptyIndexError):
+                    if self._ix is None:
+                        raise IndexNotFound(str(self.index_dir)) from None
+            return self._ix
+
+    @contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """A searcher on the current index, closed after use."""
+        searcher = self.index().searcher()
+        try:
+            yield searcher
+        finally:
+            searcher.close()
