@@ -59,8 +59,8 @@ def _facets(results) -> dict[str, list[dict]]:
     return out
 
 
-def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
-    """One result in the API's shape (plus title_html for the pages)."""
+def stored_metadata(stored: dict) -> dict:
+    """The metadata every API object carries, from a document's stored fields."""
     return {
         "id": stored[F.ID_],
         "title": stored.get(F.TITLE, ""),
@@ -71,6 +71,13 @@ def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
         "district": stored.get(F.DISTRICT),
         "doc_type": stored.get(F.DOC_TYPE),
         "path": stored.get(F.PATH),
+    }
+
+
+def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
+    """One result in the API's shape (plus title_html for the pages)."""
+    return {
+        **stored_metadata(stored),
         "snippet": str(snippet(stored.get(F.TEXT_, ""), words)),
         "title_html": str(highlight(stored.get(F.TITLE, ""), words)),
         "score": round(score, 4) if score is not None else None,

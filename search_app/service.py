@@ -8,7 +8,7 @@ from whoosh.searching import Searcher
 
 from indexer import fields as F
 from search_app.query import make_filters, parse_query
-from search_app.ranking import check_sort, make_paging, search
+from search_app.ranking import check_sort, make_paging, search, stored_metadata
 
 _DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -29,16 +29,8 @@ def get_document(searcher: Searcher, doc_id: str) -> dict | None:
     if stored is None:
         return None
     return {
-        "id": stored[F.ID_],
-        "title": stored.get(F.TITLE, ""),
-        "url": stored.get(F.URL),
-        "date": stored.get(F.DATE),
-        "year": stored.get(F.YEAR),
-        "region": stored.get(F.REGION),
-        "district": stored.get(F.DISTRICT),
-        "doc_type": stored.get(F.DOC_TYPE),
+        **stored_metadata(stored),
         "doc_number": stored.get(F.DOC_NUMBER),
-        "path": stored.get(F.PATH),
         "text": stored.get(F.TEXT_, ""),
         "organizations": [],
         "themes": [],
