@@ -21,8 +21,9 @@ install: $(BIN)/.installed
 index: install
 	$(BIN)/qsearch index --corpus $(CORPUS) --index $(INDEX)
 
+# Build or update the index (incremental: a no-op when nothing changed), then serve.
 run: index
-	@echo "索引已就绪：$(INDEX)（网页服务随检索功能提供）"
+	$(BIN)/qsearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

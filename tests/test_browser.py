@@ -1,0 +1,117 @@
+"""A real browser against a real server: search, click a facet, open a document, see the highlight.
+
+Needs Debian's chromium (installed by .ci/run). Locally it skips when chromium is missing;
+with QSEARCH_REQUIRE_BROWSER=1 (set by .ci/run) a missing browser is a failure instead.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if not CHROMIUM and not os.environ.get("QSEARCH_REQUIRE_BROWSER"):
+    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_index: Path):
+    """`qsearch serve` on a loopback port, stopped after the tests."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from search_app.cli import main; main()", "serve",
+         "--index", str(sample_index), "--port", str(port), "--workers", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("qsearch serve did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    assert CHROMIUM, "chromium is required (QSEARCH_REQUIRE_BROWSER is set)"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_search_facet_document_highlight(server: str, page, tmp_path: Path) -> None:
+    page.goto(server + "/")
+    page.fill("input[name=q]", "质量月")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("#total")
+    total = int(page.inner_text("#total"))
+    assert total > 1
+    assert page.locator(".hit mark").count() > 0
+
+    facet = page.locator('[data-facet="region"] a', has_text="浙江")
+    facet.click()
+    page.wait_for_url("**region=*")
+    filtered = int(page.inner_text("#total"))
+    assert 0 < filtered < total
+    assert page.locator(".chip", has_text="地区：浙江").count() == 1
+
+    page.locator(".hit h2 a").first.click()
+    page.wait_for_selector("article.document")
+    marks = page.locator(".fulltext mark")
+    assert marks.count() > 0
+    assert marks.first.is_visible()
+    assert marks.first.inner_text() in ("质量月", "質量月")
+    page.screenshot(path=str(tmp_path / "document.png"), full_page=True)
+
+
+def test_hostile_page_runs_no_script(server: str, page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/?q=" + urllib.request.quote("质量月 北京"))
+    page.wait_for_selector("#total")
+    page.locator(".hit h2 a", has_text="北京").first.click()
+    page.wait_for_selector("article.document")
+    assert "<b>质量月</b>" in page.inner_text(".fulltext")
+    assert dialogs == []
+
+
+def test_phone_width_layout(server: str, page, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/?q=" + urllib.request.quote("首席质量官"))
+    page.wait_for_selector("#total")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, "the results page must not scroll sideways on a phone"
+    page.screenshot(path=str(tmp_path / "phone.png"))
