@@ -23,7 +23,7 @@ PIPELINE = "pipeline"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 def build_schema() -> Schema:

@@ -1,0 +1,238 @@
+"""Extract stage: organization names and their kind, from running text and digest headings.
+
+A name ends in a suffix from indexer/data/org_suffixes.tsv (有限公司, 集团, 协会, 医院, 局 …);
+it is grown to the left over jieba tokens until a stop word, punctuation or a number
+(…获奖组织 | 上海申驰实业股份有限公司). Names that are only generic words (本市, 各区,
+行业协会) are dropped. Everything runs on the folded text, so a Traditional name gets a
+Simplified canonical form while its original spelling is kept for display.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from indexer.extract import gazetteer
+from indexer.normalize import fold
+from indexer.segment import _segmenter
+
+MAX_NAME = 30
+# Part-of-speech tags of dictionary words that cannot be inside a name: verbs, adverbs,
+# prepositions, conjunctions, particles, pronouns, time words, numerals, measure words.
+# Words jieba found only by its HMM (申驰, 蓝科) are not in the dictionary and may be.
+_STOP_TAGS = frozenset("v vd d ad c p u uj ul uz ud ug uv r t m q f".split())
+# 政府 only names a body after a place level: 上海市政府, 安徽省人民政府, not 营造政府.
+_GOVERNMENT_SEAT = re.compile(r"(市|省|区|县|州|镇|乡|人民)$")
+_LEADING = re.compile(r"(?:[一二三四五六七八九十]是)?(?:对标)?[由和与及在将对向从把被为让使]?")
+_BAD_FIRST = set("局委办司厂院会)）(（")
+_PUNCT = re.compile(r"^[\W_]+$")
+_NUMBER = re.compile(r"\d")
+# A digest heading: a short unit name, a colon, a short slogan (申通地铁：奋进高质量 迈向新征程).
+HEADING = re.compile(r"^\s*([^\s：:，,。；;“”\"]{2,12})\s*[：:]\s*(\S.{1,40})$")
+
+
+@dataclass
+class Organization:
+    """An organization a document mentions."""
+
+    name: str  # canonical: Simplified, the fullest form the document gives
+    kind: str  # enterprise, association, government, institution or other
+    original: str  # as first written in the document (its own script)
+    short_forms: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The JSON shape stored in the index and returned by the API."""
+        return {"name": self.name, "kind": self.kind, "original": self.original, "short_forms": self.short_forms}
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("indexer").joinpath(f"data/{name}").read_text("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> tuple[tuple[str, str], ...]:
+    rows = [tuple(line.split("\t")) for line in _data_lines("org_suffixes.tsv")]
+    return tuple(sorted(((fold(s), k) for s, k in rows), key=lambda r: -len(r[0])))
+
+
+@lru_cache(maxsize=1)
+def _stops() -> frozenset[str]:
+    return frozenset(fold(w) for w in _data_lines("org_stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    return frozenset(fold(w) for w in _data_lines("org_not_names.txt"))
+
+
+@lru_cache(maxsize=1)
+def _heading_labels() -> frozenset[str]:
+    return frozenset(fold(w) for w in _data_lines("heading_labels.txt"))
+
+
+@lru_cache(maxsize=1)
+def _generic() -> frozenset[str]:
+    return frozenset(fold(w) for w in _data_lines("org_generic.txt"))
+
+
+def kind_of(name: str) -> str | None:
+    """The kind a (folded) name's suffix marks, or None when it has no known suffix."""
+    if name.startswith("共青团") or name.startswith("团市委") or name.startswith("团区委"):
+        return "association"
+    for suffix, kind in _suffixes():
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def _suffix_of(name: str) -> str:
+    return next((s for s, _ in _suffixes() if name.endswith(s)), "")
+
+
+def _is_generic(name: str) -> bool:
+    """True for names like 本市质量协会 → no: for 行业协会, 各区政府, 有关部门 …"""
+    stem = name[: len(name) - len(_suffix_of(name))]
+    if len(stem) < 2 and not stem.isascii():
+        return True
+    generic = _generic()
+    # Strip generic words from the front; a name that is nothing else is generic.
+    changed = True
+    while stem and changed:
+        changed = False
+        for word in sorted(generic, key=len, reverse=True):
+            if stem.startswith(word):
+                stem = stem[len(word):]
+                changed = True
+                break
+    return not stem
+
+
+def _is_stop(word: str, tag: str) -> bool:
+    return (
+        word in _stops()
+        or bool(_PUNCT.match(word))
+        or bool(_NUMBER.search(word))
+        or word.isspace()
+        or (tag in _STOP_TAGS and _segmenter().has_word(word))
+    )
+
+
+def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
+    """Index of the first token of the name whose last token is tokens[i]."""
+    j = i
+    length = tokens[i][2] - tokens[i][1]
+    depth = 0  # inside "(…)" while growing leftwards
+    while j > 0:
+        word, start, end, tag = tokens[j - 1]
+        if word in (")", "）"):
+            depth += 1
+        elif word in ("(", "（"):
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and _is_stop(word, tag):
+            break
+        if length + (end - start) > MAX_NAME:
+            break
+        length += end - start
+        j -= 1
+    while j < i and tokens[j][0] in (")", "）", "(", "（"):
+        j += 1
+    return j
+
+
+def _unbalanced(name: str) -> bool:
+    depth = 0
+    for ch in name:
+        depth += ch in "(（"
+        depth -= ch in ")）"
+        if depth < 0:
+            return True
+    return depth != 0
+
+
+def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
+    """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's)."""
+    tokens, at = [], 0
+    for word, tag in _segmenter().tag(folded, True):
+        tokens.append((word, at, at + len(word), tag))
+        at += len(word)
+    return tokens
+
+
+def _from_text(original: str, folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every suffix-anchored name in running text, longest spans only."""
+    tokens = _tagged(folded)
+    not_names = tuple(_not_names())
+    spans = []
+    for i, (word, start, end, _tag) in enumerate(tokens):
+        kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
+        if kind is None:
+            continue
+        first = _grow_left(tokens, i)
+        name_start = tokens[first][1]
+        # Function characters glued to a name by the segmenter: 由区…, 三是对标…
+        lead = _LEADING.match(folded, name_start, end)
+        if lead and end - lead.end() >= 4:
+            name_start = lead.end()
+        name = folded[name_start:end]
+        if len(name) < 4 or _is_generic(name) or name[0] in _BAD_FIRST or _unbalanced(name):
+            continue
+        if name.endswith("政府") and not _GOVERNMENT_SEAT.search(name[:-2]):
+            continue
+        spans.append((name_start, end, kind_of(name) or kind))
+    # Keep maximal spans: 同济大学 inside 同济大学建筑设计研究院(集团)有限公司 is not a second name.
+    return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+
+
+def digest_headings(folded: str) -> list[tuple[int, str, str]]:
+    """(offset, unit, slogan) of digest headings, when a text has at least two of them."""
+    labels = _heading_labels()
+    found, offset = [], 0
+    for line in folded.split("\n"):
+        m = HEADING.match(line)
+        if m and len(line) <= 50:
+            unit, slogan = m.group(1), m.group(2).strip()
+            if unit not in labels and not _NUMBER.search(slogan) and len(re.findall(r"[\u4e00-\u9fff]", slogan)) >= 4:
+                found.append((offset + m.start(1), unit, slogan))
+        offset += len(line) + 1
+    return found if len(found) >= 2 else []
+
+
+def _from_headings(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of units named in digest headings (申通地铁：…), places excluded."""
+    places = gazetteer().surface
+    spans = []
+    for start, unit, _slogan in digest_headings(folded):
+        bare = re.sub(r"(区|县|市)$", "", unit)
+        if unit in places or bare in places or f"{bare}区" in places or _is_generic(unit):
+            continue
+        spans.append((start, start + len(unit), kind_of(unit) or "enterprise"))
+    return spans
+
+
+def find_organizations(text: str, title: str | None = None) -> list[Organization]:
+    """Organizations named in a document, merged: one entry per organization, short forms linked."""
+    found: list[tuple[str, str, str]] = []
+    for source in ([title] if title else []) + [text]:
+        folded = fold(source)
+        for start, end, kind in _from_text(source, folded) + _from_headings(folded):
+            found.append((folded[start:end], source[start:end], kind))
+    orgs: dict[str, Organization] = {}
+    for name, written, kind in found:
+        if name not in orgs:
+            orgs[name] = Organization(name, kind, written)
+    # Link short forms to the fullest name containing them (上海医药 → 上海医药集团股份有限公司).
+    names = sorted(orgs, key=len, reverse=True)
+    for short in sorted(orgs, key=len):
+        longer = [n for n in names if len(n) > len(short) and short in n and n in orgs]
+        if not longer:
+            continue
+        full = max(longer, key=len)
+        target = orgs[full]
+        if orgs[short].kind == target.kind or kind_of(short) is None or orgs[short].kind == "enterprise":
+            target.short_forms += [short] + [s for s in orgs[short].short_forms if s not in target.short_forms]
+            del orgs[short]
+    return list(orgs.values())
