@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from indexer import fields as F
 from indexer.clean import clean_html, clean_plain
 from indexer.errors import DocumentError
 from indexer.extract import campaign_year, doc_number, doc_type, find_date, find_regions, title_from_text
 from indexer.normalize import normalize_text
+from indexer.organizations import find_organizations
 from indexer.parse import decode, is_html
 
 
@@ -30,13 +31,17 @@ class Document:
     doc_number: str | None
     encoding: str
     content_hash: str
+    organizations: list[dict] = field(default_factory=list)
 
     def fields(self) -> dict:
         """Keyword arguments for the Whoosh writer (None values left out)."""
         values = asdict(self)
         values[F.REGIONS] = ",".join(self.regions)
+        values[F.ORG_NAMES] = ",".join(
+            name for org in self.organizations for name in [org["name"], *org["short_forms"]]
+        )
         values[F.PIPELINE] = F.PIPELINE_VERSION
-        return {k: v for k, v in values.items() if v not in (None, "")}
+        return {k: v for k, v in values.items() if v not in (None, "", [])}
 
 
 def doc_id(path: str) -> str:
@@ -75,4 +80,5 @@ def build_document(path: str, data: bytes) -> Document:
         doc_number=doc_number(text, article.page_lines),
         encoding=decoded.encoding,
         content_hash=content_hash(data),
+        organizations=[org.as_dict() for org in find_organizations(text, title)],
     )

@@ -17,6 +17,8 @@ DISTRICT = "district"
 REGIONS = "regions"
 DOC_TYPE = "doc_type"
 DOC_NUMBER = "doc_number"
+ORGANIZATIONS = "organizations"
+ORG_NAMES = "org_names"
 ENCODING = "encoding"
 CONTENT_HASH = "content_hash"
 PIPELINE = "pipeline"
@@ -43,6 +45,9 @@ def build_schema() -> Schema:
             REGIONS: KEYWORD(stored=True, commas=True, scorable=False),
             DOC_TYPE: ID(stored=True),
             DOC_NUMBER: ID(stored=True),
+            # [{"name", "kind", "original", "short_forms"}] as extracted; names for the org filter.
+            ORGANIZATIONS: STORED(),
+            ORG_NAMES: KEYWORD(stored=False, commas=True, scorable=False),
             ENCODING: STORED(),
             CONTENT_HASH: ID(stored=True),
             PIPELINE: ID(stored=True),

@@ -194,7 +194,6 @@ def filter_query(filters: Filters) -> Query | None:
     if filters.doc_type:
         parts.append(Term(F.DOC_TYPE, fold(filters.doc_type)))
     if filters.org:
-        words = query_words(filters.org)
-        if words:
-            parts.append(Or([Phrase(F.TITLE, words), Phrase(F.TEXT_, words)]) if len(words) > 1 else _word_query(words[0]))
+        # Names extracted at index time: the canonical name or a short form of it.
+        parts.append(Term(F.ORG_NAMES, fold(filters.org)))
     return And(parts) if parts else None

@@ -81,7 +81,7 @@ def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
         "snippet": str(snippet(stored.get(F.TEXT_, ""), words)),
         "title_html": str(highlight(stored.get(F.TITLE, ""), words)),
         "score": round(score, 4) if score is not None else None,
-        "organizations": [],
+        "organizations": stored.get(F.ORGANIZATIONS, []),
     }
 
 

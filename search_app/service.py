@@ -32,7 +32,7 @@ def get_document(searcher: Searcher, doc_id: str) -> dict | None:
         **stored_metadata(stored),
         "doc_number": stored.get(F.DOC_NUMBER),
         "text": stored.get(F.TEXT_, ""),
-        "organizations": [],
+        "organizations": stored.get(F.ORGANIZATIONS, []),
         "themes": [],
         "encoding": stored.get(F.ENCODING),
     }

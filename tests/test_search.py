@@ -212,3 +212,16 @@ def test_document_page_highlights_and_links_original(client) -> None:
     page = client.get(f"/documents/{ident}", query_string={"q": "质量月"}).get_data(as_text=True)
     assert "<mark>质量月</mark>" in page and 'href="https://scjg.ningbo.example/' in page
     assert client.get("/documents/ffffffffffffffff").status_code == 404
+
+
+def test_org_filter_uses_extracted_names_and_short_forms(client) -> None:
+    assert _paths(_search(client, q="质量月", org="上海医药")) == ["000_0bce4af3382c1576.txt"]
+    assert _paths(_search(client, q="质量月", org="上海醫藥集團股份有限公司")) == ["000_0bce4af3382c1576.txt"]
+    assert _search(client, q="质量月", org="上海")["total"] == 0  # a place is not an organization
+
+
+def test_results_carry_their_organizations(client) -> None:
+    result = next(r for r in _search(client, q="瑞金医院")["results"] if r["path"] == "001_d323e32c5bf0f654.txt")
+    names = {o["name"]: o["kind"] for o in result["organizations"]}
+    assert names.get("瑞金医院") == "institution"
+    assert all(set(o) >= {"name", "kind"} for o in result["organizations"])
