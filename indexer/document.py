@@ -10,6 +10,7 @@ from indexer.errors import DocumentError
 from indexer.extract import campaign_year, doc_number, doc_type, find_date, find_regions, title_from_text
 from indexer.normalize import normalize_text
 from indexer.organizations import find_organizations
+from indexer.themes import find_themes
 from indexer.parse import decode, is_html
 
 
@@ -32,6 +33,7 @@ class Document:
     encoding: str
     content_hash: str
     organizations: list[dict] = field(default_factory=list)
+    themes: list[dict] = field(default_factory=list)
 
     def fields(self) -> dict:
         """Keyword arguments for the Whoosh writer (None values left out)."""
@@ -65,6 +67,7 @@ def build_document(path: str, data: bytes) -> Document:
         raise DocumentError("没有可索引的正文或标题")
     date = find_date(article.date_hints, text)
     region = find_regions(title, text)
+    year = campaign_year(title, text, date)
     return Document(
         id=doc_id(path),
         path=path,
@@ -72,7 +75,7 @@ def build_document(path: str, data: bytes) -> Document:
         text=text,
         url=article.url,
         date=date,
-        year=campaign_year(title, text, date),
+        year=year,
         region=region.region,
         district=region.district,
         regions=list(region.regions),
@@ -81,4 +84,5 @@ def build_document(path: str, data: bytes) -> Document:
         encoding=decoded.encoding,
         content_hash=content_hash(data),
         organizations=[org.as_dict() for org in find_organizations(text, title)],
+        themes=[theme.as_dict() for theme in find_themes(text, year, region.region)],
     )

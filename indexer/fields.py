@@ -19,13 +19,14 @@ DOC_TYPE = "doc_type"
 DOC_NUMBER = "doc_number"
 ORGANIZATIONS = "organizations"
 ORG_NAMES = "org_names"
+THEMES = "themes"
 ENCODING = "encoding"
 CONTENT_HASH = "content_hash"
 PIPELINE = "pipeline"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 def build_schema() -> Schema:
@@ -48,6 +49,8 @@ def build_schema() -> Schema:
             # [{"name", "kind", "original", "short_forms"}] as extracted; names for the org filter.
             ORGANIZATIONS: STORED(),
             ORG_NAMES: KEYWORD(stored=False, commas=True, scorable=False),
+            # [{"theme", "theme_simplified", "year", "region"}] as stated by the document.
+            THEMES: STORED(),
             ENCODING: STORED(),
             CONTENT_HASH: ID(stored=True),
             PIPELINE: ID(stored=True),

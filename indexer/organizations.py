@@ -26,6 +26,8 @@ _STOP_TAGS = frozenset("v vd d ad c p u uj ul uz ud ug uv r t m q f".split())
 _GOVERNMENT_SEAT = re.compile(r"(市|省|区|县|州|镇|乡|人民)$")
 _LEADING = re.compile(r"(?:[一二三四五六七八九十]是)?(?:对标)?[由和与及在将对向从把被为让使]?")
 _BAD_FIRST = set("局委办司厂院会)）(（")
+_LIST_SEP = re.compile(r"、|以及|和|及")
+_LIST_SEP_BEFORE = re.compile(r"(?:、|以及|和|及)$")
 _PUNCT = re.compile(r"^[\W_]+$")
 _NUMBER = re.compile(r"\d")
 # A digest heading: a short unit name, a colon, a short slogan (申通地铁：奋进高质量 迈向新征程).
@@ -113,9 +115,9 @@ def _is_stop(word: str, tag: str) -> bool:
     return (
         word in _stops()
         or bool(_PUNCT.match(word))
-        or bool(_NUMBER.search(word))
+        or (bool(_NUMBER.search(word)) and not word.startswith("第"))
         or word.isspace()
-        or (tag in _STOP_TAGS and _segmenter().has_word(word))
+        or (tag in _STOP_TAGS and _segmenter().has_word(word) and not word.startswith("第"))
     )
 
 
@@ -162,9 +164,8 @@ def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     return tokens
 
 
-def _from_text(original: str, folded: str) -> list[tuple[int, int, str]]:
+def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every suffix-anchored name in running text, longest spans only."""
-    tokens = _tagged(folded)
     not_names = tuple(_not_names())
     spans = []
     for i, (word, start, end, _tag) in enumerate(tokens):
@@ -184,7 +185,93 @@ def _from_text(original: str, folded: str) -> list[tuple[int, int, str]]:
             continue
         spans.append((name_start, end, kind_of(name) or kind))
     # Keep maximal spans: 同济大学 inside 同济大学建筑设计研究院(集团)有限公司 is not a second name.
+    # But an enterprise at the start of an institute's name is the enterprise that owns it
+    # (上海电科智能股份 | 中央研究院): keep the enterprise, drop the department.
+    owned = {o for o in spans for s in spans if s != o and s[2] == "enterprise" != o[2] and s[0] == o[0] and s[1] < o[1]}
+    spans = [s for s in spans if s not in owned]
     return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+
+
+def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Other mentions of names known from headings, and the parent named before one in brackets.
+
+    国家核电(上海核工院): 上海核工院 is known from its heading, so 国家核电 names its parent.
+    """
+    found = []
+    ends = {t[2]: i for i, t in enumerate(tokens)}
+    for start, end, kind in list(spans):
+        name = folded[start:end]
+        at = folded.find(name)
+        while at >= 0:
+            if (at, at + len(name), kind) not in spans:
+                found.append((at, at + len(name), kind))
+            close = at + len(name)
+            if at > 0 and folded[at - 1] in "(（" and folded[close : close + 1] in (")", "）") and at - 1 in ends:
+                i = ends[at - 1]
+                j = i
+                while j >= 0 and not _is_stop(tokens[j][0], tokens[j][3]) and tokens[i][2] - tokens[j][1] <= 12:
+                    j -= 1
+                if j < i:
+                    parent = folded[tokens[j + 1][1] : tokens[i][2]]
+                    if len(parent) >= 2 and not _is_generic(parent):
+                        found.append((tokens[j + 1][1], tokens[i][2], kind_of(parent) or "enterprise"))
+            at = folded.find(name, at + 1)
+    return found
+
+
+def _inner_suffix(name: str) -> bool:
+    """True when an organization word stands inside a name (安徽省政府副省长: a person, not a body)."""
+    return any(len(suffix) >= 2 and suffix in name[:-1] for suffix, _ in _suffixes())
+
+
+def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Names listed with 、 (or 和/及/以及) beside a known organization: they are organizations too.
+
+    机场集团、铁路上海站、申通地铁集团 … / 振华重装、南通分公司、启东海洋工程、南通传动以及上海港机重工.
+    Each item is grown to the right from its start over name-like tokens; places are not members.
+    """
+    places = gazetteer().surface
+    starts = {t[1]: i for i, t in enumerate(tokens)}
+    found = []
+    for k_start, k_end, kind in known:
+        # Walk the list both ways from the known name, item by item.
+        for direction in (-1, 1):
+            edge = k_start if direction < 0 else k_end
+            for _ in range(8):
+                if direction > 0:
+                    m = _LIST_SEP.match(folded, edge)
+                    if not m or m.end() not in starts:
+                        break
+                    i = starts[m.end()]
+                    j = i
+                    while j < len(tokens) and not _is_stop(tokens[j][0], tokens[j][3]) and tokens[j][2] - tokens[i][1] <= 12:
+                        j += 1
+                    if j == i:
+                        break
+                    item = (tokens[i][1], tokens[j - 1][2])
+                else:
+                    m = _LIST_SEP_BEFORE.search(folded, 0, edge)
+                    if not m or m.start() not in {t[2] for t in tokens}:
+                        break
+                    end_i = next(n for n, t in enumerate(tokens) if t[2] == m.start())
+                    i = end_i
+                    while i >= 0 and not _is_stop(tokens[i][0], tokens[i][3]) and tokens[end_i][2] - tokens[i][1] <= 12:
+                        i -= 1
+                    if i == end_i:
+                        break
+                    item = (tokens[i + 1][1], tokens[end_i][2])
+                while item[1] > item[0] and folded[item[1] - 1] == "等":
+                    item = (item[0], item[1] - 1)
+                name = folded[item[0]:item[1]]
+                if (
+                    len(name) < 2 or name in places or _is_generic(name) or name.endswith(tuple(_not_names()))
+                    or (kind_of(name) is None and _inner_suffix(name))
+                ):
+                    break
+                # Without a suffix a listed name is a brand: bodies and associations carry theirs.
+                found.append((item[0], item[1], kind_of(name) or "enterprise"))
+                edge = item[0] if direction < 0 else item[1]
+    return found
 
 
 def digest_headings(folded: str) -> list[tuple[int, str, str]]:
@@ -218,7 +305,11 @@ def find_organizations(text: str, title: str | None = None) -> list[Organization
     found: list[tuple[str, str, str]] = []
     for source in ([title] if title else []) + [text]:
         folded = fold(source)
-        for start, end, kind in _from_text(source, folded) + _from_headings(folded):
+        tokens = _tagged(folded)
+        spans = _from_text(folded, tokens) + _from_headings(folded)
+        spans += _mentions_of_units(folded, tokens, spans)
+        spans += _list_members(folded, tokens, spans)
+        for start, end, kind in spans:
             found.append((folded[start:end], source[start:end], kind))
     orgs: dict[str, Organization] = {}
     for name, written, kind in found:

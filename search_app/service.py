@@ -33,6 +33,6 @@ def get_document(searcher: Searcher, doc_id: str) -> dict | None:
         "doc_number": stored.get(F.DOC_NUMBER),
         "text": stored.get(F.TEXT_, ""),
         "organizations": stored.get(F.ORGANIZATIONS, []),
-        "themes": [],
+        "themes": stored.get(F.THEMES, []),
         "encoding": stored.get(F.ENCODING),
     }

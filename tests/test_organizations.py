@@ -1,0 +1,57 @@
+"""Organization extraction on small texts written for the tests: lists, scripts, brackets, headings."""
+from __future__ import annotations
+
+from indexer.organizations import find_organizations
+
+
+def _names(text: str) -> dict[str, str]:
+    return {o.name: o.kind for o in find_organizations(text)}
+
+
+def test_enumerated_list_with_count() -> None:
+    text = "星辰精密机械股份有限公司、海岳电子科技有限公司、青松食品集团等3家企业获得表彰。"
+    assert _names(text) == {
+        "星辰精密机械股份有限公司": "enterprise", "海岳电子科技有限公司": "enterprise", "青松食品集团": "enterprise",
+    }
+
+
+def test_brand_names_in_a_list_beside_a_known_company() -> None:
+    names = _names("机场集团、铁路上海站、申通地铁集团在主要站点发布公益广告。")
+    assert {"机场集团", "铁路上海站", "申通地铁集团"} <= set(names)
+
+
+def test_traditional_names_fold_to_one_simplified_name_and_keep_the_original() -> None:
+    orgs = find_organizations("由上海楊浦科技創業中心有限公司實施的項目，上海市質量協會參加。")
+    by_name = {o.name: o for o in orgs}
+    assert by_name["上海杨浦科技创业中心有限公司"].original == "上海楊浦科技創業中心有限公司"
+    assert by_name["上海市质量协会"].kind == "association"
+
+
+def test_parenthesised_group_stays_in_the_name() -> None:
+    assert "重庆机床(集团)有限公司" in _names("如重慶機床(集團)有限公司開展歷年QC小組成果回顧")
+    assert "同济大学建筑设计研究院(集团)有限公司" in _names("同濟大學建築設計研究院(集團)有限公司等企業")
+
+
+def test_digest_headings_name_units_but_not_places() -> None:
+    text = "宝山：奋进滨江北转型 构筑质量新高地\n宝山区举行活动。\n申通地铁：奋进高质量 迈向新征程\n9月1日下午，申通地铁集团举行活动。"
+    names = _names(text)
+    assert "申通地铁集团" in names and "宝山" not in names
+    assert "申通地铁" in next(o for o in find_organizations(text) if o.name == "申通地铁集团").short_forms
+
+
+def test_kinds() -> None:
+    names = _names("瑞金医院、同济大学和上海市市场监督管理局、上海市总工会、共青团上海市委员会参加。")
+    assert names["瑞金医院"] == "institution" and names["同济大学"] == "institution"
+    assert names["上海市市场监督管理局"] == "government"
+    assert names["上海市总工会"] == "association" and names["共青团上海市委员会"] == "association"
+
+
+def test_no_fragments() -> None:
+    names = _names("本市企业积极参与，各区政府和有关单位、行业协会共同推动。营造政府重视质量的氛围。这是一句恰好以公司结尾的话说到了公司")
+    assert names == {}
+    assert "产业布局" not in _names("全省市场监管系统对接产业布局，服从疫情防控大局。")
+
+
+def test_contact_lines_are_not_headings() -> None:
+    text = "上海市质量协会地址:长宁区泰安路74号\n联系人:周秀慧 徐俊杰\n邮政编码:200052"
+    assert set(_names(text)) <= {"上海市质量协会"}
