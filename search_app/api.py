@@ -5,6 +5,7 @@ from importlib import resources
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from search_app import browse
 from search_app.service import get_document, search_from_args
 
 bp = Blueprint("api", __name__)
@@ -40,3 +41,31 @@ def openapi():
     spec = resources.files("search_app").joinpath("data/openapi.json").read_text("utf-8")
     return current_app.response_class(spec, mimetype="application/json")
 
+
+
+def _rows() -> browse.Rows:
+    return store().cached("browse-rows", browse.gather)
+
+
+def _organizations() -> list[dict]:
+    args = request.args
+    return browse.organizations(_rows(), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
+
+
+@bp.get("/api/organizations")
+def api_organizations():
+    return jsonify(organizations=_organizations())
+
+
+@bp.get("/api/organizations.csv")
+def api_organizations_csv():
+    body = browse.organizations_csv(_organizations())
+    return current_app.response_class(
+        body.encode("utf-8"), mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''organizations.csv"},
+    )
+
+
+@bp.get("/api/themes")
+def api_themes():
+    return jsonify(themes=browse.themes(_rows(), request.args.get("year"), request.args.get("region")))

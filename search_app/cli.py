@@ -11,6 +11,7 @@ import click
 
 from indexer.cli import INDEX_OPTION, index_command
 from indexer.errors import QsearchError
+from search_app import browse
 from search_app.query import BadParameter
 from search_app.ranking import MAX_PER_PAGE
 from search_app.service import search_from_args
@@ -62,6 +63,57 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, limit: i
         click.echo(f"\n{n}. {_plain(r['title_html'], color)}  [{meta}]")
         click.echo(f"   {_plain(r['snippet'], color)}")
         click.echo(f"   {r['path']}")
+
+
+def _rows(index_dir: Path) -> browse.Rows:
+    try:
+        return IndexStore(index_dir).cached("browse-rows", browse.gather)
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("orgs")
+@INDEX_OPTION
+@click.option("--year", help="年份或年份范围。")
+@click.option("--kind", type=click.Choice(sorted(browse.KINDS)), help="单位类型。")
+@click.option("--region", help="地区。")
+@click.option("--json", "as_json", is_flag=True, help="输出与 /api/organizations 相同的 JSON。")
+@click.option("--csv", "as_csv", is_flag=True, help="输出 CSV（UTF-8，带 BOM）。")
+def orgs_command(index_dir: Path, year, kind, region, as_json: bool, as_csv: bool) -> None:
+    """列出文档中提到的单位（企业、协会、政府机关、院校医院）。"""
+    if as_json and as_csv:
+        raise click.UsageError("--json 和 --csv 只能选一个")
+    try:
+        orgs = browse.organizations(_rows(index_dir), year, kind, region)
+    except BadParameter as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"organizations": orgs}, ensure_ascii=False))
+    elif as_csv:
+        sys.stdout.buffer.write(browse.organizations_csv(orgs).encode("utf-8"))
+    else:
+        click.echo(f"共 {len(orgs)} 个单位")
+        for org in orgs:
+            years = "、".join(map(str, org["years"]))
+            click.echo(f"{org['name']}\t{browse.KINDS.get(org['kind'], org['kind'])}\t{years}\t{len(org['documents'])} 篇")
+
+
+@main.command("themes")
+@INDEX_OPTION
+@click.option("--year", help="年份或年份范围。")
+@click.option("--region", help="地区或单位。")
+@click.option("--json", "as_json", is_flag=True, help="输出与 /api/themes 相同的 JSON。")
+def themes_command(index_dir: Path, year, region, as_json: bool) -> None:
+    """按年份列出文档陈述的活动主题。"""
+    try:
+        items = browse.themes(_rows(index_dir), year, region)
+    except BadParameter as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"themes": items}, ensure_ascii=False))
+        return
+    for item in items:
+        click.echo(f"{item['year'] or '—'}\t{item['region'] or '—'}\t{item['theme']}\t{item['document']['path']}")
 
 
 @main.command("serve")

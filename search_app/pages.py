@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from search_app import browse
 from search_app.query import BadParameter, parse_query
 from search_app.service import get_document, search_from_args
 from search_app.snippets import highlight
@@ -63,3 +64,33 @@ def document_page(doc_id: str):
         "document.html", doc=doc, title_html=highlight(doc["title"], words), paragraphs=paragraphs,
         q=request.args.get("q", ""),
     )
+
+
+def _rows() -> browse.Rows:
+    return current_app.extensions["qsearch_store"].cached("browse-rows", browse.gather)
+
+
+@bp.get("/organizations")
+def organizations_page():
+    args = request.args
+    error, status, orgs = None, 200, []
+    try:
+        orgs = browse.organizations(_rows(), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
+    except BadParameter as exc:
+        error, status = str(exc), 400
+    csv_url = url_for("api.api_organizations_csv", **{k: v for k, v in args.items() if k in ("year", "kind", "region", "q") and v})
+    return render_template("organizations.html", orgs=orgs, args=args, kinds=browse.KINDS, error=error, csv_url=csv_url), status
+
+
+@bp.get("/themes")
+def themes_page():
+    args = request.args
+    error, status, items = None, 200, []
+    try:
+        items = browse.themes(_rows(), args.get("year"), args.get("region"))
+    except BadParameter as exc:
+        error, status = str(exc), 400
+    by_year: dict = {}
+    for item in items:
+        by_year.setdefault(item["year"] or "年份不详", []).append(item)
+    return render_template("themes.html", by_year=by_year, args=args, error=error), status

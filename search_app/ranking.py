@@ -9,6 +9,7 @@ from whoosh.searching import Searcher
 
 from indexer import fields as F
 from search_app.query import BadParameter, Filters, ParsedQuery, filter_query
+from indexer.segment import query_words
 from search_app.snippets import highlight, snippet
 
 SORTS = ("relevance", "date")
@@ -111,7 +112,7 @@ def search(
     )
     total = len(results)
     start = (paging.page - 1) * paging.per_page
-    words = parsed.highlight_words
+    words = parsed.highlight_words or (query_words(filters.org) if filters.org else [])
     items = [
         result_item(hit.fields(), None if parsed.is_empty else -hit.score[score_at], words)
         for hit in results[start:limit]

@@ -24,6 +24,7 @@ class IndexStore:
         self._ix: windex.Index | None = None
         self._stamp: tuple | None = None
         self._checked = 0.0
+        self._cache: dict[str, object] = {}
 
     def _current_stamp(self) -> tuple | None:
         """Name, inode and mtime of the newest TOC: changes on every commit and every swap."""
@@ -52,10 +53,20 @@ class IndexStore:
                 try:
                     self._ix = windex.open_dir(str(self.index_dir))
                     self._stamp = stamp
+                    self._cache = {}
                 except (OSError, windex.EmptyIndexError):
                     if self._ix is None:
                         raise IndexNotFound(str(self.index_dir)) from None
             return self._ix
+
+    def cached(self, key: str, build):
+        """`build(searcher)` computed once per index version."""
+        ix = self.index()
+        cache = self._cache
+        if key not in cache:
+            with ix.searcher() as searcher:
+                cache[key] = build(searcher)
+        return cache[key]
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:

@@ -78,3 +78,19 @@ def test_phone_width_layout(server: str, page, tmp_path: Path) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, "the results page must not scroll sideways on a phone"
     page.screenshot(path=str(tmp_path / "phone.png"))
+
+
+def test_organizations_and_themes_pages(server: str, page, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(server + "/organizations?kind=enterprise")
+    assert int(page.inner_text("#org-total")) > 5
+    page.locator("table.orgs a", has_text="上海申驰实业股份有限公司").click()
+    page.wait_for_selector("#total")
+    marked = page.locator(".hit mark").all_inner_texts()
+    assert {"上海申驰实业股份有限公司", "上海申馳實業股份有限公司"} & set(marked), marked
+    page.goto(server + "/themes?year=2022")
+    link = page.locator(".timeline a").first
+    assert link.is_visible()
+    link.click()
+    page.wait_for_selector("article.document")
+    page.screenshot(path=str(tmp_path / "theme-source.png"))
