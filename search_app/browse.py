@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from whoosh.searching import Searcher
 
 from indexer import fields as F
+from indexer.extract import gazetteer
 from indexer.normalize import fold
 from search_app.query import BadParameter, parse_year
 
@@ -120,5 +121,15 @@ def themes(rows: Rows, year: str | None = None, region: str | None = None) -> li
                 "year": theme["year"], "region": theme_region, "theme": theme["theme"],
                 "document": {"id": doc["id"], "path": doc["path"], "title": doc["title"]},
             })
-    out.sort(key=lambda t: (-(t["year"] or 0), t["region"], t["document"]["path"]))
+    out.sort(key=lambda t: (-(t["year"] or 0), _scope_rank(t["region"]), t["region"], t["document"]["path"]))
     return out
+
+
+def _scope_rank(region: str) -> int:
+    """全国 first, then provinces, cities and districts, then enterprises and other units."""
+    if region == "全国":
+        return 0
+    place = gazetteer().places.get(region)
+    if place is None:
+        return 3
+    return 1 if place.level == "province" else 2

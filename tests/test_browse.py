@@ -50,6 +50,8 @@ def test_themes_api(client) -> None:
     baoshan = [t for t in themes if t["region"] == "宝山区"]
     assert baoshan and baoshan[0]["theme"].startswith("奮進濱江北轉型")  # as written, Traditional
     assert baoshan[0]["document"]["path"] == "000_0bce4af3382c1576.txt"
+    scopes = [t["region"] for t in themes]
+    assert scopes.index("上海") < scopes.index("宝山区") < scopes.index("申通地铁")
     years = [t["year"] for t in client.get("/api/themes").get_json()["themes"]]
     assert years == sorted(years, reverse=True) and 2018 in years
 
