@@ -26,7 +26,7 @@ PIPELINE = "pipeline"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 
 def build_schema() -> Schema:
