@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from lxml import etree
 from lxml import html as lhtml
 
+from indexer.datafiles import data_lines
 from indexer.errors import DocumentError
 from indexer.normalize import fold
 
@@ -82,10 +82,7 @@ class _Cues:
 def cues() -> _Cues:
     """Chrome cue phrases from indexer/data/boilerplate.tsv, folded."""
     kinds: dict[str, list[str]] = {"breadcrumb": [], "list": [], "footer": [], "share": [], "class": []}
-    data = resources.files("indexer").joinpath("data/boilerplate.tsv").read_text("utf-8")
-    for line in data.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines("boilerplate.tsv"):
         kind, phrase = line.split("\t", 1)
         kinds[kind].append(fold(phrase.strip()))
     return _Cues(

@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
-from importlib import resources
 
 from indexer.clean import DATE_LABEL
+from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0, "Ｏ": 0}
@@ -174,20 +174,14 @@ class _Gazetteer:
 @lru_cache(maxsize=1)
 def gazetteer() -> _Gazetteer:
     """Place names from the data files, as one longest-first regex."""
-    data = resources.files("indexer").joinpath("data")
     places: dict[str, Place] = {}
     surface: dict[str, str] = {}
-    for line in data.joinpath("regions.tsv").read_text("utf-8").splitlines()[1:]:
-        if not line.strip():
-            continue
+    for line in data_lines("regions.tsv")[1:]:  # after the header row
         name, level, parent, aliases = (line.split("\t") + ["", "", ""])[:4]
         places[name] = Place(name, level, parent)
         for form in [name] + [a for a in aliases.split(",") if a]:
             surface.setdefault(form, name)
-    guarded = {
-        w.strip() for w in data.joinpath("regions_guarded.txt").read_text("utf-8").splitlines()
-        if w.strip() and not w.startswith("#")
-    }
+    guarded = set(data_lines("regions_guarded.txt"))
     plain = sorted((s for s in surface if s not in guarded), key=len, reverse=True)
     guards = sorted((s for s in surface if s in guarded), key=len, reverse=True)
     alternatives = [re.escape(s) for s in plain]
@@ -237,11 +231,9 @@ def find_regions(title: str | None, text: str) -> Region:
 @lru_cache(maxsize=1)
 def _doc_types() -> tuple[tuple[str, str], ...]:
     rows = []
-    text = resources.files("indexer").joinpath("data/doc_types.tsv").read_text("utf-8")
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            kind, words = line.split("\t")
-            rows += [(kind, w) for w in words.split(",") if w]
+    for line in data_lines("doc_types.tsv"):
+        kind, words = line.split("\t")
+        rows += [(kind, w) for w in words.split(",") if w]
     return tuple(rows)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
+from indexer.datafiles import data_lines
 from indexer.extract import gazetteer
 from indexer.normalize import fold
 from indexer.segment import _segmenter
@@ -48,35 +48,30 @@ class Organization:
         return {"name": self.name, "kind": self.kind, "original": self.original, "short_forms": self.short_forms}
 
 
-def _data_lines(name: str) -> list[str]:
-    text = resources.files("indexer").joinpath(f"data/{name}").read_text("utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
 @lru_cache(maxsize=1)
 def _suffixes() -> tuple[tuple[str, str], ...]:
-    rows = [tuple(line.split("\t")) for line in _data_lines("org_suffixes.tsv")]
+    rows = [tuple(line.split("\t")) for line in data_lines("org_suffixes.tsv")]
     return tuple(sorted(((fold(s), k) for s, k in rows), key=lambda r: -len(r[0])))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def _words(name: str) -> frozenset[str]:
+    """A word list from indexer/data/, folded."""
+    return frozenset(fold(w) for w in data_lines(name))
+
+
 def _stops() -> frozenset[str]:
-    return frozenset(fold(w) for w in _data_lines("org_stopwords.txt"))
+    return _words("org_stopwords.txt")
 
 
-@lru_cache(maxsize=1)
-def _not_names() -> frozenset[str]:
-    return frozenset(fold(w) for w in _data_lines("org_not_names.txt"))
-
-
-@lru_cache(maxsize=1)
-def _heading_labels() -> frozenset[str]:
-    return frozenset(fold(w) for w in _data_lines("heading_labels.txt"))
-
-
-@lru_cache(maxsize=1)
 def _generic() -> frozenset[str]:
-    return frozenset(fold(w) for w in _data_lines("org_generic.txt"))
+    return _words("org_generic.txt")
+
+
+@lru_cache(maxsize=1)
+def _not_name_endings() -> tuple[str, ...]:
+    """Endings of ordinary words that are never an organization's last word, for str.endswith."""
+    return tuple(_words("org_not_names.txt"))
 
 
 def kind_of(name: str) -> str | None:
@@ -166,7 +161,7 @@ def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
 
 def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every suffix-anchored name in running text, longest spans only."""
-    not_names = tuple(_not_names())
+    not_names = _not_name_endings()
     spans = []
     for i, (word, start, end, _tag) in enumerate(tokens):
         kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
@@ -192,6 +187,15 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
 
 
+def _item_start(tokens: list[tuple[str, int, int, str]], last: int, limit: int = 12) -> int:
+    """First token of a list item (or a bracketed unit's parent) ending with tokens[last]:
+    name-like tokens to the left, at most `limit` characters; `last + 1` when there are none."""
+    i = last
+    while i >= 0 and not _is_stop(tokens[i][0], tokens[i][3]) and tokens[last][2] - tokens[i][1] <= limit:
+        i -= 1
+    return i + 1
+
+
 def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Other mentions of names known from headings, and the parent named before one in brackets.
 
@@ -208,13 +212,11 @@ def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spa
             close = at + len(name)
             if at > 0 and folded[at - 1] in "(（" and folded[close : close + 1] in (")", "）") and at - 1 in ends:
                 i = ends[at - 1]
-                j = i
-                while j >= 0 and not _is_stop(tokens[j][0], tokens[j][3]) and tokens[i][2] - tokens[j][1] <= 12:
-                    j -= 1
-                if j < i:
-                    parent = folded[tokens[j + 1][1] : tokens[i][2]]
+                first = _item_start(tokens, i)
+                if first <= i:
+                    parent = folded[tokens[first][1] : tokens[i][2]]
                     if len(parent) >= 2 and not _is_generic(parent):
-                        found.append((tokens[j + 1][1], tokens[i][2], kind_of(parent) or "enterprise"))
+                        found.append((tokens[first][1], tokens[i][2], kind_of(parent) or "enterprise"))
             at = folded.find(name, at + 1)
     return found
 
@@ -232,6 +234,8 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
     """
     places = gazetteer().surface
     starts = {t[1]: i for i, t in enumerate(tokens)}
+    ends = {t[2]: i for i, t in enumerate(tokens)}
+    not_names = _not_name_endings()
     found = []
     for k_start, k_end, kind in known:
         # Walk the list both ways from the known name, item by item.
@@ -251,20 +255,18 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
                     item = (tokens[i][1], tokens[j - 1][2])
                 else:
                     m = _LIST_SEP_BEFORE.search(folded, 0, edge)
-                    if not m or m.start() not in {t[2] for t in tokens}:
+                    if not m or m.start() not in ends:
                         break
-                    end_i = next(n for n, t in enumerate(tokens) if t[2] == m.start())
-                    i = end_i
-                    while i >= 0 and not _is_stop(tokens[i][0], tokens[i][3]) and tokens[end_i][2] - tokens[i][1] <= 12:
-                        i -= 1
-                    if i == end_i:
+                    end_i = ends[m.start()]
+                    first = _item_start(tokens, end_i)
+                    if first > end_i:
                         break
-                    item = (tokens[i + 1][1], tokens[end_i][2])
+                    item = (tokens[first][1], tokens[end_i][2])
                 while item[1] > item[0] and folded[item[1] - 1] == "等":
                     item = (item[0], item[1] - 1)
                 name = folded[item[0]:item[1]]
                 if (
-                    len(name) < 2 or name in places or _is_generic(name) or name.endswith(tuple(_not_names()))
+                    len(name) < 2 or name in places or _is_generic(name) or name.endswith(not_names)
                     or (kind_of(name) is None and _inner_suffix(name))
                 ):
                     break
@@ -276,7 +278,7 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
 
 def digest_headings(folded: str) -> list[tuple[int, str, str]]:
     """(offset, unit, slogan) of digest headings, when a text has at least two of them."""
-    labels = _heading_labels()
+    labels = _words("heading_labels.txt")
     found, offset = [], 0
     for line in folded.split("\n"):
         m = HEADING.match(line)

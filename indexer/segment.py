@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from importlib import resources
 from typing import Iterator, NamedTuple
 
 import rjieba
 from whoosh.analysis import Token, Tokenizer
 
+from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
 _WORDLIKE = re.compile(r"\w")
@@ -39,11 +39,7 @@ class Tok(NamedTuple):
 def domain_words() -> list[tuple[str, int | None]]:
     """The domain dictionary from indexer/data/domain_words.txt."""
     words = []
-    text = resources.files("indexer").joinpath("data/domain_words.txt").read_text("utf-8")
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
+    for line in data_lines("domain_words.txt"):
         parts = line.split()
         words.append((parts[0], int(parts[1]) if len(parts) > 1 else None))
     return words
