@@ -80,33 +80,37 @@ def snippet(text: str, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
         hits = [w for w in words if w in piece]
         if hits:
             scored.append((len(set(hits)), sum(piece.count(w) for w in hits), -index, start, end))
-    chosen: list[tuple[int, int]] = []
+    # (start, end, marks relative to start); marks are None where the piece must be analyzed anew.
+    chosen: list[tuple[int, int, list[tuple[int, int]] | None]] = []
     budget = size
     for *_, start, end in sorted(scored, reverse=True):
-        spans = match_spans(text[start:end], words)
+        spans: list[tuple[int, int]] | None = match_spans(text[start:end], words)
         if not spans:
             continue  # only a look-alike substring: not a real match
         if end - start > budget:
             if chosen:
                 continue
-            # One long sentence: a window around its first real match.
+            # One long sentence: a window around its first real match. Its edges may cut
+            # a token, so the window is analyzed on its own below.
             first = spans[0][0] + start
             start = max(start, min(first - budget // 3, end - budget))
             end = min(end, start + budget)
-        chosen.append((start, end))
+            spans = None
+        chosen.append((start, end, spans))
         budget -= end - start
         if budget < 20:
             break
     if not chosen:
         start, end = sentences[0] if sentences else (0, len(text))
-        chosen = [(start, min(end, start + size))]
+        chosen = [(start, min(end, start + size), None)]
     parts = []
     previous_end = 0
-    for start, end in sorted(chosen):
+    for start, end, spans in sorted(chosen, key=lambda c: c[0]):
         # An ellipsis wherever text was left out before this piece.
         if start > previous_end and text[previous_end:start].strip():
             parts.append(Markup("…"))
-        parts.append(mark(text[start:end], match_spans(text[start:end], words)))
+        piece = text[start:end]
+        parts.append(mark(piece, match_spans(piece, words) if spans is None else spans))
         previous_end = end
     if text[previous_end:].strip():
         parts.append(Markup("…"))
