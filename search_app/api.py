@@ -7,13 +7,9 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from search_app import browse
 from search_app.service import get_document, search_from_args
+from search_app.store import current_store as store
 
 bp = Blueprint("api", __name__)
-
-
-def store():
-    """The app's IndexStore."""
-    return current_app.extensions["qsearch_store"]
 
 
 @bp.get("/api/search")
@@ -43,13 +39,9 @@ def openapi():
 
 
 
-def _rows() -> browse.Rows:
-    return store().cached("browse-rows", browse.gather)
-
-
 def _organizations() -> list[dict]:
     args = request.args
-    return browse.organizations(_rows(), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
+    return browse.organizations(browse.rows(store()), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
 
 
 @bp.get("/api/organizations")
@@ -68,4 +60,4 @@ def api_organizations_csv():
 
 @bp.get("/api/themes")
 def api_themes():
-    return jsonify(themes=browse.themes(_rows(), request.args.get("year"), request.args.get("region")))
+    return jsonify(themes=browse.themes(browse.rows(store()), request.args.get("year"), request.args.get("region")))

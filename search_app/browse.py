@@ -49,6 +49,11 @@ def gather(searcher: Searcher) -> Rows:
     return Rows(docs, canonical)
 
 
+def rows(store) -> Rows:
+    """The browse rows of a store's current index, gathered once per index version."""
+    return store.cached("browse-rows", gather)
+
+
 def check_kind(kind: str | None) -> str | None:
     """A known organization kind or None; BadParameter otherwise."""
     if kind and kind not in KINDS:

@@ -67,7 +67,7 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, limit: i
 
 def _rows(index_dir: Path) -> browse.Rows:
     try:
-        return IndexStore(index_dir).cached("browse-rows", browse.gather)
+        return browse.rows(IndexStore(index_dir))
     except QsearchError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
 from search_app import browse
 from search_app.query import BadParameter, parse_query
 from search_app.service import get_document, search_from_args
 from search_app.snippets import highlight
+from search_app.store import current_store
 
 bp = Blueprint("pages", __name__)
 FILTERS = ("year", "region", "doc_type", "org")
@@ -38,23 +39,22 @@ def search_page():
     result, error, status = None, None, 200
     if searching:
         try:
-            with current_app.extensions["qsearch_store"].searcher() as searcher:
+            with current_store().searcher() as searcher:
                 result = search_from_args(searcher, args)
         except BadParameter as exc:
             error, status = str(exc), 400
-    parsed = parse_query(args.get("q"))
     pages = 0
     if result:
         pages = (result["total"] + result["per_page"] - 1) // result["per_page"]
     return render_template(
         "search.html", q=args.get("q", ""), args=args, result=result, error=error,
-        parsed=parsed, pages=pages, active={k: args[k] for k in FILTERS if args.get(k)},
+        pages=pages, active={k: args[k] for k in FILTERS if args.get(k)},
     ), status
 
 
 @bp.get("/documents/<doc_id>")
 def document_page(doc_id: str):
-    with current_app.extensions["qsearch_store"].searcher() as searcher:
+    with current_store().searcher() as searcher:
         doc = get_document(searcher, doc_id)
     if doc is None:
         abort(404)
@@ -66,16 +66,12 @@ def document_page(doc_id: str):
     )
 
 
-def _rows() -> browse.Rows:
-    return current_app.extensions["qsearch_store"].cached("browse-rows", browse.gather)
-
-
 @bp.get("/organizations")
 def organizations_page():
     args = request.args
     error, status, orgs = None, 200, []
     try:
-        orgs = browse.organizations(_rows(), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
+        orgs = browse.organizations(browse.rows(current_store()), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
     except BadParameter as exc:
         error, status = str(exc), 400
     csv_url = url_for("api.api_organizations_csv", **{k: v for k, v in args.items() if k in ("year", "kind", "region", "q") and v})
@@ -87,7 +83,7 @@ def themes_page():
     args = request.args
     error, status, items = None, 200, []
     try:
-        items = browse.themes(_rows(), args.get("year"), args.get("region"))
+        items = browse.themes(browse.rows(current_store()), args.get("year"), args.get("region"))
     except BadParameter as exc:
         error, status = str(exc), 400
     by_year: dict = {}

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from flask import current_app
 from whoosh import index as windex
 from whoosh.searching import Searcher
 
@@ -76,3 +77,8 @@ class IndexStore:
             yield searcher
         finally:
             searcher.close()
+
+
+def current_store() -> IndexStore:
+    """The IndexStore of the running Flask app."""
+    return current_app.extensions["qsearch_store"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from whoosh import index as windex
 from whoosh.query import And, Phrase, Term
 
