@@ -44,10 +44,10 @@ DATE_LABEL = re.compile(
     r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 )
 # Publication dates that CMS templates keep in script variables: var fdate='2024/08/21 19:30:00'.
-_SCRIPT_DATE = re.compile(
-    r"""(?:fdate|pubdate|publishdate|publish_?time|pubtime|releasedate)\s*[=:]\s*["']((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})""",
-    re.I,
-)
+# A date literal in a script, then the variable it is assigned to just before it. Two steps
+# because a case-insensitive alternation at the front is slow on 10 kB of page script.
+_SCRIPT_DATE_LITERAL = re.compile(r"""["']((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})""")
+_SCRIPT_DATE_NAME = re.compile(r"(?:fdate|pubdate|publishdate|publish_?time|pubtime|releasedate)\s*[=:]\s*$", re.I)
 # Error pages saved by crawlers instead of the article.
 _ERROR_TITLE = re.compile(r"^\s*(?:[45]\d\d\b|.*\berror\b|.*(?:页面不存在|页面未找到|访问出错))", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|--|-(?=[^\d\s]{2,}$))\s*")
@@ -297,6 +297,17 @@ def _block_text(node: lhtml.HtmlElement) -> str:
     return "\n".join(line.strip() for line in "".join(parts).split("\n"))
 
 
+def _script_dates(root: lhtml.HtmlElement) -> list[str]:
+    """Dates assigned to publication-date variables in the page's scripts."""
+    found = []
+    for script in root.iter("script"):
+        code = script.text or ""
+        for m in _SCRIPT_DATE_LITERAL.finditer(code):
+            if _SCRIPT_DATE_NAME.search(code, max(0, m.start() - 30), m.start()):
+                found.append(m.group(1))
+    return found
+
+
 def clean_html(text: str) -> Article:
     """A page: its title, canonical URL, date hints and main text without chrome."""
     root = _parse(text)
@@ -312,7 +323,7 @@ def clean_html(text: str) -> Article:
         body = root
     if _ERROR_TITLE.match(head_title) and len(body.text_content()) < 3000:
         raise DocumentError(f"错误页（{head_title[:40]}），不是文档")
-    hints += [m.group(1) for script in root.iter("script") for m in _SCRIPT_DATE.finditer(script.text or "")]
+    hints += _script_dates(root)
     etree.strip_elements(body, "script", "style", with_tail=False)
     hints += [m.group(1) for m in DATE_LABEL.finditer(body.text_content())]
     page_lines = [t for t in (s.strip() for s in body.itertext()) if 0 < len(t) <= 40]

@@ -74,18 +74,30 @@ def _not_name_endings() -> tuple[str, ...]:
     return tuple(_words("org_not_names.txt"))
 
 
+@lru_cache(maxsize=1)
+def _suffix_table() -> tuple[tuple[int, ...], dict[str, str]]:
+    """Suffix lengths, longest first, and suffix -> kind (the first row wins), for O(lengths) lookups."""
+    table: dict[str, str] = {}
+    for suffix, kind in _suffixes():
+        table.setdefault(suffix, kind)
+    return tuple(sorted({len(s) for s in table}, reverse=True)), table
+
+
+def _suffix_of(name: str) -> str:
+    """The longest known suffix `name` ends with, or ""."""
+    lengths, table = _suffix_table()
+    for n in lengths:
+        if n <= len(name) and name[-n:] in table:
+            return name[-n:]
+    return ""
+
+
 def kind_of(name: str) -> str | None:
     """The kind a (folded) name's suffix marks, or None when it has no known suffix."""
     if name.startswith("共青团") or name.startswith("团市委") or name.startswith("团区委"):
         return "association"
-    for suffix, kind in _suffixes():
-        if name.endswith(suffix):
-            return kind
-    return None
-
-
-def _suffix_of(name: str) -> str:
-    return next((s for s, _ in _suffixes() if name.endswith(s)), "")
+    suffix = _suffix_of(name)
+    return _suffix_table()[1][suffix] if suffix else None
 
 
 def _is_generic(name: str) -> bool:
