@@ -22,21 +22,25 @@ INDEX_OPTION = click.option(
 
 
 class _Bar:
-    """A progress bar on stderr, shown only on a terminal."""
+    """Progress bars on stderr (one per phase), shown only on a terminal."""
 
     def __init__(self) -> None:
         self.bar = None
+        self.phase = ""
 
-    def __call__(self, done: int, total: int, path: str) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="建立索引", file=sys.stderr, show_pos=True)
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            self.bar = click.progressbar(length=total, label=phase, file=sys.stderr, show_pos=True)
             self.bar.__enter__()
-        self.bar.update(1 if done else 0)
+        self.bar.update(done - self.bar.pos)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.update(self.bar.length - self.bar.pos)
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _summary(report: BuildReport, seconds: float) -> str:
@@ -65,16 +69,23 @@ def _summary(report: BuildReport, seconds: float) -> str:
 @INDEX_OPTION
 @click.option("--rebuild", is_flag=True, help="丢弃现有索引，全部重建。")
 @click.option("--json", "as_json", is_flag=True, help="只输出一个 JSON 对象。")
-def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool) -> None:
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=None,
+    help="并行分析文件的进程数（默认：文件较多时每个 CPU 核一个）。",
+)
+def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool, jobs: int | None) -> None:
     """建立或增量更新索引。"""
     if not corpus.is_dir():
         raise click.BadParameter(f"目录 {corpus} 不存在", param_hint="--corpus")
     bar = _Bar() if sys.stderr.isatty() else None
     started = time.perf_counter()
     try:
-        report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar)
+        report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar, jobs=jobs)
     except QsearchError as exc:
         raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("\n已中断：索引保持中断前的样子，下次运行会接着补上。", err=True)
+        sys.exit(130)
     finally:
         if bar:
             bar.close()

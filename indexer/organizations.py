@@ -75,17 +75,19 @@ def _not_name_endings() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _suffix_table() -> tuple[tuple[int, ...], dict[str, str]]:
-    """Suffix lengths, longest first, and suffix -> kind (the first row wins), for O(lengths) lookups."""
+def _suffix_table() -> tuple[tuple[int, ...], dict[str, str], frozenset[str]]:
+    """Suffix lengths (longest first), suffix -> kind (the first row wins) and suffixes' last characters."""
     table: dict[str, str] = {}
     for suffix, kind in _suffixes():
         table.setdefault(suffix, kind)
-    return tuple(sorted({len(s) for s in table}, reverse=True)), table
+    return tuple(sorted({len(s) for s in table}, reverse=True)), table, frozenset(s[-1] for s in table)
 
 
 def _suffix_of(name: str) -> str:
     """The longest known suffix `name` ends with, or ""."""
-    lengths, table = _suffix_table()
+    lengths, table, last_chars = _suffix_table()
+    if not name or name[-1] not in last_chars:
+        return ""  # most words: no suffix ends in their last character
     for n in lengths:
         if n <= len(name) and name[-n:] in table:
             return name[-n:]

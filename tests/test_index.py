@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from whoosh import index as windex
 from whoosh.query import And, Phrase, Term
 
 from indexer import fields as F
 from indexer.document import doc_id
-from indexer.index import build_index
+from indexer import index as index_module
+from indexer.index import WorkerFailed, build_index
 from indexer.segment import query_words
 
 BROKEN = {"fixtures/empty.txt", "fixtures/binary.html", "fixtures/spaces_only.txt"}
@@ -110,6 +113,63 @@ def test_unreadable_file_is_reported(corpus_copy: Path, tmp_path: Path) -> None:
     report = build_index(corpus_copy, tmp_path / "index")
     assert target.name in {Path(f["path"]).name for f in report.failed}
     assert report.documents == OK_COUNT
+
+
+def _stored_in_order(index_dir: Path) -> list[dict]:
+    """Every document's stored fields in document-number order (the order ties rank in)."""
+    with windex.open_dir(str(index_dir)).searcher() as searcher:
+        return [searcher.stored_fields(n) for n in range(searcher.doc_count_all())]
+
+
+def test_worker_processes_build_the_same_index_as_one_process(corpus_copy: Path, tmp_path: Path) -> None:
+    serial = build_index(corpus_copy, tmp_path / "serial", jobs=1)
+    parallel = build_index(corpus_copy, tmp_path / "parallel", jobs=2)
+    assert parallel.as_json() == serial.as_json()
+    assert len(list((tmp_path / "parallel").glob("*.seg"))) == 2  # one segment per worker
+    assert _stored_in_order(tmp_path / "parallel") == _stored_in_order(tmp_path / "serial")
+    query = _words(F.TEXT_, "质量月")
+    with windex.open_dir(str(tmp_path / "serial")).searcher() as a, windex.open_dir(str(tmp_path / "parallel")).searcher() as b:
+        hits_a = [(h[F.PATH], round(h.score, 9)) for h in a.search(query, limit=None)]
+        hits_b = [(h[F.PATH], round(h.score, 9)) for h in b.search(query, limit=None)]
+    assert hits_a and hits_a == hits_b
+
+
+def test_worker_processes_update_incrementally(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, jobs=2)
+    seed = corpus_copy / "004_fb5c211a9a1c32cf.txt"
+    seed.write_text(seed.read_text("utf-8") + "\n补充说明：增设编辑测试专用词汇麒麟鹿。\n", "utf-8")
+    (corpus_copy / "new.txt").write_text("新增的质量月通知：麒麟鹿专项检查。", "utf-8")
+    report = build_index(corpus_copy, index_dir, jobs=2)
+    assert (report.added, report.updated, report.unchanged) == (1, 1, OK_COUNT - 1)
+    assert report.documents == OK_COUNT + 1
+    assert _search(index_dir, _words(F.TEXT_, "麒麟鹿")) == {"004_fb5c211a9a1c32cf.txt", "new.txt"}
+    assert build_index(corpus_copy, index_dir, jobs=2).unchanged == OK_COUNT + 1
+
+
+def test_a_dead_worker_stops_the_build_and_leaves_the_index_as_it_was(
+    corpus_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    if index_module._start_method() != "fork":
+        pytest.skip("the worker inherits the patched function only when forked")
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, jobs=1)
+    before = _files(index_dir)
+    real = index_module.build_document
+
+    def dies_on_one_file(path: str, data: bytes):
+        if path.endswith("004_fb5c211a9a1c32cf.txt"):
+            os._exit(3)  # the process is killed mid-build, as by the OOM killer
+        return real(path, data)
+
+    monkeypatch.setattr(index_module, "build_document", dies_on_one_file)
+    (corpus_copy / "004_fb5c211a9a1c32cf.txt").write_text("改过的内容：质量月。", "utf-8")
+    (corpus_copy / "new.txt").write_text("新增的质量月通知。", "utf-8")
+    with pytest.raises(WorkerFailed, match="退出码 3"):
+        build_index(corpus_copy, index_dir, jobs=2)
+    assert _files(index_dir) == before
+    assert _search(index_dir, _words(F.TEXT_, "麒麟鹿")) == set()
+    assert windex.open_dir(str(index_dir)).doc_count() == OK_COUNT
 
 
 def test_phrases_match_exactly(sample_index: Path) -> None:
