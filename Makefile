@@ -7,7 +7,7 @@ INDEX  ?= index
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install index run test clean
+.PHONY: install index run test bench clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ run: index
 
 test: install
 	$(BIN)/python -m pytest
+
+# Benchmarks on ../shared/data's archive (never part of `make test`): writes docs/benchmarks.md.
+$(BIN)/.bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(BIN)/.bench
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk 未安装：跳过 HTTP 压测（apt-get install wrk）"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

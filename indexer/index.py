@@ -38,6 +38,9 @@ BUILDING = "建立索引"
 PARALLEL_MIN = 300
 WRITER_LIMITMB = 256
 PROGRESS_EVERY = 50
+# Segments are written as separate files (compound=False everywhere): Whoosh reads a
+# sub-file of a compound .seg by copying it into memory, so every searcher of the archive
+# index held 145 MB of copies and took as long to open as a query takes to run.
 
 
 @dataclass
@@ -204,7 +207,7 @@ def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]],
         writer, in_writer = None, 0
         for path, replaces in todo:
             if writer is None:
-                writer, in_writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMITMB), 0
+                writer, in_writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMITMB, compound=False), 0
             doc = _build_one(Path(root), path, failed)
             if doc is not None:
                 writer.add_document(**doc.fields())
@@ -393,7 +396,7 @@ def build_index(
         report.documents = existing.doc_count()
         return report  # nothing to write: the index stays exactly as it was
     try:
-        writer = existing.writer(limitmb=WRITER_LIMITMB)
+        writer = existing.writer(limitmb=WRITER_LIMITMB, compound=False)
     except LockError:
         raise IndexBusy(index_dir) from None
     segments: list = []
@@ -434,7 +437,7 @@ def _full_build(
     staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
     try:
         ix = windex.create_in(str(staging), F.build_schema())
-        writer = ix.writer(limitmb=WRITER_LIMITMB)
+        writer = ix.writer(limitmb=WRITER_LIMITMB, compound=False)
         try:
             segments = _write(writer, corpus, [(path, False) for path in paths], report, progress, jobs)
         except BaseException:

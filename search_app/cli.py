@@ -47,8 +47,12 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, limit: i
     """检索：QUERY 中的词默认同时出现；"…" 为短语；支持 OR、NOT/-词。"""
     args = {"q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "per_page": limit}
     try:
-        with IndexStore(index_dir).searcher() as searcher:
-            result = search_from_args(searcher, {k: v for k, v in args.items() if v is not None})
+        store = IndexStore(index_dir)
+        try:
+            with store.searcher() as searcher:
+                result = search_from_args(searcher, {k: v for k, v in args.items() if v is not None})
+        finally:
+            store.close()
     except BadParameter as exc:
         raise click.UsageError(str(exc)) from None
     except QsearchError as exc:

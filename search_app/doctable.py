@@ -107,6 +107,12 @@ class _VersionCache:
                 self._term_ids -= len(dropped)
         return docs
 
+    def clear_terms(self) -> None:
+        """Forget the cached term sets only (the next queries read their posting lists)."""
+        with self._lock:
+            self._terms.clear()
+            self._term_ids = 0
+
     def clear(self) -> None:
         """Forget everything (for measuring cold queries)."""
         with self._lock:

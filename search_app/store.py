@@ -26,6 +26,8 @@ class IndexStore:
         self._stamp: tuple | None = None
         self._checked = 0.0
         self._cache: dict[str, object] = {}
+        self._local = threading.local()
+        self._open: list[Searcher] = []
 
     def _current_stamp(self) -> tuple | None:
         """Name, inode and mtime of the newest TOC: changes on every commit and every swap."""
@@ -71,12 +73,31 @@ class IndexStore:
 
     @contextmanager
     def searcher(self) -> Iterator[Searcher]:
-        """A searcher on the current index, closed after use."""
-        searcher = self.index().searcher()
-        try:
-            yield searcher
-        finally:
+        """A searcher on the current index, kept per thread while the index stays the same.
+
+        Opening a searcher reads the TOC and opens every segment's files: about as long as a
+        whole query. Whoosh searchers must not be shared between threads (their file reads
+        seek), so each server thread keeps its own and replaces it when the index changes.
+        """
+        ix = self.index()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or local.ix is not ix:
+            if searcher is not None:
+                searcher.close()
+            searcher = local.searcher = ix.searcher()
+            local.ix = ix
+            with self._lock:
+                self._open.append(searcher)
+        yield searcher
+
+    def close(self) -> None:
+        """Close every searcher the threads opened (at shutdown, or after a one-off command)."""
+        with self._lock:
+            open_searchers, self._open = self._open, []
+        for searcher in open_searchers:
             searcher.close()
+        self._local = threading.local()
 
 
 def current_store() -> IndexStore:

@@ -52,7 +52,9 @@ def app(sample_index: Path):
     """The Flask app over the sample index."""
     from search_app import create_app
 
-    return create_app({"TESTING": True, "INDEX_DIR": str(sample_index)})
+    app = create_app({"TESTING": True, "INDEX_DIR": str(sample_index)})
+    yield app
+    app.extensions["qsearch_store"].close()
 
 
 @pytest.fixture()

@@ -27,6 +27,7 @@ def test_store_sees_incremental_commits_and_rebuilds(corpus_copy: Path, tmp_path
     with store.searcher() as searcher:
         assert searcher.doc_count() == 15
         assert searcher.document(path="new.txt") is not None
+    store.close()
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,0 +1,111 @@
+"""Serving under load: `qsearch serve` in its own process, wrk on loopback rotating through the query set."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.measure import Sampler, tree_rss
+
+_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("JSON{\\"requests\\":%%d,\\"seconds\\":%%.3f,\\"non2xx\\":%%d,\\"connect\\":%%d,\\"read\\":%%d,\\"write\\":%%d,\\"timeout\\":%%d,\\"p50\\":%%.3f,\\"p95\\":%%.3f,\\"p99\\":%%.3f,\\"max\\":%%.3f}\\n",
+    summary.requests, summary.duration / 1e6, summary.errors.status, summary.errors.connect, summary.errors.read,
+    summary.errors.write, summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            response.read()
+            return response.status
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return 0
+
+
+def api_paths(queries: list[dict]) -> list[str]:
+    """The /api/search request path of each benchmark query."""
+    paths = []
+    for q in queries:
+        params = {k: v for k, v in (("q", q["q"]), ("year", q["year"]), ("region", q["region"])) if v}
+        paths.append("/api/search?" + urlencode(params))
+    return paths
+
+
+def serve_under_load(qsearch: str, index_dir: Path, queries: list[dict], workdir: Path, seconds: int = 60, clients: int = 16) -> dict:
+    """Start the server, time its first answer, load it with wrk, sample its memory."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    paths_file = workdir / "paths.txt"
+    paths_file.write_text("\n".join(api_paths(queries)) + "\n", encoding="utf-8")
+    script = workdir / "rotate.lua"
+    script.write_text(_LUA % paths_file, encoding="utf-8")
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [qsearch, "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        first = None
+        while time.perf_counter() - started < 60:
+            if _get(base + "/api/search?q=%E8%B4%A8%E9%87%8F") == 200:
+                first = time.perf_counter() - started
+                break
+            time.sleep(0.02)
+        if first is None:
+            raise RuntimeError("the server did not answer within 60 s")
+        idle_total, idle_each = tree_rss(server.pid)
+        sampler = Sampler(server.pid, every=0.5)
+        out = subprocess.run(
+            [wrk, "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        sampler.stop()
+        stats = json.loads(re.search(r"^JSON(\{.*\})$", out, re.M).group(1))
+        workers = len(idle_each) - 1
+        return {
+            "first_answer_s": first,
+            "clients": clients,
+            "seconds": stats["seconds"],
+            "requests": stats["requests"],
+            "rps": stats["requests"] / stats["seconds"],
+            "p50_ms": stats["p50"], "p95_ms": stats["p95"], "p99_ms": stats["p99"], "max_ms": stats["max"],
+            "errors": stats["non2xx"] + stats["connect"] + stats["read"] + stats["write"] + stats["timeout"],
+            "workers": workers,
+            "idle_rss_mb": idle_total,
+            "peak_rss_total_mb": sampler.peak_total,
+            "peak_rss_worker_mb": sampler.peak_children,
+        }
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
