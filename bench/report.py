@@ -107,7 +107,7 @@ def write_report(r: dict, out: Path) -> None:
         lines += [
             "## Serving",
             "",
-            f"`qsearch serve` (gunicorn, {s['workers']} worker processes × 4 threads) loaded by `wrk -t1 -c{s['clients']}` for "
+            f"`qsearch serve` (gunicorn, {s['workers']} worker processes, one thread each) loaded by `wrk -t1 -c{s['clients']}` for "
             f"{_f(s['seconds'], 0)} s from a separate process on loopback, rotating through the {q['queries']} queries on `/api/search`.",
             "",
             "| measurement | value |",
