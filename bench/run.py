@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tarfile
@@ -239,5 +238,4 @@ def reference_runs(tokens: Path, queries: list[dict], work: Path) -> dict:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     sys.exit(main())

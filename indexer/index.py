@@ -38,9 +38,10 @@ BUILDING = "建立索引"
 PARALLEL_MIN = 300
 WRITER_LIMITMB = 256
 PROGRESS_EVERY = 50
-# Segments are written as separate files (compound=False everywhere): Whoosh reads a
-# sub-file of a compound .seg by copying it into memory, so every searcher of the archive
-# index held 145 MB of copies and took as long to open as a query takes to run.
+# Segments are written as separate files (compound=False): Whoosh reads a sub-file of a
+# compound .seg by copying it into memory, so every searcher of the archive index held
+# 145 MB of copies and took as long to open as a query takes to run.
+WRITER_OPTIONS = {"limitmb": WRITER_LIMITMB, "compound": False}
 
 
 @dataclass
@@ -200,19 +201,18 @@ def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]],
     try:
         ix = windex.open_dir(index_dir)
         rollover = WRITER_LIMITMB * 1024 * 1024 * 0.9
+        corpus = Path(root)
         added: list[tuple[str, bool]] = []
         failed: list[dict] = []
         segments = []
         since = 0
-        writer, in_writer = None, 0
         for path, replaces in todo:
             if writer is None:
-                writer, in_writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMITMB, compound=False), 0
-            doc = _build_one(Path(root), path, failed)
+                writer = SegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
+            doc = _build_one(corpus, path, failed)
             if doc is not None:
                 writer.add_document(**doc.fields())
                 added.append((path, replaces))
-                in_writer += 1
                 if writer.pool.currentsize > rollover:
                     segments.append(writer._finalize_segment())
                     writer = None
@@ -221,7 +221,7 @@ def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]],
                 results.put(("progress", shard, since))
                 since = 0
         if writer is not None:
-            if in_writer:
+            if writer._added:
                 segments.append(writer._finalize_segment())
             else:
                 _discard(writer)
@@ -396,7 +396,7 @@ def build_index(
         report.documents = existing.doc_count()
         return report  # nothing to write: the index stays exactly as it was
     try:
-        writer = existing.writer(limitmb=WRITER_LIMITMB, compound=False)
+        writer = existing.writer(**WRITER_OPTIONS)
     except LockError:
         raise IndexBusy(index_dir) from None
     segments: list = []
@@ -437,7 +437,7 @@ def _full_build(
     staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
     try:
         ix = windex.create_in(str(staging), F.build_schema())
-        writer = ix.writer(limitmb=WRITER_LIMITMB, compound=False)
+        writer = ix.writer(**WRITER_OPTIONS)
         try:
             segments = _write(writer, corpus, [(path, False) for path in paths], report, progress, jobs)
         except BaseException:

@@ -10,14 +10,16 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from itertools import chain
+from typing import Callable, TypeVar
 
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from indexer import fields as F
 
-_NO_DATE = -1
-TERM_CACHE_IDS = 1_000_000  # about 60 MB of document numbers per process  # date rank of documents without a date: after every dated one
+_NO_DATE = -1  # date rank of documents without a date: after every dated one
+TERM_CACHE_IDS = 1_000_000  # about 60 MB of document numbers per process
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,79 +63,69 @@ def build_doctable(searcher: Searcher) -> DocTable:
     return DocTable(years, types, regions, [order.get(d, _NO_DATE) for d in dates])
 
 
-class _VersionCache:
-    """DocTables and filter document sets for the most recent index versions."""
+class _Lru:
+    """A thread-safe least-recently-used map bounded by the total weight of its values."""
 
-    def __init__(self, versions: int = 2, filters: int = 512) -> None:
+    def __init__(self, limit: int, weigh: Callable[[object], int] = lambda value: 1) -> None:
         self._lock = threading.Lock()
-        self._tables: OrderedDict[tuple, DocTable] = OrderedDict()
-        self._filters: OrderedDict[tuple, set[int]] = OrderedDict()
-        self._terms: OrderedDict[tuple, set[int]] = OrderedDict()
-        self._term_ids = 0
-        self._versions = versions
-        self._max_filters = filters
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._limit = limit
+        self._weigh = weigh
+        self._weight = 0
 
-    def table(self, searcher: Searcher) -> DocTable:
-        key = version_key(searcher)
+    def get(self, key: tuple, build: Callable[[], T]) -> T:
+        """The value under `key`, built (outside the lock, so other requests go on) on a miss."""
         with self._lock:
-            if key in self._tables:
-                self._tables.move_to_end(key)
-                return self._tables[key]
-        table = build_doctable(searcher)  # outside the lock: other requests keep being served
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
         with self._lock:
-            self._tables[key] = table
-            while len(self._tables) > self._versions:
-                self._tables.popitem(last=False)
-        return table
-
-    def term_docs(self, searcher: Searcher, field: str, text: str, read) -> set[int]:
-        """A term's document set, `read(searcher, field, text)` on a miss (never mutate it).
-
-        Decoding a long posting list costs more than anything else in a query; the sets of
-        recently used terms are kept, up to TERM_CACHE_IDS document numbers in all.
-        """
-        key = (version_key(searcher), field, text)
-        with self._lock:
-            docs = self._terms.get(key)
-            if docs is not None:
-                self._terms.move_to_end(key)
-                return docs
-        docs = read(searcher, field, text)
-        with self._lock:
-            self._terms[key] = docs
-            self._term_ids += len(docs)
-            while self._term_ids > TERM_CACHE_IDS and len(self._terms) > 1:
-                _, dropped = self._terms.popitem(last=False)
-                self._term_ids -= len(dropped)
-        return docs
-
-    def clear_terms(self) -> None:
-        """Forget the cached term sets only (the next queries read their posting lists)."""
-        with self._lock:
-            self._terms.clear()
-            self._term_ids = 0
+            if key not in self._items:
+                self._items[key] = value
+                self._weight += self._weigh(value)
+            while self._weight > self._limit and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._weight -= self._weigh(dropped)
+        return value
 
     def clear(self) -> None:
-        """Forget everything (for measuring cold queries)."""
+        """Forget everything."""
         with self._lock:
-            self._tables.clear()
-            self._filters.clear()
-            self._terms.clear()
-            self._term_ids = 0
+            self._items.clear()
+            self._weight = 0
+
+
+class _VersionCache:
+    """DocTables, filter document sets and term document sets for the most recent index versions."""
+
+    def __init__(self, versions: int = 2, filters: int = 512) -> None:
+        self._tables = _Lru(versions)
+        self._filters = _Lru(filters)
+        # Decoding a long posting list costs more than anything else in a query; the sets of
+        # recently used terms are kept, up to TERM_CACHE_IDS document numbers in all.
+        self._terms = _Lru(TERM_CACHE_IDS, weigh=len)
+
+    def table(self, searcher: Searcher) -> DocTable:
+        """The DocTable of the searcher's index version."""
+        return self._tables.get(version_key(searcher), lambda: build_doctable(searcher))
+
+    def term_docs(self, searcher: Searcher, field: str, text: str, read: Callable[[Searcher, str, str], set[int]]) -> set[int]:
+        """A term's document set, `read(searcher, field, text)` on a miss (never mutate it)."""
+        return self._terms.get((version_key(searcher), field, text), lambda: read(searcher, field, text))
 
     def filter_docs(self, searcher: Searcher, query: Query) -> set[int]:
         """Document numbers matching a filter query (a set Whoosh accepts as a filter; never mutate it)."""
-        key = (version_key(searcher), repr(query))
-        with self._lock:
-            if key in self._filters:
-                self._filters.move_to_end(key)
-                return self._filters[key]
-        docs = set(searcher.docs_for_query(query))
-        with self._lock:
-            self._filters[key] = docs
-            while len(self._filters) > self._max_filters:
-                self._filters.popitem(last=False)
-        return docs
+        return self._filters.get((version_key(searcher), repr(query)), lambda: set(searcher.docs_for_query(query)))
+
+    def clear_terms(self) -> None:
+        """Forget the cached term sets only (the next queries read their posting lists)."""
+        self._terms.clear()
+
+    def clear(self) -> None:
+        """Forget everything (for measuring cold queries)."""
+        for cache in (self._tables, self._filters, self._terms):
+            cache.clear()
 
 
 def version_key(searcher: Searcher) -> tuple:

@@ -258,7 +258,7 @@ def search(
         if len(by_date) > limit:
             boundary = rank[by_date[limit - 1]]
             by_date = [d for d in by_date if rank[d] >= boundary]
-        scores = {} if parsed.is_empty else _scores(searcher, query, set(by_date))
+        scores = {} if parsed.is_empty else {d: score for score, d in _scored(searcher, query, sorted(by_date))}
         ranked = sorted(by_date, key=lambda d: (-rank[d], -scores.get(d, 0.0), d))
         hits = [(scores.get(d), d) for d in ranked[:limit]]
     else:
@@ -291,11 +291,3 @@ def search(
             "sort": sort,
         },
     }
-
-
-def _scores(searcher: Searcher, query: Query, docnums: set[int]) -> dict[int, float]:
-    """Scores of the given documents for `query`."""
-    if not docnums:
-        return {}
-    results = searcher.search(query, limit=None, filter=docnums, terms=False)
-    return {hit.docnum: hit.score for hit in results}

@@ -26,12 +26,11 @@ class Server(BaseApplication):
         # Warm up in the worker: open the index, read the facet table and load the dictionary now,
         # so the first request does not pay for it.
         with app.app_context():
-            from search_app.doctable import CACHE
             from search_app.service import search_from_args
 
+            # One search reads the facet table of the index and loads the segmenter's dictionary.
             with app.extensions["qsearch_store"].searcher() as searcher:
-                CACHE.table(searcher)  # facet values of every document, read once
-                search_from_args(searcher, {"q": "质量月"})  # and the segmenter's dictionary
+                search_from_args(searcher, {"q": "质量月"})
         return app
 
 
