@@ -16,7 +16,7 @@ from lxml import etree
 from lxml import html as lhtml
 
 from indexer.datafiles import data_lines
-from indexer.errors import DocumentError
+from indexer.errors import DocumentError, NotADocument
 from indexer.normalize import fold
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -48,6 +48,13 @@ DATE_LABEL = re.compile(
 # because a case-insensitive alternation at the front is slow on 10 kB of page script.
 _SCRIPT_DATE_LITERAL = re.compile(r"""["']((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2})""")
 _SCRIPT_DATE_NAME = re.compile(r"(?:fdate|pubdate|publishdate|publish_?time|pubtime|releasedate)\s*[=:]\s*$", re.I)
+# CMS date lines: 2018-09-03 来源：企业供稿 / 2022-09-06 10:21:33　来源：本站 / 2016年9月8日 作者：…
+_DATE_TEXT = r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
+_SOURCE_DATE = re.compile(_DATE_TEXT + r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[\s\u3000]*(?:来源|來源|作者|编辑|編輯|稿源|出处|出處|字号|字號|浏览|瀏覽|点击|點擊)")
+# A date standing alone, as in <div class="date">2016-09-08</div> or the line right under the title.
+_LONE_DATE = re.compile(r"^[\s\u3000]*" + _DATE_TEXT + r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?[\s\u3000]*$")
+_DATE_CLASS = re.compile(r"date|time|pub|info|riqi|shijian", re.I)
+UNDER_TITLE_LINES = 4
 # Error pages saved by crawlers instead of the article.
 _ERROR_TITLE = re.compile(r"^\s*(?:[45]\d\d\b|.*\berror\b|.*(?:页面不存在|页面未找到|访问出错))", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-–—]\s|--|-(?=[^\d\s]{2,}$))\s*")
@@ -308,6 +315,26 @@ def _script_dates(root: lhtml.HtmlElement) -> list[str]:
     return found
 
 
+def _cms_dates(body: lhtml.HtmlElement, h1s: list[str]) -> list[str]:
+    """Dates a CMS prints on their own: in a date/time/info element, or on a line right under the title."""
+    found = []
+    for el in body.iter("div", "span", "p", "em", "i", "font", "td", "li", "time"):
+        if _DATE_CLASS.search((el.get("class") or "") + " " + (el.get("id") or "")):
+            m = _LONE_DATE.match(el.text_content())
+            if m:
+                found.append(m.group(1))
+    if h1s:
+        lines = [line.strip() for line in body.itertext() if line.strip()]
+        heading = next((i for i, line in enumerate(lines) if line == h1s[0]), None)
+        if heading is not None:
+            for line in lines[heading + 1 : heading + 1 + UNDER_TITLE_LINES]:
+                m = _LONE_DATE.match(line)
+                if m:
+                    found.append(m.group(1))
+                    break
+    return found
+
+
 def clean_html(text: str) -> Article:
     """A page: its title, canonical URL, date hints and main text without chrome."""
     root = _parse(text)
@@ -322,10 +349,13 @@ def clean_html(text: str) -> Article:
     if body is None:
         body = root
     if _ERROR_TITLE.match(head_title) and len(body.text_content()) < 3000:
-        raise DocumentError(f"错误页（{head_title[:40]}），不是文档")
+        raise NotADocument(f"错误页（{head_title[:40]}），不是文档")
     hints += _script_dates(root)
     etree.strip_elements(body, "script", "style", with_tail=False)
-    hints += [m.group(1) for m in DATE_LABEL.finditer(body.text_content())]
+    body_all = body.text_content()
+    hints += [m.group(1) for m in DATE_LABEL.finditer(body_all)]
+    hints += [m.group(1) for m in _SOURCE_DATE.finditer(body_all)]
+    hints += _cms_dates(body, h1s)
     page_lines = [t for t in (s.strip() for s in body.itertext()) if 0 < len(t) <= 40]
 
     # Title: og:title, then a lone h1, then <title> without the site's suffix.
@@ -339,7 +369,7 @@ def clean_html(text: str) -> Article:
     node = _best_node(body)
     node_len = _text_len(node.text_content())
     if node_len and _link_len(node) / node_len > 0.5 and node_len - _link_len(node) < 300:
-        raise DocumentError("目录页：页面主要是链接列表，没有正文")
+        raise NotADocument("目录页：页面主要是链接列表，没有正文")
     _drop_link_lists(node)
     body_text = strip_chrome_lines(_block_text(node))
     if not body_text.strip():
@@ -348,7 +378,7 @@ def clean_html(text: str) -> Article:
         if body_text == title:
             body_text = ""
     if not body_text.strip() and not title:
-        raise DocumentError("页面只有链接或导航（目录页），没有正文")
+        raise NotADocument("页面只有链接或导航（目录页），没有正文")
     if title:
         # The headline repeated at the top of the article body adds nothing to the text.
         lines = body_text.strip().split("\n", 1)

@@ -53,15 +53,25 @@ def _summary(report: BuildReport, seconds: float) -> str:
         lines += [f"  {p}" for p in report.skipped[:20]]
         if len(report.skipped) > 20:
             lines.append(f"  ……另有 {len(report.skipped) - 20} 个")
+    if report.excluded:
+        lines.append(f"排除 {len(report.excluded)} 个不是文档的页面（目录页、错误页等，不算失败）：")
+        lines += _by_reason(report.excluded, "reason")
     if report.failed:
-        lines.append(f"失败 {len(report.failed)} 个文件（已跳过，其余照常索引）：")
-        by_reason: dict[str, list[str]] = {}
-        for failure in report.failed:
-            by_reason.setdefault(failure["error"], []).append(failure["path"])
-        for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
-            shown = "、".join(paths[:5]) + (f" 等 {len(paths)} 个" if len(paths) > 5 else "")
-            lines.append(f"  {reason}：{shown}")
+        lines.append(f"失败 {len(report.failed)} 个文件（无法读取，已跳过，其余照常索引）：")
+        lines += _by_reason(report.failed, "error")
     return "\n".join(lines)
+
+
+def _by_reason(rows: list[dict], key: str) -> list[str]:
+    """One line per reason, commonest first, with up to five of its paths."""
+    by_reason: dict[str, list[str]] = {}
+    for row in rows:
+        by_reason.setdefault(row[key], []).append(row["path"])
+    lines = []
+    for reason, paths in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        shown = "、".join(paths[:5]) + (f" 等 {len(paths)} 个" if len(paths) > 5 else "")
+        lines.append(f"  {reason}：{shown}")
+    return lines
 
 
 @click.command("index")

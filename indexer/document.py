@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from indexer import fields as F
 from indexer.clean import clean_html, clean_plain
 from indexer.errors import DocumentError
-from indexer.extract import campaign_year, doc_number, doc_type, find_date, find_regions, title_from_text
+from indexer.campaigns import find_campaigns
+from indexer.extract import doc_number, doc_type, document_year, fallback_date, find_date, find_regions, title_from_text
 from indexer.normalize import normalize_text
 from indexer.organizations import find_organizations
 from indexer.themes import find_themes
@@ -34,11 +35,13 @@ class Document:
     content_hash: str
     organizations: list[dict] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)
+    campaigns: list[str] = field(default_factory=list)
 
     def fields(self) -> dict:
         """Keyword arguments for the Whoosh writer (None values left out)."""
         values = asdict(self)
         values[F.REGIONS] = ",".join(self.regions)
+        values[F.CAMPAIGNS] = ",".join(self.campaigns)
         values[F.ORG_NAMES] = ",".join(
             name for org in self.organizations for name in [org["name"], *org["short_forms"]]
         )
@@ -66,8 +69,12 @@ def build_document(path: str, data: bytes) -> Document:
     if not text and not title:
         raise DocumentError("没有可索引的正文或标题")
     date = find_date(article.date_hints, text)
+    if date is None and html:
+        date = fallback_date(decoded.text)
     region = find_regions(title, text)
-    year = campaign_year(title, text, date)
+    campaigns = find_campaigns(title, text)
+    year = document_year(title, text, date, [c.year for c in campaigns])
+    names = [c.name for c in campaigns]
     return Document(
         id=doc_id(path),
         path=path,
@@ -83,6 +90,7 @@ def build_document(path: str, data: bytes) -> Document:
         doc_number=doc_number(text, article.page_lines),
         encoding=decoded.encoding,
         content_hash=content_hash(data),
-        organizations=[org.as_dict() for org in find_organizations(text, title)],
-        themes=[theme.as_dict() for theme in find_themes(text, year, region.region)],
+        organizations=[org.as_dict() for org in find_organizations(text, title, digest=bool(names))],
+        themes=[theme.as_dict() for theme in find_themes(text, title, year, region.region, names, date)],
+        campaigns=names,
     )

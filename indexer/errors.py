@@ -10,6 +10,10 @@ class DocumentError(QsearchError):
     """One file could not be read or parsed; the build reports it and goes on."""
 
 
+class NotADocument(DocumentError):
+    """A file that was read but is not a document (a navigation page, an HTTP error page): excluded, not failed."""
+
+
 class IndexNotFound(QsearchError):
     """There is no index at the given place."""
 

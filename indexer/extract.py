@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
 
+from htmldate import find_date as htmldate_find_date
+
 from indexer.clean import DATE_LABEL
 from indexer.datafiles import data_lines
 from indexer.normalize import fold
@@ -80,6 +82,19 @@ def find_date(hints: list[str], text: str) -> str | None:
     return None
 
 
+def fallback_date(html: str) -> str | None:
+    """htmldate's reading of a page's publication date, for pages where our own rules find none.
+
+    Its fast mode only (original_date=True, extensive_search=False): measured on the archive,
+    the extensive search and using it before our rules both add wrong dates.
+    """
+    try:
+        found = htmldate_find_date(html, extensive_search=False, original_date=True)
+    except (ValueError, TypeError):
+        return None
+    return parse_date(found) if found else None
+
+
 # ---------------------------------------------------------------- title
 
 
@@ -126,21 +141,24 @@ def _cn_year(s: str) -> int:
     return int("".join(str(_CN_DIGITS[c]) for c in s))
 
 
-def campaign_year(title: str | None, text: str, date: str | None = None) -> int | None:
-    """The year the document is about: the title's year, else the most mentioned year, else the date's."""
+def _years_in(s: str, latest: int) -> list[int]:
+    years = [int(y) for y in _YEAR.findall(s)] + [_cn_year(y) for y in _CN_YEAR.findall(s)]
+    return [y for y in years if 1949 <= y <= latest]
+
+
+def document_year(title: str | None, text: str, date: str | None = None, campaign_years: list[int | None] = ()) -> int | None:
+    """The year a document is about: its campaign's year, else its publication year, else the
+    first year its title or first paragraph gives. A year only mentioned further on (a birth
+    year, a look back) never wins."""
     latest = int(date[:4]) + 1 if date else _date.today().year + 1
-    if title:
-        years = [int(y) for y in _YEAR.findall(title)] + [_cn_year(y) for y in _CN_YEAR.findall(title)]
-        years = [y for y in years if 1949 <= y <= latest]
-        if years:
-            return years[0]
-    counts = Counter(int(y) for y in _YEAR.findall(text))
-    counts.update(_cn_year(y) for y in _CN_YEAR.findall(text))
-    candidates = [(n, y) for y, n in counts.items() if 1949 <= y <= latest]
-    if candidates:
-        # Most mentions first; on a tie the later year (reports look back at the year before).
-        return max(candidates)[1]
-    return int(date[:4]) if date else None
+    for year in campaign_years:
+        if year is not None and 1949 <= year <= latest:
+            return year
+    if date:
+        return int(date[:4])
+    first_paragraph = next((line for line in text.split("\n") if line.strip()), "")
+    years = _years_in(title or "", latest) or _years_in(first_paragraph, latest)
+    return years[0] if years else None
 
 
 # ---------------------------------------------------------------- regions

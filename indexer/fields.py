@@ -20,13 +20,14 @@ DOC_NUMBER = "doc_number"
 ORGANIZATIONS = "organizations"
 ORG_NAMES = "org_names"
 THEMES = "themes"
+CAMPAIGNS = "campaigns"
 ENCODING = "encoding"
 CONTENT_HASH = "content_hash"
 PIPELINE = "pipeline"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 
 def build_schema() -> Schema:
@@ -49,8 +50,10 @@ def build_schema() -> Schema:
             # [{"name", "kind", "original", "short_forms"}] as extracted; names for the org filter.
             ORGANIZATIONS: STORED(),
             ORG_NAMES: KEYWORD(stored=False, commas=True, scorable=False),
-            # [{"theme", "theme_simplified", "year", "region"}] as stated by the document.
+            # [{"theme", "theme_simplified", "year", "region", "campaign"}] as stated by the document.
             THEMES: STORED(),
+            # Names from indexer/data/campaigns.tsv of the campaigns the document is about.
+            CAMPAIGNS: KEYWORD(stored=True, commas=True, scorable=False),
             ENCODING: STORED(),
             CONTENT_HASH: ID(stored=True),
             PIPELINE: ID(stored=True),

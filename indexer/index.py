@@ -26,7 +26,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from indexer import fields as F
 from indexer.document import Document, build_document, content_hash, doc_id
-from indexer.errors import CorpusNotFound, DocumentError, QsearchError
+from indexer.errors import CorpusNotFound, DocumentError, NotADocument, QsearchError
 from indexer.parse import is_indexable, walk_corpus
 
 # progress(phase, done, total): phase is 检查文件 (hashing files against the index) or 建立索引.
@@ -54,6 +54,8 @@ class BuildReport:
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
+    # Read fine but not documents (navigation pages, HTTP error pages): not failures.
+    excluded: list[dict] = field(default_factory=list)
     documents: int = 0
     committed: bool = False
 
@@ -66,6 +68,7 @@ class BuildReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "failed": self.failed,
+            "excluded": self.excluded,
             "documents": self.documents,
         }
 
@@ -133,10 +136,12 @@ def _to_index(
     return todo
 
 
-def _build_one(root: Path, path: str, failed: list[dict]) -> Document | None:
-    """One file's Document, or None with the reason appended to `failed`."""
+def _build_one(root: Path, path: str, failed: list[dict], excluded: list[dict]) -> Document | None:
+    """One file's Document, or None with the reason appended to `failed` or `excluded`."""
     try:
         return build_document(path, _read(root, path))
+    except NotADocument as exc:
+        excluded.append({"path": path, "reason": str(exc)})
     except DocumentError as exc:
         failed.append({"path": path, "error": str(exc)})
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the build
@@ -160,7 +165,7 @@ def _write_serial(
     for done, (path, replaces) in enumerate(todo):
         if progress and done % PROGRESS_EVERY == 0:
             progress(BUILDING, done, len(todo))
-        doc = _build_one(root, path, report.failed)
+        doc = _build_one(root, path, report.failed, report.excluded)
         if doc is None:
             continue
         if replaces:
@@ -204,12 +209,13 @@ def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]],
         corpus = Path(root)
         added: list[tuple[str, bool]] = []
         failed: list[dict] = []
+        excluded: list[dict] = []
         segments = []
         since = 0
         for path, replaces in todo:
             if writer is None:
                 writer = SegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
-            doc = _build_one(corpus, path, failed)
+            doc = _build_one(corpus, path, failed, excluded)
             if doc is not None:
                 writer.add_document(**doc.fields())
                 added.append((path, replaces))
@@ -226,7 +232,7 @@ def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]],
             else:
                 _discard(writer)
             writer = None
-        results.put(("done", shard, since, segments, added, failed))
+        results.put(("done", shard, since, segments, added, failed, excluded))
     except BaseException:  # noqa: BLE001 - reported to the parent, which stops the build
         if writer is not None:
             try:
@@ -306,8 +312,9 @@ def _write_parallel(
         raise
     segments = []
     for shard in range(len(procs)):
-        shard_segments, added, failed = finished[shard]
+        shard_segments, added, failed, excluded = finished[shard]
         report.failed.extend(failed)
+        report.excluded.extend(excluded)
         _tally(report, added)
         for path, replaces in added:
             if replaces:

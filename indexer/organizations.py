@@ -316,13 +316,17 @@ def _from_headings(folded: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def find_organizations(text: str, title: str | None = None) -> list[Organization]:
-    """Organizations named in a document, merged: one entry per organization, short forms linked."""
+def find_organizations(text: str, title: str | None = None, digest: bool = True) -> list[Organization]:
+    """Organizations named in a document, merged: one entry per organization, short forms linked.
+
+    `digest`: the document may be a digest of campaign activities, whose headings name units;
+    on other pages a "name：…" line is a headline or a quotation, not a unit.
+    """
     found: list[tuple[str, str, str]] = []
     for source in ([title] if title else []) + [text]:
         folded = fold(source)
         tokens = _tagged(folded)
-        spans = _from_text(folded, tokens) + _from_headings(folded)
+        spans = _from_text(folded, tokens) + (_from_headings(folded) if digest else [])
         spans += _mentions_of_units(folded, tokens, spans)
         spans += _list_members(folded, tokens, spans)
         for start, end, kind in spans:

@@ -7,7 +7,7 @@ from conftest import FIXTURE_CORPUS, SEEDS
 from indexer.clean import clean_html, strip_chrome_lines, strip_site_suffix
 from indexer.document import build_document
 from indexer.errors import DocumentError
-from indexer.extract import campaign_year, doc_number, doc_type, find_regions, parse_date, title_from_text
+from indexer.extract import doc_number, document_year, doc_type, find_regions, parse_date, title_from_text
 
 # Gold metadata for the five seeds, checked by hand against the texts.
 SEED_GOLD = {
@@ -145,11 +145,26 @@ def test_title_from_text_file_header() -> None:
     assert title_from_text(text) == "某市质量办关于开展2023年质量月活动的通知"
 
 
-def test_year_prefers_title_then_mentions_then_date() -> None:
-    assert campaign_year("2019年质量月总结", "2020年 2020年") == 2019
-    assert campaign_year(None, "2020年质量月，2020年度，2019年") == 2020
-    assert campaign_year(None, "没有年份", "2021-05-01") == 2021
-    assert campaign_year(None, "二〇一八年的活动") == 2018
+def test_year_is_campaign_then_publication_then_title_or_first_paragraph() -> None:
+    assert document_year("某报道", "2023年回顾。\n他1974年出生。", "2024-02-07", [2023]) == 2023
+    assert document_year("新闻", "第一段。\n他1974年出生，2022年入职。", "2023-02-07") == 2023
+    assert document_year("2019年质量月总结", "2020年 2020年") == 2019
+    assert document_year(None, "2020年质量月，2020年度，2019年") == 2020
+    assert document_year(None, "没有年份", "2021-05-01") == 2021
+    assert document_year(None, "二〇一八年的活动") == 2018
+    # A year only mentioned after the first paragraph is not the document's year.
+    assert document_year(None, "开展活动。\n此前，他于1969年出生。") is None
+    assert document_year(None, "活动", "2022-05-01", [None, 2030]) == 2022
+
+
+def test_campaigns_a_document_is_about() -> None:
+    from indexer.campaigns import find_campaigns
+
+    assert [(c.name, c.year) for c in find_campaigns("李克强对2022年全国“质量月”活动作出重要批示", "")] == [("质量月", 2022)]
+    assert find_campaigns("标题", "加快建设制造强国、质量强国、网络强国。") == []
+    assert [c.name for c in find_campaigns("快讯", "今天是第24个世界计量日，中国主场活动在湖北武汉举行。")] == ["世界计量日"]
+    assert find_campaigns("标题", "他提到世界计量日。") == []
+    assert [(c.name, c.year) for c in find_campaigns(None, "唐晓芬宣布2014年上海市质量月活动升旗仪式开始。")] == [("质量月", 2014)]
 
 
 def test_regions_ignore_street_names_and_ordinary_words() -> None:

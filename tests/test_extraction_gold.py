@@ -14,7 +14,6 @@ from conftest import ROOT, SEEDS
 from indexer.document import build_document
 from indexer.normalize import fold
 from indexer.organizations import find_organizations
-from indexer.themes import find_themes
 
 GOLD = json.loads((ROOT / "tests" / "gold" / "seeds_gold.json").read_text("utf-8"))
 _PUNCT = re.compile(r"[\s，,、。；;：:“”\"]")
@@ -33,7 +32,7 @@ def _score(documents, kind: str) -> tuple[int, int, int]:
     tp = fp = fn = 0
     for name, gold in GOLD.items():
         doc = documents[name]
-        predicted = [o for o in find_organizations(doc.text, doc.title) if o.kind == kind]
+        predicted = [o for o in find_organizations(doc.text, doc.title, digest=bool(doc.campaigns)) if o.kind == kind]
         wanted = [_forms(o) for o in gold["organizations"] if o["kind"] == kind]
         matched: set[int] = set()
         for org in predicted:
@@ -63,11 +62,10 @@ def test_every_gold_theme_is_found_with_its_year(documents) -> None:
     missing = []
     for name, gold in GOLD.items():
         doc = documents[name]
-        themes = find_themes(doc.text, doc.year, doc.region)
         for want in gold["themes"]:
             total += 1
             key = _PUNCT.sub("", fold(want["theme"]))
-            if any(_PUNCT.sub("", t.folded) == key and t.year == want["year"] for t in themes):
+            if any(_PUNCT.sub("", t["theme_simplified"]) == key and t["year"] == want["year"] for t in doc.themes):
                 found += 1
             else:
                 missing.append((name[:3], want["theme"], want["year"]))
@@ -77,7 +75,7 @@ def test_every_gold_theme_is_found_with_its_year(documents) -> None:
 
 def test_theme_regions_follow_digest_sections(documents) -> None:
     doc = documents["000_0bce4af3382c1576.txt"]
-    regions = {t.folded.replace(" ", ""): t.region for t in find_themes(doc.text, doc.year, doc.region)}
+    regions = {_PUNCT.sub("", t["theme_simplified"]): t["region"] for t in doc.themes}
     assert regions["奋进滨江北转型构筑质量新高地"] == "宝山区"
     assert regions["数字赋能质量创新"] == "青浦区"
     assert regions["推动质量变革创新打造国际质量高地"] == "上海"

@@ -1,0 +1,153 @@
+"""Extract stage: the campaigns a document is about (质量月, 世界计量日 …), and each one's year.
+
+Names and cues are data (indexer/data/campaigns.tsv). A document is about a campaign when its
+title names it, when its text names it twice, or once in a sentence that reports on it (活动,
+举行, 主题 … from indexer/data/campaign_cues.txt). A name inside an enumeration (制造强国、质量强国、
+网络强国) is a mention in passing and never counts. Matching runs on folded text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indexer.datafiles import data_lines
+from indexer.extract import find_regions
+from indexer.normalize import fold
+
+_QUOTES = "“”\"「」『』‘’'"
+# The year written just before a campaign's name: 2024年中国品牌日, 2022年全国“质量月”, 2023年度质量月.
+_YEAR_BEFORE = re.compile(
+    r"((?:19|20)\d{2})\s*(?:年度?)?\s*(?:全国|全省|全市|全区|国家|[\u4e00-\u9fff]{1,8}?[省市区县]|第[一二三四五六七八九十\d]+[届个次])?\s*[“\"「『]?$"
+)
+# Words that make a campaign's edition a local one: 本市以“…”为主题, 2022年全省“质量月”.
+_LOCAL_WORDS = re.compile(r"本市|全市|本省|全省|本区|全区|我市|我省|我区|本县|全县")
+_NATIONAL_WORDS = re.compile(r"全国|国家|中国|中央")
+EDITION_WINDOW = 15
+_SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?\n]?")
+
+
+@dataclass(frozen=True)
+class CampaignName:
+    """A row of indexer/data/campaigns.tsv."""
+
+    name: str
+    national: bool
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where a text names a campaign."""
+
+    campaign: CampaignName
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Table:
+    by_cue: dict[str, CampaignName]
+    pattern: re.Pattern
+    cues: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _table() -> _Table:
+    by_cue: dict[str, CampaignName] = {}
+    for line in data_lines("campaigns.tsv"):
+        name, scope, cues = (line.split("\t") + ["", ""])[:3]
+        campaign = CampaignName(name, scope == "national")
+        for cue in [name, *(c for c in cues.split(",") if c)]:
+            by_cue.setdefault(fold(cue), campaign)
+    # A cue may carry quotes inside the text (“质量月”活动): the pattern allows them around the name.
+    alternatives = sorted(by_cue, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(c) for c in alternatives))
+    return _Table(by_cue, pattern, tuple(fold(c) for c in data_lines("campaign_cues.txt")))
+
+
+def campaign_names() -> list[str]:
+    """Every campaign name, in data-file order."""
+    return list(dict.fromkeys(c.name for c in _table().by_cue.values()))
+
+
+def is_national(name: str) -> bool:
+    """True for a nationwide campaign (its themes belong to 全国)."""
+    return any(c.national for c in _table().by_cue.values() if c.name == name)
+
+
+def mentions(folded: str) -> list[Mention]:
+    """Every place a folded text names a campaign, mentions in passing included."""
+    table = _table()
+    return [Mention(table.by_cue[m.group(0)], m.start(), m.end()) for m in table.pattern.finditer(folded)]
+
+
+def _in_passing(folded: str, m: Mention) -> bool:
+    """A name in an enumeration: 、 right before or after it (quotes aside)."""
+    before = folded[: m.start].rstrip(_QUOTES)[-1:]
+    after = folded[m.end :].lstrip(_QUOTES)[:1]
+    return before == "、" or after == "、"
+
+
+def sentence_at(folded: str, at: int) -> tuple[int, int]:
+    """Start and end of the sentence holding offset `at`."""
+    start = max(folded.rfind(ch, 0, at) for ch in "。！？!?\n") + 1
+    ends = [i for i in (folded.find(ch, at) for ch in "。！？!?\n") if i >= 0]
+    return start, min(ends) + 1 if ends else len(folded)
+
+
+def reports_on(folded: str, m: Mention) -> bool:
+    """True when the sentence naming the campaign reports on it (活动, 举行, 主题 …)."""
+    start, end = sentence_at(folded, m.start)
+    rest = folded[start : m.start] + folded[m.end : end]
+    return any(cue in rest for cue in _table().cues)
+
+
+def year_of(folded: str, m: Mention) -> int | None:
+    """The year written just before a campaign's name, if any."""
+    found = _YEAR_BEFORE.search(folded, max(0, m.start - 16), m.start)
+    return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign a document is about, with the year the document gives it (None when it gives none)."""
+
+    name: str
+    year: int | None
+
+
+def find_campaigns(title: str | None, text: str) -> list[Campaign]:
+    """Campaigns the document is about, title's first, each with its year."""
+    counts: dict[str, int] = {}
+    first: dict[str, int | None] = {}
+    about: list[str] = []
+    for source, in_title in ((fold(title or ""), True), (fold(text), False)):
+        for m in mentions(source):
+            if _in_passing(source, m):
+                continue
+            name = m.campaign.name
+            counts[name] = counts.get(name, 0) + 1
+            year = year_of(source, m)
+            if first.get(name) is None:
+                first[name] = year
+            if name not in about and (in_title or counts[name] >= 2 or reports_on(source, m)):
+                about.append(name)
+    return [Campaign(name, first.get(name)) for name in about]
+
+
+LOCAL = "local"
+
+
+def edition(folded: str, m: Mention) -> str | None:
+    """Whose edition of a campaign a mention names: 全国, a place name, LOCAL (a local body's,
+    place unnamed) or None when the text does not say."""
+    start, end = sentence_at(folded, m.start)
+    window = folded[max(start, m.start - EDITION_WINDOW) : m.start]
+    if _NATIONAL_WORDS.search(window):
+        return "全国"
+    place = find_regions(None, window)
+    if place.region:
+        return place.district or place.region
+    if _LOCAL_WORDS.search(folded, start, end):
+        return LOCAL
+    return None
