@@ -142,7 +142,8 @@ def edition(folded: str, m: Mention) -> str | None:
     """Whose edition of a campaign a mention names: 全国, a place name, LOCAL (a local body's,
     place unnamed) or None when the text does not say."""
     start, end = sentence_at(folded, m.start)
-    window = folded[max(start, m.start - EDITION_WINDOW) : m.start]
+    clause = max(start, *(folded.rfind(ch, 0, m.start) + 1 for ch in "，,；;"))
+    window = folded[max(clause, m.start - EDITION_WINDOW) : m.start]
     if _NATIONAL_WORDS.search(window):
         return "全国"
     place = find_regions(None, window)

@@ -60,6 +60,43 @@ def _words(name: str) -> frozenset[str]:
     return frozenset(fold(w) for w in data_lines(name))
 
 
+@dataclass(frozen=True)
+class _Names:
+    kinds: dict[str, str]
+    pattern: re.Pattern
+    countries: frozenset[str]
+    country_pattern: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def _names() -> _Names:
+    """Whole organization names (data/org_names.tsv) as one longest-first regex, and country names."""
+    kinds: dict[str, str] = {}
+    for line in data_lines("org_names.tsv"):
+        name, kind = line.split("\t")[:2]
+        kinds.setdefault(fold(name), kind)
+    countries = frozenset(fold(w) for line in data_lines("countries.txt") for w in line.split())
+    alternatives = "|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True))
+    # 外交部长, 财政部长: a title, not the ministry.
+    pattern = re.compile(f"(?:{alternatives})(?!长)")
+    country_pattern = re.compile("(?:" + "|".join(re.escape(c) for c in sorted(countries, key=len, reverse=True)) + ")$")
+    return _Names(kinds, pattern, countries, country_pattern)
+
+
+def _from_list(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of whole names from the data file; a country before a government body joins it."""
+    names = _names()
+    spans = []
+    for m in names.pattern.finditer(folded):
+        start, kind = m.start(), names.kinds[m.group(0)]
+        if kind == "government":
+            country = names.country_pattern.search(folded, max(0, start - 8), start)
+            if country:
+                start = country.start()
+        spans.append((start, m.end(), kind))
+    return spans
+
+
 def _stops() -> frozenset[str]:
     return _words("org_stopwords.txt")
 
@@ -104,7 +141,8 @@ def kind_of(name: str) -> str | None:
 
 def _is_generic(name: str) -> bool:
     """True for names like 本市质量协会 → no: for 行业协会, 各区政府, 有关部门 …"""
-    stem = name[: len(name) - len(_suffix_of(name))]
+    suffix = _suffix_of(name)
+    stem = name[: len(name) - len(suffix)]
     if len(stem) < 2 and not stem.isascii():
         return True
     generic = _generic()
@@ -117,12 +155,25 @@ def _is_generic(name: str) -> bool:
                 stem = stem[len(word):]
                 changed = True
                 break
+    if len(stem) == 1 and not stem.isascii():
+        return _segmenter().has_word(stem + suffix)  # 部分大型|船厂: the rest is one ordinary word
     return not stem
+
+
+@lru_cache(maxsize=100_000)
+def _ends_in_verb(word: str) -> bool:
+    """True for tokens like 认真落实 or 坚决贯彻 that jieba tags as idioms but end in a verb."""
+    if len(word) < 3:
+        return False
+    tail = word[-2:]
+    tags = _segmenter().tag(tail, False)
+    return len(tags) == 1 and tags[0][1] in ("v", "vd", "a") and _segmenter().has_word(tail)
 
 
 def _is_stop(word: str, tag: str) -> bool:
     return (
         word in _stops()
+        or (tag in ("z", "i", "l", "a", "ad") and _ends_in_verb(word))
         or bool(_PUNCT.match(word))
         or (bool(_NUMBER.search(word)) and not word.startswith("第"))
         or word.isspace()
@@ -173,10 +224,62 @@ def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     return tokens
 
 
+_LEVEL_CHARS = re.compile(r"^[省市区县州在于的]*$")
+
+
+def only_places(name: str) -> bool:
+    """True when `name` is nothing but place and country names (辽宁省抚顺市, 重庆巫溪, 美国)."""
+    rest = gazetteer().pattern.sub("", name)
+    for country in sorted(_names().countries, key=len, reverse=True):
+        if len(country) > 1:
+            rest = rest.replace(country, "")
+    return bool(_LEVEL_CHARS.match(rest))
+
+
+# Listed bodies that exist once, nationally or abroad: a Chinese place before one is where
+# something happened (在北京|中共中央政治局), never part of the name.
+_NATIONAL_BODY = re.compile(r"^(?:中央|中共|国家|国务院|全国|中国|中华|党中央|最高|联合国|世界|国际|欧|亚|非|北约|东盟|上合|金砖|七国|二十国|经合|石油|美|俄|英|法|德|日|韩|朝|乌|以|伊|叙)")
+_RELATIVE_SEAT = re.compile(r"^(?:市|省|区|县|州|自治区|自治州)$")
+
+
+def _local_prefix(prefix: str, listed: str) -> bool:
+    """True when `prefix` is the seat of a local body of a listed kind (省|发改委, 上海市|国资委)."""
+    if _NATIONAL_BODY.match(listed) or kind_of(listed) == "other" or _names().kinds.get(listed) == "other":
+        return False
+    return bool(_RELATIVE_SEAT.match(prefix)) or only_places(prefix)
+
+
+# Listed bodies that are foreign or intergovernmental: they do not make an event a national one.
+_FOREIGN_BODY = re.compile(r"^(?:联合国|世界|国际|欧|亚|非|北约|东盟|东南亚|上合|上海合作|金砖|七国|二十国|经合|石油|海合|阿|独联|集体|红十字国际|新开发|美|俄|英|法|德|日|韩|朝|乌|以|伊|叙)")
+
+
+def national_host(folded: str) -> bool:
+    """True when a folded passage names a Chinese national body (国务院, 中宣部, 总台, 全国…组委会):
+    the event it describes is a national one."""
+    names = _names()
+    if "全国" in folded:
+        return True
+    for m in names.pattern.finditer(folded):
+        name = m.group(0)
+        if _FOREIGN_BODY.match(name) or names.country_pattern.search(folded, max(0, m.start() - 8), m.start()):
+            continue
+        if m.start() and folded[m.start() - 1] in "省市区县州":
+            continue  # 市发改委: a local body
+        if names.kinds[name] in ("government", "other", "association"):
+            return True
+    return False
+
+
+def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    """True when two spans cross: they share text but neither holds the other."""
+    return a[0] < b[1] and b[0] < a[1] and not (a[0] <= b[0] and b[1] <= a[1]) and not (b[0] <= a[0] and a[1] <= b[1])
+
+
 def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every suffix-anchored name in running text, longest spans only."""
+    """(start, end, kind) of every listed or suffix-anchored name in running text, longest spans only."""
     not_names = _not_name_endings()
-    spans = []
+    listed = _from_list(folded)
+    spans = list(listed)
     for i, (word, start, end, _tag) in enumerate(tokens):
         kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
         if kind is None:
@@ -192,7 +295,16 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
             continue
         if name.endswith("政府") and not _GOVERNMENT_SEAT.search(name[:-2]):
             continue
-        spans.append((name_start, end, kind_of(name) or kind))
+        # A listed name is whole as listed (a country before it joins in _from_list): what grew
+        # on its left is a place, a person or a verb (在北京|中共中央政治局, 韩正同|欧盟委员会).
+        if any(ls[1] == end and name_start < ls[0] and not _local_prefix(folded[name_start : ls[0]], folded[ls[0] : ls[1]]) for ls in listed):
+            continue
+        span = (name_start, end, kind_of(name) or kind)
+        if any(_overlaps(span, ls) for ls in listed) or only_places(name):
+            continue
+        if any(ls[0] == name_start and ls[1] == end for ls in listed):
+            continue  # the listed name itself, with its listed kind
+        spans.append(span)
     # Keep maximal spans: 同济大学 inside 同济大学建筑设计研究院(集团)有限公司 is not a second name.
     # But an enterprise at the start of an institute's name is the enterprise that owns it
     # (上海电科智能股份 | 中央研究院): keep the enterprise, drop the department.
@@ -281,13 +393,27 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
                 name = folded[item[0]:item[1]]
                 if (
                     len(name) < 2 or name in places or _is_generic(name) or name.endswith(not_names)
-                    or (kind_of(name) is None and _inner_suffix(name))
+                    or only_places(name) or (kind_of(name) is None and _inner_suffix(name))
                 ):
                     break
-                # Without a suffix a listed name is a brand: bodies and associations carry theirs.
-                found.append((item[0], item[1], kind_of(name) or "enterprise"))
+                own = kind_of(name) or _names().kinds.get(name)
+                if own is None and not _tagged_org(name) and (kind != "enterprise" or _common_word(name)):
+                    break  # without a suffix, only a brand beside other companies (or a name jieba knows) is one
+                found.append((item[0], item[1], own or "enterprise"))
                 edge = item[0] if direction < 0 else item[1]
     return found
+
+
+def _common_word(name: str) -> bool:
+    """A single ordinary dictionary word (工业, 文化): not a brand."""
+    tags = _segmenter().tag(name, False)
+    return len(tags) == 1 and _segmenter().has_word(name) and tags[0][1] not in ("nt", "nz", "nrt", "j")
+
+
+def _tagged_org(name: str) -> bool:
+    """True when jieba's dictionary knows `name` as one organization word (POS nt: 东方航空)."""
+    tags = _segmenter().tag(name, False)
+    return len(tags) == 1 and tags[0][1] == "nt"
 
 
 def digest_headings(folded: str) -> list[tuple[int, str, str]]:

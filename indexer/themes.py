@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from indexer import campaigns as C
 from indexer.extract import find_regions, gazetteer
 from indexer.normalize import fold
-from indexer.organizations import digest_headings
+from indexer.organizations import digest_headings, national_host
 
 _Q = r"[“\"「『]"
 _E = r"[”\"」』]"
@@ -26,10 +26,10 @@ THEME_PATTERNS = (
     re.compile(r"主题(?:为|是)[:：]?\s*" + _Q + _BODY + _E),
     re.compile(r"活动主题[:：]?\s*" + _Q + _BODY + _E),
     re.compile(r"(?:围绕|紧扣|紧紧围绕|聚焦)(?:今年)?\s*" + _Q + _BODY + _E + r"\s*(?:的|这一|这个)?\s*主题"),
+    # “红领巾爱祖国”主题活动, “多彩神州”主题日: the quoted words are the activity's theme.
+    re.compile(_Q + _BODY + _E + r"主题(?:活动|日|月|周|采访活动|宣传活动|展览|晚会|党日)"),
 )
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-# Events held or run nationally or internationally: their themes belong to 全国, wherever they are held.
-_NATIONAL_EVENT = re.compile(r"全国|国家|中国|中华|国际|世界|全球|中央|总台|中外|两岸|亚洲|亚太|金砖|上合|东盟|中非|中阿|一带一路|进博会|服贸会|广交会|博鳌")
 
 
 @dataclass
@@ -61,6 +61,11 @@ def _unit_region(unit: str) -> str:
 
 def _paragraph_start(folded: str, at: int) -> int:
     return folded.rfind("\n", 0, at) + 1
+
+
+def _paragraph_end(folded: str, at: int) -> int:
+    end = folded.find("\n", at)
+    return end if end >= 0 else len(folded)
 
 
 def find_themes(
@@ -110,9 +115,8 @@ def find_themes(
             if own is None or own == "全国":
                 return "全国"
             return local if own == C.LOCAL else own
-        rest = folded[sentence[0] : at]
-        if _NATIONAL_EVENT.search(rest):
-            return "全国"
+        if national_host(folded[_paragraph_start(folded, at) : _paragraph_end(folded, at)]):
+            return "全国"  # an event a national body holds belongs to 全国, wherever it is held
         return local
 
     for pattern in THEME_PATTERNS:
