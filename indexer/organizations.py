@@ -29,6 +29,8 @@ _BAD_FIRST = set("局委办司厂院会)）(（")
 _LIST_SEP = re.compile(r"、|以及|和|及")
 _LIST_SEP_BEFORE = re.compile(r"(?:、|以及|和|及)$")
 _PUNCT = re.compile(r"^[\W_]+$")
+# 第五届, 第三次: the edition of an event before a name, not part of it (第一中学 stays).
+_ORDINAL_EDITION = re.compile(r"^第[一二三四五六七八九十百\d]+[届次期轮批]")
 _NUMBER = re.compile(r"\d")
 # A digest heading: a short unit name, a colon, a short slogan (申通地铁：奋进高质量 迈向新征程).
 HEADING = re.compile(r"^\s*([^\s：:，,。；;“”\"]{2,12})\s*[：:]\s*(\S.{1,40})$")
@@ -89,7 +91,7 @@ def _from_list(folded: str) -> list[tuple[int, int, str]]:
     spans = []
     for m in names.pattern.finditer(folded):
         start, kind = m.start(), names.kinds[m.group(0)]
-        if kind == "government":
+        if kind == "government" and not _FOREIGN_BODY.match(m.group(0)):
             country = names.country_pattern.search(folded, max(0, start - 8), start)
             if country:
                 start = country.start()
@@ -139,22 +141,24 @@ def kind_of(name: str) -> str | None:
     return _suffix_table()[1][suffix] if suffix else None
 
 
+@lru_cache(maxsize=2)
+def _generic_prefix(with_countries: bool) -> re.Pattern:
+    """Generic words (data/org_generic.txt), with country names or not, as one regex of runs of them."""
+    words = _generic() | ({c for c in _names().countries if len(c) > 1} if with_countries else set())
+    return re.compile("(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")+")
+
+
 def _is_generic(name: str) -> bool:
-    """True for names like 本市质量协会 → no: for 行业协会, 各区政府, 有关部门 …"""
+    """True for names made of generic words and a suffix: 行业协会, 各区政府, 有关部门, 日本公司."""
     suffix = _suffix_of(name)
     stem = name[: len(name) - len(suffix)]
     if len(stem) < 2 and not stem.isascii():
         return True
-    generic = _generic()
     # Strip generic words from the front; a name that is nothing else is generic.
-    changed = True
-    while stem and changed:
-        changed = False
-        for word in sorted(generic, key=len, reverse=True):
-            if stem.startswith(word):
-                stem = stem[len(word):]
-                changed = True
-                break
+    # A country before 公司 names no company (日本公司); before 质量协会 it does (中国质量协会).
+    m = _generic_prefix(suffix in ("公司", "企业")).match(stem)
+    if m:
+        stem = stem[m.end() :]
     if len(stem) == 1 and not stem.isascii():
         return _segmenter().has_word(stem + suffix)  # 部分大型|船厂: the rest is one ordinary word
     return not stem
@@ -176,6 +180,7 @@ def _is_stop(word: str, tag: str) -> bool:
         or (tag in ("z", "i", "l", "a", "ad") and _ends_in_verb(word))
         or bool(_PUNCT.match(word))
         or (bool(_NUMBER.search(word)) and not word.startswith("第"))
+        or bool(_ORDINAL_EDITION.match(word))
         or word.isspace()
         or (tag in _STOP_TAGS and _segmenter().has_word(word) and not word.startswith("第"))
     )
@@ -404,10 +409,14 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
     return found
 
 
+_PROPER_TAGS = frozenset(("nt", "nz", "nr", "nrt", "nrfg", "ns", "j", "eng"))
+
+
 def _common_word(name: str) -> bool:
-    """A single ordinary dictionary word (工业, 文化): not a brand."""
-    tags = _segmenter().tag(name, False)
-    return len(tags) == 1 and _segmenter().has_word(name) and tags[0][1] not in ("nt", "nz", "nrt", "j")
+    """Ordinary dictionary words only (工业, 工业领域, 新媒体平台): not a brand. A brand has a proper
+    name in it (振华|重装, 申通|地铁) or a word jieba's dictionary does not know."""
+    seg = _segmenter()
+    return all(seg.has_word(word) and tag not in _PROPER_TAGS for word, tag in seg.tag(name, False))
 
 
 def _tagged_org(name: str) -> bool:

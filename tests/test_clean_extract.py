@@ -111,6 +111,36 @@ def test_script_date_variable_is_a_date_hint() -> None:
     assert "2024/08/21" in clean_html(page).date_hints
 
 
+_BODY = "<p>" + "企业围绕质量提升开展了一系列活动，取得良好成效。" * 8 + "</p>"
+
+
+@pytest.mark.parametrize(
+    "page,iso",
+    [
+        # The date under the heading, in its own element.
+        (f'<html><body><h1>某公司开展质量月活动</h1><div class="date">2016-09-08</div>{_BODY}</body></html>', "2016-09-08"),
+        # A source line: date, then 来源.
+        (f"<html><body><h1>质量月活动</h1><span>2018-09-03 来源：企业供稿</span>{_BODY}</body></html>", "2018-09-03"),
+        (f"<html><body><h1>质量月活动</h1><p>2022-09-06 10:21:33\u3000来源：本站</p>{_BODY}</body></html>", "2022-09-06"),
+        # A lone date right under the title, with no class to tell.
+        (f"<html><body><h1>质量月活动</h1><p>2019年9月2日</p>{_BODY}</body></html>", "2019-09-02"),
+        # Labelled lines keep working.
+        (f"<html><body><h1>质量月活动</h1><p>发布日期：2021-09-01</p>{_BODY}</body></html>", "2021-09-01"),
+    ],
+)
+def test_cms_date_lines(page: str, iso: str) -> None:
+    assert build_document("page.html", page.encode("utf-8")).date == iso
+
+
+def test_htmldate_is_the_fallback_when_our_rules_find_no_date() -> None:
+    # Only the URL-like path in a link of the page's own head carries the date: our rules miss it.
+    page = (f'<html><head><link rel="canonical" href="https://example.org/2020/09/15/quality.html"></head>'
+            f"<body><h1>质量月活动</h1>{_BODY}</body></html>")
+    assert build_document("page.html", page.encode("utf-8")).date == "2020-09-15"
+    plain = f"<html><body><h1>质量月活动</h1>{_BODY}</body></html>"
+    assert build_document("page.html", plain.encode("utf-8")).date is None
+
+
 @pytest.mark.parametrize(
     "title,out",
     [

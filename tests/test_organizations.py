@@ -55,3 +55,44 @@ def test_no_fragments() -> None:
 def test_contact_lines_are_not_headings() -> None:
     text = "上海市质量协会地址:长宁区泰安路74号\n联系人:周秀慧 徐俊杰\n邮政编码:200052"
     assert set(_names(text)) <= {"上海市质量协会"}
+
+
+def _kinds(text: str) -> dict[str, str]:
+    return {o.name: o.kind for o in find_organizations(text, digest=False)}
+
+
+def test_central_bodies_are_government_not_enterprises() -> None:
+    found = _kinds("财政部、商务部、外交部联合发布通知。中宣部、中央统战部和中央党校有关负责人出席。七国集团峰会在日本举行。")
+    assert found == {
+        "财政部": "government", "商务部": "government", "外交部": "government", "中宣部": "government",
+        "中央统战部": "government", "中央党校": "government", "七国集团": "government",
+    }
+
+
+def test_names_with_he_inside_are_whole() -> None:
+    assert _kinds("工业和信息化部、文化和旅游部、国家粮食和物资储备局负责同志参加。") == {
+        "工业和信息化部": "government", "文化和旅游部": "government", "国家粮食和物资储备局": "government",
+    }
+
+
+def test_no_places_people_titles_meetings_or_generic_phrases() -> None:
+    found = _kinds(
+        "辽宁省抚顺市、重庆巫溪发生暴雨。俄罗斯国家杜马主席沃洛金表示反对。中央政治局常委会会议召开。"
+        "保险公司、新媒体平台和工业领域都受到影响。各级党委要认真落实党中央决策部署。"
+    )
+    assert found == {"俄罗斯国家杜马": "government", "中央政治局常委会": "government", "党中央": "government"}
+
+
+def test_a_place_before_a_national_body_is_not_part_of_its_name() -> None:
+    assert _kinds("习近平在北京中共中央政治局会议上讲话。") == {"中共中央政治局": "government"}
+    # A local body of a listed kind keeps its seat: 省发改委, 上海市国资委.
+    assert _kinds("省发改委、上海市国资委和市场监管总局参加。") == {
+        "省发改委": "government", "上海市国资委": "government", "市场监管总局": "government",
+    }
+
+
+def test_media_and_foreign_bodies() -> None:
+    assert _kinds("据新华社报道，路透社援引美国国务院发言人的话说，俄外交部已回应。") == {
+        "新华社": "other", "路透社": "other", "美国国务院": "government", "俄外交部": "government",
+    }
+    assert _kinds("丁薛祥在北京会见美国苹果公司首席执行官。") == {"美国苹果公司": "enterprise"}
