@@ -14,6 +14,7 @@ from functools import lru_cache
 from indexer.datafiles import data_lines
 from indexer.extract import find_regions
 from indexer.normalize import fold
+from indexer.segment import _segmenter
 
 _QUOTES = "“”\"「」『』‘’'"
 # The year written just before a campaign's name: 2024年中国品牌日, 2022年全国“质量月”, 2023年度质量月.
@@ -75,10 +76,29 @@ def is_national(name: str) -> bool:
     return any(c.national for c in _table().by_cue.values() if c.name == name)
 
 
+def _word_edges(folded: str, start: int, end: int) -> set[int]:
+    """Offsets where jieba's words begin or end in folded[start:end] (the analyzer's cut)."""
+    edges = set()
+    for _word, s, e in _segmenter().tokenize(folded[start:end], "default", True):
+        edges.update((start + s, start + e))
+    return edges
+
+
 def mentions(folded: str) -> list[Mention]:
-    """Every place a folded text names a campaign, mentions in passing included."""
+    """Every place a folded text names a campaign as a word of its own, mentions in passing included.
+
+    A name inside a longer word is no mention: 空气质量月报 is 空气质量/月/报, not 质量月.
+    """
     table = _table()
-    return [Mention(table.by_cue[m.group(0)], m.start(), m.end()) for m in table.pattern.finditer(folded)]
+    found = []
+    edges: dict[tuple[int, int], set[int]] = {}
+    for m in table.pattern.finditer(folded):
+        sentence = sentence_at(folded, m.start())
+        if sentence not in edges:
+            edges[sentence] = _word_edges(folded, *sentence)
+        if m.start() in edges[sentence] and m.end() in edges[sentence]:
+            found.append(Mention(table.by_cue[m.group(0)], m.start(), m.end()))
+    return found
 
 
 def _in_passing(folded: str, m: Mention) -> bool:

@@ -354,8 +354,10 @@ def clean_html(text: str) -> Article:
     etree.strip_elements(body, "script", "style", with_tail=False)
     body_all = body.text_content()
     hints += [m.group(1) for m in DATE_LABEL.finditer(body_all)]
-    hints += [m.group(1) for m in _SOURCE_DATE.finditer(body_all)]
-    hints += _cms_dates(body, h1s)
+    if not hints:
+        # The first hint wins: look for CMS date lines only on pages that gave none so far.
+        hints += [m.group(1) for m in _SOURCE_DATE.finditer(body_all)]
+        hints += _cms_dates(body, h1s)
     page_lines = [t for t in (s.strip() for s in body.itertext()) if 0 < len(t) <= 40]
 
     # Title: og:title, then a lone h1, then <title> without the site's suffix.

@@ -1,4 +1,5 @@
-"""The JSON API: /api/search, /api/documents/<id>, /healthz, /api/openapi.json."""
+"""The JSON API: /api/search, /api/documents/<id>, /healthz, /api/openapi.json, and the browse
+views /api/organizations(.csv) and /api/themes."""
 from __future__ import annotations
 
 from importlib import resources
@@ -38,10 +39,11 @@ def openapi():
     return current_app.response_class(spec, mimetype="application/json")
 
 
-
 def _organizations() -> list[dict]:
     args = request.args
-    return browse.organizations(browse.rows(store()), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
+    return browse.organizations(
+        browse.rows(store()), args.get("year"), args.get("kind"), args.get("region"), args.get("q"), args.get("scope"),
+    )
 
 
 @bp.get("/api/organizations")
@@ -60,4 +62,5 @@ def api_organizations_csv():
 
 @bp.get("/api/themes")
 def api_themes():
-    return jsonify(themes=browse.themes(browse.rows(store()), request.args.get("year"), request.args.get("region")))
+    args = request.args
+    return jsonify(themes=browse.themes(browse.rows(store()), args.get("year"), args.get("region"), args.get("campaign")))

@@ -1,8 +1,10 @@
-"""Browsing what documents say: organizations that took part, and campaign themes by year.
+"""Browsing what documents say: organizations that took part, and campaign themes by campaign and year.
 
 Rows are gathered from the stored fields once per index version (the store caches them)
 and filtered in memory. Across documents, a name that some document gives as the short
 form of a fuller name is listed under the fuller name (上海医药 → 上海医药集团股份有限公司).
+Organizations can be limited to campaign documents (scope=campaign: documents about at
+least one campaign of indexer/data/campaigns.tsv) or taken from every document (scope=all).
 """
 from __future__ import annotations
 
@@ -13,18 +15,22 @@ from dataclasses import dataclass
 from whoosh.searching import Searcher
 
 from indexer import fields as F
+from indexer.campaigns import campaign_names
 from indexer.extract import gazetteer
 from indexer.normalize import fold
-from search_app.query import BadParameter, parse_year
+from search_app.query import BadParameter, campaign_name, parse_year
+from search_app.ranking import stored_campaigns
 
 KINDS = {"enterprise": "企业", "association": "协会团体", "government": "政府机关", "institution": "院校医院研究机构", "other": "其他"}
+SCOPES = {"campaign": "只看质量活动文档", "all": "全部文档"}
+OTHER_CAMPAIGNS = "其他活动"  # the heading of themes stated for no campaign of the data file
 
 
 @dataclass(frozen=True)
 class Rows:
     """Per-document facts the browse views need."""
 
-    docs: list[dict]  # {"id", "path", "title", "year", "regions", "organizations", "themes"}
+    docs: list[dict]  # {"id", "path", "title", "year", "regions", "campaigns", "organizations", "themes"}
     canonical: dict[str, str]  # short form -> full name, across the corpus
 
 
@@ -39,7 +45,7 @@ def gather(searcher: Searcher) -> Rows:
         docs.append({
             "id": stored[F.ID_], "path": stored.get(F.PATH), "title": stored.get(F.TITLE, ""),
             "year": stored.get(F.YEAR), "regions": set((stored.get(F.REGIONS) or "").split(",")) - {""},
-            "organizations": orgs, "themes": themes,
+            "campaigns": stored_campaigns(stored), "organizations": orgs, "themes": themes,
         })
         for org in orgs:
             for short in org.get("short_forms", []):
@@ -61,19 +67,36 @@ def check_kind(kind: str | None) -> str | None:
     return kind or None
 
 
+def check_scope(scope: str | None, default: str = "all") -> str:
+    """`campaign` or `all` (`default` when not given); BadParameter otherwise."""
+    scope = scope or default
+    if scope not in SCOPES:
+        raise BadParameter(f"scope 只能是 {' 或 '.join(SCOPES)}，收到：{scope[:40]}")
+    return scope
+
+
 def _doc_matches(doc: dict, years: tuple[int, int] | None, region: str | None) -> bool:
     if years and not (doc["year"] and years[0] <= doc["year"] <= years[1]):
         return False
     return not region or fold(region) in doc["regions"]
 
 
-def organizations(rows: Rows, year: str | None = None, kind: str | None = None, region: str | None = None, q: str | None = None) -> list[dict]:
-    """Organizations with kind, years and documents, most documents first."""
+def organizations(
+    rows: Rows, year: str | None = None, kind: str | None = None, region: str | None = None, q: str | None = None,
+    scope: str | None = None,
+) -> list[dict]:
+    """Organizations with kind, years and documents, most documents first.
+
+    `scope`: "all" (the default) reads every document, "campaign" only the documents about
+    a campaign."""
     years = parse_year(year)
     kind = check_kind(kind)
+    campaign_only = check_scope(scope) == "campaign"
     needle = fold(q or "").strip()
     table: dict[str, dict] = {}
     for doc in rows.docs:
+        if campaign_only and not doc["campaigns"]:
+            continue
         if not _doc_matches(doc, years, region):
             continue
         for org in doc["organizations"]:
@@ -110,10 +133,12 @@ def organizations_csv(orgs: list[dict]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def themes(rows: Rows, year: str | None = None, region: str | None = None) -> list[dict]:
-    """Stated themes, newest year first, each with its source document."""
+def themes(rows: Rows, year: str | None = None, region: str | None = None, campaign: str | None = None) -> list[dict]:
+    """Stated themes grouped by campaign (data-file order, themes of no campaign last), newest
+    year first inside each, each with its source document."""
     years = parse_year(year)
     wanted_region = fold(region or "").strip()
+    wanted_campaign = campaign_name(campaign)
     out = []
     for doc in rows.docs:
         for theme in doc["themes"]:
@@ -122,12 +147,31 @@ def themes(rows: Rows, year: str | None = None, region: str | None = None) -> li
             theme_region = theme.get("region") or ""
             if wanted_region and wanted_region != fold(theme_region) and wanted_region not in doc["regions"]:
                 continue
+            theme_campaign = theme.get("campaign") or None
+            if wanted_campaign and theme_campaign != wanted_campaign:
+                continue
             out.append({
-                "year": theme["year"], "region": theme_region, "theme": theme["theme"],
+                "campaign": theme_campaign, "year": theme["year"], "region": theme_region, "theme": theme["theme"],
                 "document": {"id": doc["id"], "path": doc["path"], "title": doc["title"]},
             })
-    out.sort(key=lambda t: (-(t["year"] or 0), _scope_rank(t["region"]), t["region"], t["document"]["path"]))
+    order = {name: n for n, name in enumerate(campaign_names())}
+    out.sort(key=lambda t: (
+        _campaign_rank(t["campaign"], order), t["campaign"] or "",
+        -(t["year"] or 0), _scope_rank(t["region"]), t["region"], t["document"]["path"],
+    ))
     return out
+
+
+def _campaign_rank(campaign: str | None, order: dict[str, int]) -> int:
+    """Campaigns in data-file order, then names the data file no longer has, then no campaign."""
+    if campaign is None:
+        return len(order) + 1
+    return order.get(campaign, len(order))
+
+
+def campaign_label(campaign: str | None) -> str:
+    """A campaign's heading: its name, or 其他活动 for themes of no campaign."""
+    return campaign or OTHER_CAMPAIGNS
 
 
 def _scope_rank(region: str) -> int:

@@ -41,11 +41,15 @@ def _plain(html: str, color: bool) -> str:
 @click.option("--region", help="地区，如 上海、浦东新区。")
 @click.option("--type", "doc_type", help="文档类型，如 通知、通报、新闻。")
 @click.option("--org", help="单位名称。")
+@click.option("--campaign", help="活动，如 质量月、QC小组活动、世界计量日。")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE), help="最多显示几条。")
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/search 相同的 JSON。")
-def search_command(query, index_dir: Path, year, region, doc_type, org, limit: int, as_json: bool) -> None:
+def search_command(query, index_dir: Path, year, region, doc_type, org, campaign, limit: int, as_json: bool) -> None:
     """检索：QUERY 中的词默认同时出现；"…" 为短语；支持 OR、NOT/-词。"""
-    args = {"q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "per_page": limit}
+    args = {
+        "q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "campaign": campaign,
+        "per_page": limit,
+    }
     try:
         store = IndexStore(index_dir)
         try:
@@ -63,7 +67,7 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, limit: i
     color = sys.stdout.isatty()
     click.echo(f"共 {result['total']} 条结果（用时 {result['took_ms']} 毫秒）")
     for n, r in enumerate(result["results"], 1):
-        meta = " · ".join(str(v) for v in (r["date"] or r["year"], r["region"], r["doc_type"]) if v)
+        meta = " · ".join(str(v) for v in (r["date"] or r["year"], r["region"], r["doc_type"], "、".join(r["campaigns"])) if v)
         click.echo(f"\n{n}. {_plain(r['title_html'], color)}  [{meta}]")
         click.echo(f"   {_plain(r['snippet'], color)}")
         click.echo(f"   {r['path']}")
@@ -81,14 +85,18 @@ def _rows(index_dir: Path) -> browse.Rows:
 @click.option("--year", help="年份或年份范围。")
 @click.option("--kind", type=click.Choice(sorted(browse.KINDS)), help="单位类型。")
 @click.option("--region", help="地区。")
+@click.option(
+    "--scope", type=click.Choice(sorted(browse.SCOPES)), default="all", show_default=True,
+    help="campaign：只看质量活动文档；all：全部文档。",
+)
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/organizations 相同的 JSON。")
 @click.option("--csv", "as_csv", is_flag=True, help="输出 CSV（UTF-8，带 BOM）。")
-def orgs_command(index_dir: Path, year, kind, region, as_json: bool, as_csv: bool) -> None:
+def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool, as_csv: bool) -> None:
     """列出文档中提到的单位（企业、协会、政府机关、院校医院）。"""
     if as_json and as_csv:
         raise click.UsageError("--json 和 --csv 只能选一个")
     try:
-        orgs = browse.organizations(_rows(index_dir), year, kind, region)
+        orgs = browse.organizations(_rows(index_dir), year, kind, region, scope=scope)
     except BadParameter as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
@@ -106,17 +114,24 @@ def orgs_command(index_dir: Path, year, kind, region, as_json: bool, as_csv: boo
 @INDEX_OPTION
 @click.option("--year", help="年份或年份范围。")
 @click.option("--region", help="地区或单位。")
+@click.option("--campaign", help="活动，如 质量月、QC小组活动。")
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/themes 相同的 JSON。")
-def themes_command(index_dir: Path, year, region, as_json: bool) -> None:
-    """按年份列出文档陈述的活动主题。"""
+def themes_command(index_dir: Path, year, region, campaign, as_json: bool) -> None:
+    """按活动和年份列出文档陈述的活动主题。"""
     try:
-        items = browse.themes(_rows(index_dir), year, region)
+        items = browse.themes(_rows(index_dir), year, region, campaign)
     except BadParameter as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
         click.echo(json.dumps({"themes": items}, ensure_ascii=False))
         return
+    if not items:
+        click.echo("没有找到陈述主题的文档")
+    heading = first = object()  # the campaign whose heading was printed last
     for item in items:
+        if item["campaign"] != heading:
+            click.echo(("" if heading is first else "\n") + f"【{browse.campaign_label(item['campaign'])}】")
+            heading = item["campaign"]
         click.echo(f"{item['year'] or '—'}\t{item['region'] or '—'}\t{item['theme']}\t{item['document']['path']}")
 
 

@@ -29,6 +29,7 @@ class DocTable:
     year: list[int]
     doc_type: list[str | None]
     regions: list[tuple[str, ...]]
+    campaigns: list[tuple[str, ...]]
     date_rank: list[int]  # larger is newer; _NO_DATE when missing
 
     def facet_counts(self, docnums: list[int]) -> dict[str, Counter]:
@@ -36,7 +37,8 @@ class DocTable:
         years = Counter(map(self.year.__getitem__, docnums))
         types = Counter(map(self.doc_type.__getitem__, docnums))
         places = Counter(chain.from_iterable(map(self.regions.__getitem__, docnums)))
-        return {"year": years, "doc_type": types, "region": places}
+        campaigns = Counter(chain.from_iterable(map(self.campaigns.__getitem__, docnums)))
+        return {"year": years, "doc_type": types, "region": places, "campaign": campaigns}
 
 
 def _term_values(searcher: Searcher, field: str, size: int) -> list[list[str]]:
@@ -60,7 +62,8 @@ def build_doctable(searcher: Searcher) -> DocTable:
     order = {d: n for n, d in enumerate(sorted({d for d in dates if d}))}
     types = [(vals[0] if vals else None) for vals in _term_values(searcher, F.DOC_TYPE, size)]
     regions = [tuple(vals) for vals in _term_values(searcher, F.REGIONS, size)]
-    return DocTable(years, types, regions, [order.get(d, _NO_DATE) for d in dates])
+    campaigns = [tuple(vals) for vals in _term_values(searcher, F.CAMPAIGNS, size)]
+    return DocTable(years, types, regions, campaigns, [order.get(d, _NO_DATE) for d in dates])
 
 
 class _Lru:

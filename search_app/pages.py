@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from indexer.campaigns import campaign_names
 from search_app import browse
 from search_app.query import BadParameter, parse_query
 from search_app.service import get_document, search_from_args
@@ -12,8 +13,8 @@ from search_app.snippets import highlight
 from search_app.store import current_store
 
 bp = Blueprint("pages", __name__)
-FILTERS = ("year", "region", "doc_type", "org")
-FILTER_LABELS = {"year": "年份", "region": "地区", "doc_type": "类型", "org": "单位"}
+FILTERS = ("year", "region", "doc_type", "org", "campaign")
+FILTER_LABELS = {"year": "年份", "region": "地区", "doc_type": "类型", "org": "单位", "campaign": "活动"}
 KEPT_ARGS = ("q", *FILTERS, "sort", "per_page")
 
 
@@ -29,7 +30,7 @@ def _url_with(**changes) -> str:
 
 @bp.app_context_processor
 def helpers():
-    return {"url_with": _url_with, "filter_labels": FILTER_LABELS}
+    return {"url_with": _url_with, "filter_labels": FILTER_LABELS, "campaign_names": campaign_names()}
 
 
 @bp.get("/")
@@ -66,27 +67,43 @@ def document_page(doc_id: str):
     )
 
 
+ORG_FILTERS = ("year", "kind", "region", "q")
+
+
 @bp.get("/organizations")
 def organizations_page():
+    """Organizations of campaign documents by default; scope=all for every document."""
     args = request.args
     error, status, orgs = None, 200, []
+    scope = args.get("scope") or "campaign"
     try:
-        orgs = browse.organizations(browse.rows(current_store()), args.get("year"), args.get("kind"), args.get("region"), args.get("q"))
+        scope = browse.check_scope(scope)
+        orgs = browse.organizations(browse.rows(current_store()), *(args.get(k) for k in ORG_FILTERS), scope)
     except BadParameter as exc:
         error, status = str(exc), 400
-    csv_url = url_for("api.api_organizations_csv", **{k: v for k, v in args.items() if k in ("year", "kind", "region", "q") and v})
-    return render_template("organizations.html", orgs=orgs, args=args, kinds=browse.KINDS, error=error, csv_url=csv_url), status
+    kept = {k: args[k] for k in ORG_FILTERS if args.get(k)}
+    # The API's default scope is all: the CSV link always says which scope the page shows.
+    csv_url = url_for("api.api_organizations_csv", **kept, scope=scope)
+    scope_urls = {name: url_for("pages.organizations_page", **kept, scope=name) for name in browse.SCOPES}
+    return render_template(
+        "organizations.html", orgs=orgs, args=args, kinds=browse.KINDS, error=error, csv_url=csv_url,
+        scope=scope, scopes=browse.SCOPES, scope_urls=scope_urls,
+    ), status
 
 
 @bp.get("/themes")
 def themes_page():
+    """Stated themes, a section per campaign (themes of no campaign last), years inside."""
     args = request.args
     error, status, items = None, 200, []
     try:
-        items = browse.themes(browse.rows(current_store()), args.get("year"), args.get("region"))
+        items = browse.themes(browse.rows(current_store()), args.get("year"), args.get("region"), args.get("campaign"))
     except BadParameter as exc:
         error, status = str(exc), 400
-    by_year: dict = {}
+    sections: dict = {}  # campaign -> year -> themes, in the order browse.themes gives
     for item in items:
-        by_year.setdefault(item["year"] or "年份不详", []).append(item)
-    return render_template("themes.html", by_year=by_year, args=args, error=error), status
+        years = sections.setdefault(item["campaign"], {})
+        years.setdefault(item["year"] or "年份不详", []).append(item)
+    return render_template(
+        "themes.html", sections=sections, label=browse.campaign_label, args=args, error=error,
+    ), status

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Query, Term
 
 from indexer import fields as F
+from indexer.campaigns import campaign_names
 from indexer.errors import QsearchError
 from indexer.normalize import fold
 from indexer.segment import query_words
@@ -54,13 +56,14 @@ class Filters:
     region: str | None = None
     doc_type: str | None = None
     org: str | None = None
+    campaign: str | None = None
 
     def active(self) -> dict[str, str]:
         """The filters that are set, as the user would write them."""
         out = {}
         if self.year:
             out["year"] = str(self.year[0]) if self.year[0] == self.year[1] else f"{self.year[0]}-{self.year[1]}"
-        for name in ("region", "doc_type", "org"):
+        for name in ("region", "doc_type", "org", "campaign"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
         return out
@@ -178,10 +181,28 @@ def parse_year(value: str | None) -> tuple[int, int] | None:
     return (min(start, end), max(start, end))
 
 
-def make_filters(year: str | None, region: str | None, doc_type: str | None, org: str | None) -> Filters:
+def campaign_name(value: str | None) -> str | None:
+    """A campaign as the index names it: 質量月 and qc小组活动 give 质量月 and QC小组活动.
+
+    A value that names no campaign of indexer/data/campaigns.tsv is kept as given (it then
+    matches nothing, like an unknown region)."""
+    value = (value or "").strip()[:100]
+    if not value:
+        return None
+    return _campaigns_by_folded().get(fold(value), value)
+
+
+@lru_cache(maxsize=1)
+def _campaigns_by_folded() -> dict[str, str]:
+    return {fold(name): name for name in campaign_names()}
+
+
+def make_filters(
+    year: str | None, region: str | None, doc_type: str | None, org: str | None, campaign: str | None = None
+) -> Filters:
     """Validated filters from request parameters."""
     clean = lambda v: (v or "").strip()[:100] or None  # noqa: E731
-    return Filters(parse_year(year), clean(region), clean(doc_type), clean(org))
+    return Filters(parse_year(year), clean(region), clean(doc_type), clean(org), campaign_name(campaign))
 
 
 def filter_query(filters: Filters) -> Query | None:
@@ -196,4 +217,7 @@ def filter_query(filters: Filters) -> Query | None:
     if filters.org:
         # Names extracted at index time: the canonical name or a short form of it.
         parts.append(Term(F.ORG_NAMES, fold(filters.org)))
+    if filters.campaign:
+        # Stored as the data file names them (QC小组活动): make_filters resolved the name.
+        parts.append(Term(F.CAMPAIGNS, filters.campaign))
     return And(parts) if parts else None

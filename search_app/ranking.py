@@ -21,7 +21,7 @@ from search_app.snippets import highlight, snippet
 
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
-FACETS = {"year": F.YEAR, "region": F.REGIONS, "doc_type": F.DOC_TYPE}
+FACETS = {"year": F.YEAR, "region": F.REGIONS, "doc_type": F.DOC_TYPE, "campaign": F.CAMPAIGNS}
 SCORE_DIRECTLY = 2000  # up to this many filtered matches, each is scored on its own
 
 
@@ -79,7 +79,13 @@ def stored_metadata(stored: dict) -> dict:
         "district": stored.get(F.DISTRICT),
         "doc_type": stored.get(F.DOC_TYPE),
         "path": stored.get(F.PATH),
+        "campaigns": stored_campaigns(stored),
     }
+
+
+def stored_campaigns(stored: dict) -> list[str]:
+    """The campaigns a document is about, from its stored fields (an older index has none)."""
+    return [c for c in (stored.get(F.CAMPAIGNS) or "").split(",") if c]
 
 
 def result_item(stored: dict, score: float | None, words: list[str]) -> dict:

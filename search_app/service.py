@@ -15,7 +15,7 @@ _DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 
 def search_from_args(searcher: Searcher, args: Mapping[str, str]) -> dict:
     """Validate request-style parameters and run the search (BadParameter on bad input)."""
-    filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"))
+    filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"), args.get("campaign"))
     sort = check_sort(args.get("sort"))
     paging = make_paging(args.get("page"), args.get("per_page"))
     return search(searcher, parse_query(args.get("q")), filters, sort, paging)

@@ -29,7 +29,10 @@ def test_name_fragment_finds_short_and_traditional_forms(client) -> None:
 
 
 def test_bad_browse_parameters_are_400(client) -> None:
-    for url in ("/api/organizations?kind=company", "/api/organizations?year=x", "/api/themes?year=20x2", "/api/organizations.csv?kind=x"):
+    for url in (
+        "/api/organizations?kind=company", "/api/organizations?year=x", "/api/themes?year=20x2", "/api/organizations.csv?kind=x",
+        "/api/organizations?scope=campaigns", "/api/organizations.csv?scope=x", "/api/themes?campaign=质量月&year=x",
+    ):
         response = client.get(url)
         assert response.status_code == 400 and set(response.get_json()) == {"error"}, url
 
@@ -46,14 +49,18 @@ def test_csv_has_bom_and_opens_as_chinese(client) -> None:
 
 def test_themes_api(client) -> None:
     themes = client.get("/api/themes", query_string={"year": "2022"}).get_json()["themes"]
-    assert all(set(t) == {"year", "region", "theme", "document"} and t["year"] == 2022 for t in themes)
+    assert all(set(t) == {"campaign", "year", "region", "theme", "document"} and t["year"] == 2022 for t in themes)
     baoshan = [t for t in themes if t["region"] == "宝山区"]
     assert baoshan and baoshan[0]["theme"].startswith("奮進濱江北轉型")  # as written, Traditional
     assert baoshan[0]["document"]["path"] == "000_0bce4af3382c1576.txt"
-    scopes = [t["region"] for t in themes]
+    assert baoshan[0]["campaign"] == "质量月"
+    scopes = [t["region"] for t in themes if t["campaign"] == "质量月"]
     assert scopes.index("上海") < scopes.index("宝山区") < scopes.index("申通地铁")
-    years = [t["year"] for t in client.get("/api/themes").get_json()["themes"]]
-    assert years == sorted(years, reverse=True) and 2018 in years
+    everything = client.get("/api/themes").get_json()["themes"]
+    assert 2018 in {t["year"] for t in everything}
+    for campaign in {t["campaign"] for t in everything}:
+        years = [t["year"] or 0 for t in everything if t["campaign"] == campaign]
+        assert years == sorted(years, reverse=True), campaign
 
 
 def test_search_results_by_org_show_the_name_marked(client) -> None:
@@ -67,7 +74,9 @@ def test_pages(client) -> None:
     assert "上海申驰实业股份有限公司" in page and "下载 CSV" in page and "/?org=" in page
     assert client.get("/organizations", query_string={"kind": "x"}).status_code == 400
     themes = client.get("/themes").get_data(as_text=True)
-    assert "2022" in themes and "宝山区" in themes and "/documents/" in themes
+    assert "2022" in themes and "宝山区" in themes and "/documents/" in themes and "<h2>质量月</h2>" in themes
+    page = client.get("/organizations").get_data(as_text=True)
+    assert "只看质量活动文档" in page and "全部文档" in page and "scope=campaign" in page
 
 
 def test_cli_prints_the_api_objects(runner, client, sample_index: Path) -> None:

@@ -80,6 +80,26 @@ def test_phone_width_layout(server: str, page, tmp_path: Path) -> None:
     page.screenshot(path=str(tmp_path / "phone.png"))
 
 
+def test_organizations_scope_switch(server: str, page) -> None:
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(server + "/organizations?kind=enterprise")
+    current = page.locator(".tabs .tab.current")
+    assert current.inner_text() == "只看质量活动文档"
+    assert "scope=campaign" in page.get_attribute("a.download", "href")
+    in_campaigns = int(page.inner_text("#org-total"))
+    page.locator(".tabs a", has_text="全部文档").click()
+    page.wait_for_url("**scope=all*")
+    assert page.locator(".tabs .tab.current").inner_text() == "全部文档"
+    assert int(page.inner_text("#org-total")) >= in_campaigns > 0
+    href = page.get_attribute("a.download", "href")
+    assert "scope=all" in href and "kind=enterprise" in href
+    # Filtering keeps the scope the page shows.
+    page.fill("input[name=q]", "上海")
+    page.click("form.search button[type=submit]")
+    page.wait_for_url("**q=*")
+    assert "scope=all" in page.url and page.locator(".tabs .tab.current").inner_text() == "全部文档"
+
+
 def test_organizations_and_themes_pages(server: str, page, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto(server + "/organizations?kind=enterprise")
@@ -89,6 +109,7 @@ def test_organizations_and_themes_pages(server: str, page, tmp_path: Path) -> No
     marked = page.locator(".hit mark").all_inner_texts()
     assert {"上海申驰实业股份有限公司", "上海申馳實業股份有限公司"} & set(marked), marked
     page.goto(server + "/themes?year=2022")
+    assert page.locator("section.campaign h2").first.inner_text() == "质量月"
     link = page.locator(".timeline a").first
     assert link.is_visible()
     link.click()

@@ -27,7 +27,11 @@ SAMPLE_QUERIES = [
     ("质量月", "", ""), ("质量", "", ""), ("質量月", "", ""), ("首席质量官 培训", "", ""), ("\"推动质量变革创新\"", "", ""),
     ("瑞金医院 OR 烽火通信", "", ""), ("质量月 -空气", "", ""), ("质量", "2022", ""), ("质量", "", "上海"),
     ("质量", "2014-2022", "浙江"), ("", "", ""), ("", "2022", ""), ("活动", "", "上海"),
+    # With a campaign filter (4th item): a known name, another script and case, an unknown name.
+    ("质量", "", "", "质量月"), ("质量", "", "", "QC小组活动"), ("活动", "2022", "上海", "質量月"),
+    ("", "", "", "qc小组活动"), ("质量", "", "", "世界计量日"), ("质量", "", "", "火星活动"),
 ]
+MULTI_VALUED = (F.REGIONS, F.CAMPAIGNS)
 
 
 def _committed_queries() -> list[tuple[str, str, str]]:
@@ -35,16 +39,16 @@ def _committed_queries() -> list[tuple[str, str, str]]:
         return [(r["q"], r["year"], r["region"]) for r in csv.DictReader(f, delimiter="\t")]
 
 
-def oracle(searcher, q: str, year: str, region: str, sort: str, page: int) -> dict:
+def oracle(searcher, q: str, year: str, region: str, sort: str, page: int, campaign: str = "") -> dict:
     """The unoptimised search: Whoosh sorts every match and groups facets itself."""
     parsed = parse_query(q)
-    filters = make_filters(year, region, None, None)
+    filters = make_filters(year, region, None, None, campaign)
     if sort == "date" or parsed.is_empty:
         sortedby, score_at = [sorting.FieldFacet(F.DATE, reverse=True), sorting.ScoreFacet()], 1
     else:
         sortedby, score_at = [sorting.ScoreFacet(), sorting.FieldFacet(F.DATE, reverse=True)], 0
     groupedby = {
-        name: sorting.FieldFacet(field, allow_overlap=(field == F.REGIONS), maptype=sorting.Count)
+        name: sorting.FieldFacet(field, allow_overlap=(field in MULTI_VALUED), maptype=sorting.Count)
         for name, field in FACETS.items()
     }
     limit = page * 10
@@ -60,9 +64,9 @@ def oracle(searcher, q: str, year: str, region: str, sort: str, page: int) -> di
     return {"total": len(results), "hits": hits, "facets": facets}
 
 
-def fast(searcher, q: str, year: str, region: str, sort: str, page: int) -> dict:
+def fast(searcher, q: str, year: str, region: str, sort: str, page: int, campaign: str = "") -> dict:
     """The service's search, reduced to what the oracle reports."""
-    out = search(searcher, parse_query(q), make_filters(year, region, None, None), sort, Paging(page, 10))
+    out = search(searcher, parse_query(q), make_filters(year, region, None, None, campaign), sort, Paging(page, 10))
     return {
         "total": out["total"],
         "hits": [(r["id"], r["score"]) for r in out["results"]],
@@ -70,15 +74,15 @@ def fast(searcher, q: str, year: str, region: str, sort: str, page: int) -> dict
     }
 
 
-def _compare(index_dir: Path, queries: list[tuple[str, str, str]], runs: list[tuple[str, int]]) -> int:
+def _compare(index_dir: Path, queries: list[tuple[str, ...]], runs: list[tuple[str, int]]) -> int:
     CACHE.clear()
     compared = 0
     with windex.open_dir(str(index_dir)).searcher() as searcher:
-        for q, year, region in queries:
+        for q, year, region, *campaign in queries:
             for sort, page in runs:
-                want = oracle(searcher, q, year, region, sort, page)
-                got = fast(searcher, q, year, region, sort, page)
-                assert got == want, (q, year, region, sort, page)
+                want = oracle(searcher, q, year, region, sort, page, *campaign)
+                got = fast(searcher, q, year, region, sort, page, *campaign)
+                assert got == want, (q, year, region, *campaign, sort, page)
                 compared += bool(want["hits"])
     return compared
 

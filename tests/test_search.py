@@ -59,8 +59,9 @@ def test_response_shape_is_the_contract(client) -> None:
     data = _search(client, q="质量月")
     assert list(data)[:7] == ["query", "total", "page", "per_page", "took_ms", "results", "facets"]
     for item in data["results"]:
-        assert {"id", "title", "url", "date", "year", "region", "doc_type", "path", "snippet", "score", "organizations"} <= set(item)
-    assert set(data["facets"]) >= {"year", "region", "doc_type"}
+        assert {"id", "title", "url", "date", "year", "region", "doc_type", "path", "snippet", "score", "organizations", "campaigns"} <= set(item)
+        assert isinstance(item["campaigns"], list) and all(isinstance(c, str) and c for c in item["campaigns"])
+    assert set(data["facets"]) >= {"year", "region", "doc_type", "campaign"}
     for rows in data["facets"].values():
         assert all(set(row) == {"value", "count"} for row in rows)
 
@@ -175,7 +176,8 @@ def test_documents_endpoint(client) -> None:
     ident = doc_id("001_d323e32c5bf0f654.txt")
     data = client.get(f"/api/documents/{ident}").get_json()
     assert data["id"] == ident and data["doc_number"] == "沪质办〔2022〕5号"
-    assert {"id", "title", "url", "date", "year", "region", "doc_type", "doc_number", "path", "text", "organizations", "themes"} <= set(data)
+    assert {"id", "title", "url", "date", "year", "region", "doc_type", "doc_number", "path", "text", "organizations", "themes", "campaigns"} <= set(data)
+    assert "质量月" in data["campaigns"]
     assert "瑞金医院" in data["text"]
     for bad in ("0000000000000000", "..%2F..%2Fetc%2Fpasswd", "../setup.cfg"):
         response = client.get(f"/api/documents/{bad}")
@@ -185,7 +187,7 @@ def test_documents_endpoint(client) -> None:
 def test_healthz_and_openapi(client) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok", "documents": 15}
     spec = client.get("/api/openapi.json").get_json()
-    assert {"/api/search", "/api/documents/{id}", "/healthz"} <= set(spec["paths"])
+    assert {"/api/search", "/api/documents/{id}", "/healthz", "/api/themes", "/api/organizations", "/api/organizations.csv"} <= set(spec["paths"])
 
 
 def test_home_and_results_pages(client) -> None:

@@ -66,3 +66,10 @@ def test_theme_year_is_the_events_not_a_year_mentioned_later() -> None:
 def test_quoted_activity_theme() -> None:
     themes = _themes("全国少先队员开展“红领巾爱祖国”主题活动。")
     assert [t["theme"] for t in themes] == ["红领巾爱祖国"]
+
+
+def test_a_campaign_name_inside_a_longer_word_is_no_mention() -> None:
+    from conftest import FIXTURE_CORPUS
+
+    doc = build_document("false_friend.txt", (FIXTURE_CORPUS / "false_friend.txt").read_bytes())
+    assert doc.campaigns == [] and doc.themes == []
