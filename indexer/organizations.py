@@ -191,8 +191,15 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     j = i
     length = tokens[i][2] - tokens[i][1]
     depth = 0  # inside "(…)" while growing leftwards
+    media = _names().kinds
     while j > 0:
         word, start, end, tag = tokens[j - 1]
+        if media.get(word) == "other" and media.get(tokens[j][0]) == "other":
+            break  # 总台|央视新闻频道: a broadcaster before its channel's brand is a name of its own
+        if word == "和" and j >= 2 and i - j <= 2 and _joins_with_he(tokens[j - 2], tokens[i][0]):
+            length += end - start
+            j -= 1
+            continue  # 文化和旅游厅, 住房和城乡建设局: one body whose name has 和 in it
         if word in (")", "）"):
             depth += 1
         elif word in ("(", "（"):
@@ -208,6 +215,15 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     while j < i and tokens[j][0] in (")", "）", "(", "（"):
         j += 1
     return j
+
+
+def _joins_with_he(before: tuple[str, int, int, str], last: str) -> bool:
+    """True when 和 is inside a government body's name: a plain noun before it, not a name of its own."""
+    word, _start, _end, tag = before
+    return (
+        kind_of(last) == "government" and tag in ("n", "vn", "nz") and len(word) >= 2
+        and kind_of(word) is None and word not in _stops() and word not in _generic()
+    )
 
 
 def _unbalanced(name: str) -> bool:

@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, SHARED_ARCHIVE
 from indexer.document import Document, build_document
 from indexer.normalize import fold
+from indexer.organizations import only_places
 
 pytestmark = pytest.mark.skipif(not SHARED_ARCHIVE.exists(), reason=f"{SHARED_ARCHIVE} not present")
 GOLD = json.loads((ROOT / "tests" / "gold" / "news_gold.json").read_text("utf-8"))
@@ -39,6 +40,14 @@ def documents() -> dict[str, Document]:
                 found[name] = build_document(name, tar.extractfile(member).read())
     assert set(found) == wanted, sorted(wanted - set(found))
     return found
+
+
+def _same(mine: set[str], forms: set[str]) -> bool:
+    """One organization: a form in common, or the same name with a place before it (美国|高盛集团)."""
+    if mine & forms:
+        return True
+    return any(a != b and a.endswith(b) and only_places(a[: -len(b)]) for a in mine | forms for b in mine | forms
+               if (a in mine) != (b in mine))
 
 
 def _ratio(a: int, b: int) -> float:
@@ -87,7 +96,7 @@ def score_organizations(documents: dict[str, Document], kind: str | None = None)
         hit: set[int] = set()
         for org in orgs:
             mine = {_key(org["name"])} | {_key(s) for s in org["short_forms"]}
-            matches = [i for i, f in enumerate(forms) if mine & f]
+            matches = [i for i, f in enumerate(forms) if _same(mine, f)]
             if not matches:
                 errors.append(f"not an organization ({org['kind']}): {name} {org['name']}")
                 continue
