@@ -86,12 +86,19 @@ def _by_reason(rows: list[dict], key: str) -> list[str]:
 def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool, jobs: int | None) -> None:
     """建立或增量更新索引。"""
     if not corpus.is_dir():
+        message = f"语料目录 {corpus} 不存在或不是目录：请用 --corpus 或 QSEARCH_CORPUS 指定存放文档的目录。"
+        if as_json:
+            click.echo(json.dumps({"error": message}, ensure_ascii=False))  # still exactly one JSON object
+            sys.exit(2)
         raise click.BadParameter(f"目录 {corpus} 不存在", param_hint="--corpus")
     bar = _Bar() if sys.stderr.isatty() else None
     started = time.perf_counter()
     try:
         report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar, jobs=jobs)
     except QsearchError as exc:
+        if as_json:
+            click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            sys.exit(1)
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         click.echo("\n已中断：索引保持中断前的样子，下次运行会接着补上。", err=True)

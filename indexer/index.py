@@ -27,7 +27,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 from indexer import fields as F
 from indexer.document import Document, build_document, content_hash, doc_id
 from indexer.errors import CorpusNotFound, DocumentError, NotADocument, QsearchError
-from indexer.parse import is_indexable, walk_corpus
+from indexer.parse import is_indexable, read_file, walk_corpus
 
 # progress(phase, done, total): phase is 检查文件 (hashing files against the index) or 建立索引.
 Progress = Callable[[str, int, int], None]
@@ -103,11 +103,6 @@ def _indexed_state(ix: windex.Index) -> dict[str, tuple[str, str]]:
     return state
 
 
-def _read(root: Path, path: str) -> bytes:
-    try:
-        return (root / path).read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"无法读取文件：{exc.strerror or exc}") from None
 
 
 def _to_index(
@@ -123,7 +118,7 @@ def _to_index(
             todo.append((path, False))
             continue
         try:
-            data = _read(root, path)
+            data = read_file(root, path)
         except DocumentError as exc:
             report.failed.append({"path": path, "error": str(exc)})
             continue
@@ -139,7 +134,7 @@ def _to_index(
 def _build_one(root: Path, path: str, failed: list[dict], excluded: list[dict]) -> Document | None:
     """One file's Document, or None with the reason appended to `failed` or `excluded`."""
     try:
-        return build_document(path, _read(root, path))
+        return build_document(path, read_file(root, path))
     except NotADocument as exc:
         excluded.append({"path": path, "reason": str(exc)})
     except DocumentError as exc:
@@ -386,8 +381,10 @@ def build_index(
         raise CorpusNotFound(str(corpus))
     report = BuildReport()
     paths = []
-    for path in walk_corpus(corpus):
+    walk = walk_corpus(corpus)
+    for path in walk:
         (paths if is_indexable(path) else report.skipped).append(path)
+    report.failed.extend(walk.problems)
 
     existing = windex.open_dir(str(index_dir)) if index_exists(index_dir) else None
     if existing is not None and not _compatible(existing):
@@ -397,7 +394,9 @@ def build_index(
 
     state = _indexed_state(existing)
     present = set(paths)
-    gone = [path for path in state if path not in present]
+    # Documents under a directory that could not be read are kept, not deleted.
+    hidden = tuple("" if d == "." else d + "/" for d in walk.unreadable_dirs)
+    gone = [path for path in state if path not in present and not path.startswith(hidden)]
     todo = _to_index(corpus, paths, state, report, progress)
     if not todo and not gone:
         report.documents = existing.doc_count()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -60,16 +61,113 @@ def is_indexable(path: str | Path) -> bool:
     return suffix in HTML_SUFFIXES or suffix in TEXT_SUFFIXES
 
 
-def walk_corpus(root: Path) -> Iterator[str]:
-    """Corpus-relative POSIX paths of all files under `root`, sorted, hidden ones left out."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+# Bytes read from one file at most: a real page is well under 1 MB; a 150 MB file (or a link to
+# /dev/zero) would otherwise take gigabytes of memory through decoding and analysis.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class Walk:
+    """What a corpus walk found: file paths to consider, and what it could not take, with reasons."""
+
+    paths: list[str] = field(default_factory=list)  # corpus-relative POSIX paths, sorted
+    problems: list[dict] = field(default_factory=list)  # {"path", "error"}
+    unreadable_dirs: list[str] = field(default_factory=list)  # their indexed documents are kept
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+
+def display_name(name: str) -> str | None:
+    """A file name as text: names from Windows zips are GBK bytes, not UTF-8. None when neither."""
+    raw = os.fsencode(name)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def real_path(root: Path, path: str) -> Path:
+    """The file behind a corpus-relative path that may have been shown in GBK (see display_name)."""
+    direct = root / path
+    if os.path.lexists(direct):
+        return direct
+    try:
+        return root / os.fsdecode(path.encode("gb18030"))
+    except UnicodeEncodeError:
+        return direct
+
+
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def walk_corpus(root: Path) -> Walk:
+    """All files under `root` (hidden ones left out), without following links out of it."""
+    walk = Walk()
+    real_root = os.path.realpath(root)
+
+    def unreadable(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "."
+        walk.unreadable_dirs.append(rel)
+        walk.problems.append({"path": rel, "error": f"无法读取目录（{exc.strerror or exc}）：其中已索引的文档保留不变"})
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        rel_dir = Path(dirpath).relative_to(root)
+        kept = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                walk.problems.append({"path": _shown(rel_dir, d), "error": "目录的符号链接不跟随（避免循环和重复），未读取"})
+                continue
+            kept.append(d)
+        dirnames[:] = kept
         for name in filenames:
             if name.startswith("."):
                 continue
-            found.append(Path(dirpath, name).relative_to(root).as_posix())
-    return iter(sorted(found))
+            full = os.path.join(dirpath, name)
+            shown = _shown(rel_dir, name)
+            if display_name(name) is None or any(display_name(part) is None for part in rel_dir.parts):
+                walk.problems.append({"path": shown, "error": "文件名既不是 UTF-8 也不是 GBK 编码，无法处理：请改名"})
+                continue
+            if os.path.islink(full):
+                target = os.path.realpath(full)
+                if not _inside(target, real_root):
+                    walk.problems.append({"path": shown, "error": "符号链接指向语料目录之外，未读取"})
+                    continue
+                if not os.path.exists(full):
+                    walk.problems.append({"path": shown, "error": "符号链接断开或循环，未读取"})
+                    continue
+            walk.paths.append(shown)
+    walk.paths.sort()
+    return walk
+
+
+def _shown(rel_dir: Path, name: str) -> str:
+    """A corpus-relative path as text, GBK names decoded, undecodable bytes shown as escapes."""
+    parts = [*rel_dir.parts, name]
+    return "/".join(display_name(p) or os.fsencode(p).decode("utf-8", "backslashreplace") for p in parts)
+
+
+def read_file(root: Path, path: str) -> bytes:
+    """A corpus file's bytes; DocumentError (with what to do) for what is not a readable regular file."""
+    target = real_path(root, path)
+    try:
+        info = os.stat(target)
+        if not stat.S_ISREG(info.st_mode):
+            raise DocumentError("不是普通文件（管道、设备或目录），未读取")
+        if info.st_size > MAX_FILE_BYTES:
+            raise DocumentError(f"文件过大（{info.st_size / 1048576:.0f} MB，上限 {MAX_FILE_BYTES // 1048576} MB），未读取")
+        with open(target, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise DocumentError(f"无法读取文件：{exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"文件过大（超过 {MAX_FILE_BYTES // 1048576} MB），未读取")
+    return data
 
 
 def declared_charset(data: bytes) -> str | None:
