@@ -7,12 +7,15 @@ reader never sees a half-built index. One broken file is reported and skipped.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
 import queue as queue_module
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import traceback
@@ -21,18 +24,23 @@ from pathlib import Path
 from typing import Callable
 
 from whoosh import index as windex
-from whoosh.index import LockError
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, LockError, clean_files
 from whoosh.writing import IndexWriter, SegmentWriter
 
 from indexer import fields as F
 from indexer.document import Document, build_document, content_hash, doc_id
 from indexer.errors import CorpusNotFound, DocumentError, NotADocument, QsearchError
+from indexer.lock import INDEX_NAME, IndexBusy, WriteLock, clean_up, clean_up_now, leftovers, mark_holder, release_holder
 from indexer.parse import is_indexable, read_file, walk_corpus
 
 # progress(phase, done, total): phase is 检查文件 (hashing files against the index) or 建立索引.
 Progress = Callable[[str, int, int], None]
 CHECKING = "检查文件"
 BUILDING = "建立索引"
+
+_WHOOSH_FILE = re.compile(r"^_?MAIN_")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 # Below this many files to (re)index, starting worker processes costs more than it saves.
 PARALLEL_MIN = 300
@@ -56,6 +64,8 @@ class BuildReport:
     failed: list[dict] = field(default_factory=list)
     # Read fine but not documents (navigation pages, HTTP error pages): not failures.
     excluded: list[dict] = field(default_factory=list)
+    # What this run cleaned up after an interrupted earlier one (notes for the user).
+    recovered: list[str] = field(default_factory=list)
     documents: int = 0
     committed: bool = False
 
@@ -70,14 +80,8 @@ class BuildReport:
             "failed": self.failed,
             "excluded": self.excluded,
             "documents": self.documents,
+            "recovered": self.recovered,
         }
-
-
-class IndexBusy(QsearchError):
-    """Another process holds the index's write lock."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"索引 {path} 正被另一个建索引任务写入：请等它结束后再运行。")
 
 
 def index_exists(index_dir: Path) -> bool:
@@ -94,11 +98,11 @@ def build_schema_names() -> list[str]:
     return F.build_schema().names()
 
 
-def _indexed_state(ix: windex.Index) -> dict[str, tuple[str, str]]:
-    """path -> (content hash, pipeline version) of every indexed document."""
+def _indexed_state(reader) -> dict[str, tuple[str, str]]:
+    """path -> (content hash, pipeline version) of every document a reader sees (it is closed)."""
     state = {}
-    with ix.searcher() as searcher:
-        for stored in searcher.all_stored_fields():
+    with reader:
+        for stored in reader.all_stored_fields():
             state[stored[F.PATH]] = (stored.get(F.CONTENT_HASH, ""), stored.get(F.PIPELINE, ""))
     return state
 
@@ -185,7 +189,29 @@ def _remove_segment_files(storage, segid: str) -> None:
             storage.delete_file(name)
 
 
-def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]], results) -> None:
+def _die_with_parent(parent: int, lock_fd: int | None) -> None:
+    """Make a worker end when the build that started it ends, and not hold the index's lock.
+
+    A worker killed parent must not live on: blocked on a full result pipe it would hang for
+    ever and, holding a copy of the lock's descriptor, keep the index locked for every later run.
+    """
+    if lock_fd is not None:
+        try:
+            os.close(lock_fd)  # the copy inherited by fork; the parent's stays locked
+        except OSError:
+            pass
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's own clean-up still terminates workers it can reach
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+
+def _worker(
+    index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]], results, parent: int = 0, lock_fd: int | None = None
+) -> None:
     """A worker process: analyze its share of files into segments of its own and report them.
 
     It writes with Whoosh's sub-writer protocol (the one whoosh.multiproc uses): no lock, each
@@ -194,6 +220,7 @@ def _worker(index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]],
     begun: Whoosh would otherwise spill sorted runs to disk and merge them back, which on the
     archive cost more time than the analysis of a fifth of the files.
     """
+    _die_with_parent(parent, lock_fd)
     writer = None
     # The dictionaries and modules loaded so far live as long as the process: keep the cyclic
     # GC from re-scanning them while millions of short-lived posting tuples come and go.
@@ -252,6 +279,7 @@ def _write_parallel(
     report: BuildReport,
     progress: Progress | None,
     jobs: int,
+    lock=None,
 ) -> list:
     """Analyze and write the files in `jobs` processes; returns their finished segments.
 
@@ -265,7 +293,7 @@ def _write_parallel(
     shards = [todo[i : i + size] for i in range(0, len(todo), size)]
     index_dir = writer.storage.folder
     procs = [
-        ctx.Process(target=_worker, args=(index_dir, str(root), n, shard, results), daemon=True)
+        ctx.Process(target=_worker, args=(index_dir, str(root), n, shard, results, os.getpid(), getattr(lock, "fd", None)), daemon=True)
         for n, shard in enumerate(shards)
     ]
     # Files present before the workers start: on failure everything newer is theirs to remove,
@@ -338,15 +366,18 @@ def _write(
     report: BuildReport,
     progress: Progress | None,
     jobs: int | None,
+    lock=None,
 ) -> list:
-    """Write the files in `todo`: in worker processes when that pays; returns their segments."""
+    """Write the files in `todo`: in worker processes when that pays; returns their segments.
+
+    `lock`: the index's write lock (its descriptor is closed in forked workers)."""
     if jobs is None:
         jobs = default_jobs() if len(todo) >= PARALLEL_MIN else 1
     jobs = min(jobs, len(todo))
     if jobs <= 1:
         _write_serial(writer, root, todo, report, progress)
         return []
-    return _write_parallel(writer, root, todo, report, progress, jobs)
+    return _write_parallel(writer, root, todo, report, progress, jobs, lock)
 
 
 def _commit(writer: SegmentWriter, segments: list) -> None:
@@ -392,13 +423,22 @@ def build_index(
     if rebuild or existing is None:
         return _full_build(corpus, index_dir, paths, report, progress, jobs)
 
-    state = _indexed_state(existing)
-    present = set(paths)
     # Documents under a directory that could not be read are kept, not deleted.
     hidden = tuple("" if d == "." else d + "/" for d in walk.unreadable_dirs)
-    gone = [path for path in state if path not in present and not path.startswith(hidden)]
-    todo = _to_index(corpus, paths, state, report, progress)
+    base = report.failed[:]
+
+    def plan(state: dict[str, tuple[str, str]]) -> tuple[list[tuple[str, bool]], list[str]]:
+        report.failed[:], report.unchanged = base[:], 0
+        gone = [path for path in state if path not in present and not path.startswith(hidden)]
+        return _to_index(corpus, paths, state, report, progress), gone
+
+    present = set(paths)
+    generation = existing.latest_generation()
+    state = _indexed_state(existing.reader())
+    todo, gone = plan(state)
     if not todo and not gone:
+        if leftovers(index_dir):
+            report.recovered += clean_up_now(index_dir)
         report.documents = existing.doc_count()
         return report  # nothing to write: the index stays exactly as it was
     try:
@@ -407,7 +447,15 @@ def build_index(
         raise IndexBusy(index_dir) from None
     segments: list = []
     try:
-        segments = _write(writer, corpus, todo, report, progress, jobs)
+        note = mark_holder(index_dir)
+        # Not the segment files yet: this writer's own are among them; the commit cleans those.
+        report.recovered += ([note] if note else []) + clean_up(index_dir, files=False)
+        if writer.generation != generation + 1:
+            # Another run committed between our first look and the lock: plan again from
+            # what is indexed now, or both runs would add the same files.
+            state = _indexed_state(writer.reader())
+            todo, gone = plan(state)
+        segments = _write(writer, corpus, todo, report, progress, jobs, writer.writelock)
         for path in gone:
             writer.delete_by_term(F.ID_, doc_id(path))
             report.deleted += 1
@@ -416,12 +464,18 @@ def build_index(
         elif len(state) - report.deleted + report.added == 0:
             _cancel(writer, segments)  # the corpus lost every document: keep the old index rather than empty it
         else:
+            release_holder(index_dir)  # the commit releases the lock
             _commit(writer, segments)
             report.committed = True
     except BaseException:
         if not writer.is_closed:
             _cancel(writer, segments)
         raise
+    finally:
+        if writer.is_closed:
+            release_holder(index_dir)
+    if not report.committed and leftovers(index_dir):
+        report.recovered += clean_up_now(index_dir)
     report.documents = windex.open_dir(str(index_dir)).doc_count()
     return report
 
@@ -438,49 +492,52 @@ def _cancel(writer: SegmentWriter, segments: list = ()) -> None:
 def _full_build(
     corpus: Path, index_dir: Path, paths: list[str], report: BuildReport, progress: Progress | None, jobs: int | None
 ) -> BuildReport:
-    """Write a fresh index beside `index_dir` and swap it in when complete."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
+    """Write a fresh index beside `index_dir` and swap it in when complete, holding its write lock."""
+    lock = WriteLock(index_dir)
+    lock.acquire()
     try:
-        ix = windex.create_in(str(staging), F.build_schema())
-        writer = ix.writer(**WRITER_OPTIONS)
+        note = mark_holder(index_dir)
+        report.recovered += ([note] if note else []) + clean_up(index_dir)
+        staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
         try:
-            segments = _write(writer, corpus, [(path, False) for path in paths], report, progress, jobs)
-        except BaseException:
-            _cancel(writer)
-            raise
-        if report.added == 0:
-            _cancel(writer, segments)
-            report.documents = windex.open_dir(str(index_dir)).doc_count() if index_exists(index_dir) else 0
-            return report
-        _commit(writer, segments)
-        report.committed = True
-        report.documents = ix.doc_count()
-        ix.close()
-        _swap_in(staging, index_dir)
+            ix = windex.create_in(str(staging), F.build_schema())
+            writer = ix.writer(**WRITER_OPTIONS)
+            try:
+                segments = _write(writer, corpus, [(path, False) for path in paths], report, progress, jobs, lock)
+            except BaseException:
+                _cancel(writer)
+                raise
+            if report.added == 0:
+                _cancel(writer, segments)
+                report.documents = windex.open_dir(str(index_dir)).doc_count() if index_exists(index_dir) else 0
+                return report
+            _commit(writer, segments)
+            report.committed = True
+            report.documents = ix.doc_count()
+            ix.close()
+            _swap_in(staging, index_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
     return report
 
 
-_WHOOSH_FILE = re.compile(r"^_?MAIN_")
-
-
 def _swap_in(staging: Path, index_dir: Path) -> None:
-    """Replace the Whoosh files in `index_dir` with those in `staging`; other files stay."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    old = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.old-", dir=index_dir.parent))
-    try:
-        # Old files aside first, then the new ones in with the TOC last: a reader opening the
-        # directory in between finds no index (and retries), never a mix of two indexes.
-        for item in index_dir.iterdir():
-            if _WHOOSH_FILE.match(item.name):
-                item.rename(old / item.name)
-        tocs = sorted(staging.glob("*.toc"))
-        for item in staging.iterdir():
-            if item not in tocs:
-                item.rename(index_dir / item.name)
-        for item in tocs:
-            item.rename(index_dir / item.name)
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
+    """Make the index in `staging` the next generation of `index_dir`, in one atomic step.
+
+    Segment files have unique names, so the new ones are moved in beside the old ones; then
+    the new TOC is written under the next generation number (Whoosh writes a TOC to a temporary
+    file and renames it): a reader, whatever moment it opens, finds the old generation with all
+    its files or the new one with all its files. Old files go only after that.
+    """
+    old = FileStorage(str(index_dir))
+    new = FileStorage(str(staging))
+    generation = TOC._latest_generation(old, INDEX_NAME)
+    toc = TOC.read(new, INDEX_NAME)
+    for name in new.list():
+        if not name.startswith(f"_{INDEX_NAME}_"):  # segment files; the staging TOC stays behind
+            os.replace(staging / name, index_dir / name)
+    toc.generation = generation + 1
+    toc.write(old, INDEX_NAME)
+    clean_files(old, INDEX_NAME, toc.generation, toc.segments)

@@ -13,7 +13,7 @@ def test_json_output_is_one_object_with_the_contract_keys(runner: CliRunner, cor
     result = runner.invoke(main, ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "ix"), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["added", "updated", "deleted", "unchanged", "skipped", "failed", "excluded", "documents"]
+    assert list(data) == ["added", "updated", "deleted", "unchanged", "skipped", "failed", "excluded", "documents", "recovered"]
     assert data["added"] == 15 and data["documents"] == 15
     assert {f["path"] for f in data["failed"]} == {"fixtures/empty.txt", "fixtures/binary.html", "fixtures/spaces_only.txt"}
     assert all(set(f) == {"path", "error"} for f in data["failed"])

@@ -39,7 +39,7 @@ def test_first_build_indexes_everything_it_can(corpus_copy: Path, tmp_path: Path
     assert {f["path"] for f in report.failed} == BROKEN
     assert all(f["error"] for f in report.failed)
     assert report.skipped == ["fixtures/notes.pdf"]
-    assert set(report.as_json()) == {"added", "updated", "deleted", "unchanged", "skipped", "failed", "excluded", "documents"}
+    assert set(report.as_json()) == {"added", "updated", "deleted", "unchanged", "skipped", "failed", "excluded", "documents", "recovered"}
 
 
 def test_unchanged_corpus_changes_nothing(corpus_copy: Path, tmp_path: Path) -> None:
