@@ -29,6 +29,7 @@ _BAD_FIRST = set("局委办司厂院会)）(（")
 _LIST_SEP = re.compile(r"、|以及|和|及")
 _LIST_SEP_BEFORE = re.compile(r"(?:、|以及|和|及)$")
 _PUNCT = re.compile(r"^[\W_]+$")
+_DEMONSTRATIVES = frozenset("该此这那")
 # 第五届, 第三次: the edition of an event before a name, not part of it (第一中学 stays).
 _ORDINAL_EDITION = re.compile(r"^第[一二三四五六七八九十百\d]+[届次期轮批]")
 _NUMBER = re.compile(r"\d")
@@ -152,8 +153,10 @@ def _is_generic(name: str) -> bool:
     """True for names made of generic words and a suffix: 行业协会, 各区政府, 有关部门, 日本公司."""
     suffix = _suffix_of(name)
     stem = name[: len(name) - len(suffix)]
-    if len(stem) < 2 and not stem.isascii():
-        return True
+    if len(stem) < 2 and not stem.isascii() or stem[-1:] in _DEMONSTRATIVES:
+        return True  # 该厂, 此公司: a reference back, not a name
+    if "最" in stem:
+        return True  # 乌克兰最大核电站, 德国最大商业银行: a description (listed names such as 最高人民法院 are kept)
     # Strip generic words from the front; a name that is nothing else is generic.
     # A country before 公司 names no company (日本公司); before 质量协会 it does (中国质量协会).
     m = _generic_prefix(suffix in ("公司", "企业")).match(stem)
@@ -192,8 +195,11 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     length = tokens[i][2] - tokens[i][1]
     depth = 0  # inside "(…)" while growing leftwards
     media = _names().kinds
+    suffix = _suffix_of(tokens[i][0])
     while j > 0:
         word, start, end, tag = tokens[j - 1]
+        if suffix and word.endswith(suffix) and len(word) > len(suffix) - 1:
+            break  # an appositive: 最大核电站|扎波罗热核电站, 商业银行|德意志银行
         if media.get(word) == "other" and media.get(tokens[j][0]) == "other":
             break  # 总台|央视新闻频道: a broadcaster before its channel's brand is a name of its own
         if word == "和" and j >= 2 and i - j <= 2 and _joins_with_he(tokens[j - 2], tokens[i][0]):
@@ -321,6 +327,8 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
         if any(ls[1] == end and name_start < ls[0] and not _local_prefix(folded[name_start : ls[0]], folded[ls[0] : ls[1]]) for ls in listed):
             continue
         span = (name_start, end, kind_of(name) or kind)
+        if span[2] == "enterprise" and _plain_stem(name):
+            continue  # 列车公司, 巧克力公司, 存量公司: a kind of company, not a company
         if any(_overlaps(span, ls) for ls in listed) or only_places(name):
             continue
         if any(ls[0] == name_start and ls[1] == end for ls in listed):
@@ -418,7 +426,9 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
                 ):
                     break
                 own = kind_of(name) or _names().kinds.get(name)
-                if own is None and not _tagged_org(name) and (kind != "enterprise" or _common_word(name)):
+                if own is None and _tagged_org(name):
+                    own = "government" if name[-1] in _BODY_ENDINGS else "enterprise"  # 卫生部 is no company
+                if own is None and (kind != "enterprise" or _common_word(name) or _person(name)):
                     break  # without a suffix, only a brand beside other companies (or a name jieba knows) is one
                 found.append((item[0], item[1], own or "enterprise"))
                 edge = item[0] if direction < 0 else item[1]
@@ -433,6 +443,28 @@ def _common_word(name: str) -> bool:
     name in it (振华|重装, 申通|地铁) or a word jieba's dictionary does not know."""
     seg = _segmenter()
     return all(seg.has_word(word) and tag not in _PROPER_TAGS for word, tag in seg.tag(name, False))
+
+
+_PLAIN_SUFFIXES = frozenset(("公司", "银行", "厂"))
+
+
+def _plain_stem(name: str) -> bool:
+    """True when 公司/银行/厂 follows one ordinary word (列车|公司, 存量|公司) and the whole is no
+    organization word jieba knows (人民出版社, 国家开发银行 are). 机场集团 in a list stays."""
+    suffix = _suffix_of(name)
+    stem = name[: len(name) - len(suffix)]
+    if suffix not in _PLAIN_SUFFIXES or not stem or _tagged_org(name):
+        return False
+    return len(_segmenter().tag(stem, False)) == 1 and _common_word(stem)
+
+
+_BODY_ENDINGS = frozenset("部委局署办厅")
+
+
+def _person(name: str) -> bool:
+    """True when jieba reads `name` as one person's name (师生 aside, a brand is not a person)."""
+    tags = _segmenter().tag(name, False)
+    return len(tags) == 1 and tags[0][1] in ("nr", "nrfg")
 
 
 def _tagged_org(name: str) -> bool:
