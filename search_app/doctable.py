@@ -53,12 +53,25 @@ def _term_values(searcher: Searcher, field: str, size: int) -> list[list[str]]:
     return values
 
 
+def _column(reader, field: str) -> list:
+    """A sortable field's value for every document, segment by segment: a segment whose
+    documents all lack the field has no column at all (a dateless notice added on its own),
+    and a multi-segment column reader would then be short by that segment's documents."""
+    values: list = []
+    for leaf, _offset in reader.leaf_readers():
+        if leaf.has_column(field):
+            values.extend(leaf.column_reader(field))
+        else:
+            values.extend([None] * leaf.doc_count_all())
+    return values
+
+
 def build_doctable(searcher: Searcher) -> DocTable:
     """Read the facet fields and dates of every document of the searcher's index."""
     reader = searcher.reader()
     size = reader.doc_count_all()
-    years = [int(v or 0) for v in reader.column_reader(F.YEAR)] if reader.has_column(F.YEAR) else [0] * size
-    dates = [str(v or "") for v in reader.column_reader(F.DATE)] if reader.has_column(F.DATE) else [""] * size
+    years = [int(v or 0) for v in _column(reader, F.YEAR)]
+    dates = [str(v or "") for v in _column(reader, F.DATE)]
     order = {d: n for n, d in enumerate(sorted({d for d in dates if d}))}
     types = [(vals[0] if vals else None) for vals in _term_values(searcher, F.DOC_TYPE, size)]
     regions = [tuple(vals) for vals in _term_values(searcher, F.REGIONS, size)]
