@@ -181,3 +181,20 @@ def test_a_live_writer_refuses_a_second_and_a_dead_one_is_explained(corpus: Path
     report = _run(*args)
     assert any(f"进程 {first.pid}）异常中断" in note for note in report["recovered"])
     assert report["documents"] == FILES and leftovers(index_dir) == []
+
+
+def test_two_incremental_runs_at_once_never_duplicate_documents(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    args = ("--corpus", str(corpus), "--index", str(index_dir))
+    _run(*args)
+    for n in range(FILES, FILES + 200):
+        _write_doc(corpus, n)
+    runs = [_qsearch(*args, "--json") for _ in range(2)]
+    outcomes = [run.communicate(timeout=300) + (run.returncode,) for run in runs]
+    # One commits the new files; the other waits its turn, is refused as busy, or finds nothing left.
+    assert all(code in (0, 1) for _, _, code in outcomes), outcomes
+    assert any(code == 0 for _, _, code in outcomes)
+    _run(*args)
+    with windex.open_dir(str(index_dir)).searcher() as searcher:
+        paths = [stored[F.PATH] for stored in searcher.all_stored_fields()]
+    assert len(paths) == len(set(paths)) == FILES + 200

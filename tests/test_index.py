@@ -202,3 +202,22 @@ def test_chrome_words_are_not_indexed(sample_index: Path) -> None:
 def test_false_friend_does_not_match_quality_month(sample_index: Path) -> None:
     assert "fixtures/false_friend.txt" not in _search(sample_index, Term(F.TEXT_, "质量月"))
     assert "fixtures/false_friend.txt" in _search(sample_index, _words(F.TEXT_, "空气质量"))
+
+
+def test_a_run_that_planned_before_another_committed_plans_again_under_the_lock(corpus_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir)
+    (corpus_copy / "late.txt").write_text("关于开展麒麟鹿质量专项活动的通知\n现就有关事项通知如下。\n", "utf-8")
+    interleaved = []
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # While this run is still checking files (before it takes the lock), another run commits.
+        if phase == index_module.CHECKING and not interleaved:
+            interleaved.append(build_index(corpus_copy, index_dir))
+
+    report = build_index(corpus_copy, index_dir, progress=progress)
+    assert interleaved[0].added == 1
+    assert report.added == 0 and not report.committed
+    with windex.open_dir(str(index_dir)).searcher() as searcher:
+        paths = [stored[F.PATH] for stored in searcher.all_stored_fields()]
+    assert len(paths) == len(set(paths)) == OK_COUNT + 1
