@@ -178,6 +178,8 @@ def _ends_in_verb(word: str) -> bool:
 
 
 def _is_stop(word: str, tag: str) -> bool:
+    if word in _words("org_name_verbs.txt"):
+        return False
     return (
         word in _stops()
         or (tag in ("z", "i", "l", "a", "ad") and _ends_in_verb(word))
@@ -196,10 +198,15 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     depth = 0  # inside "(…)" while growing leftwards
     media = _names().kinds
     suffix = _suffix_of(tokens[i][0])
+    whole = tokens[i][3] == "nt"  # jieba knows the anchor as one organization word: 波音公司, 美国银行
     while j > 0:
         word, start, end, tag = tokens[j - 1]
+        if whole and not (only_places(word) or _RELATIVE_SEAT.match(word)):
+            break  # 指控|美国银行, 曾到|中国航天科技集团公司: only a place or seat may stand before it
         if suffix and word.endswith(suffix) and len(word) > len(suffix) - 1:
             break  # an appositive: 最大核电站|扎波罗热核电站, 商业银行|德意志银行
+        if _free_tag(word) in _VERB_TAGS and tokens[j][3] in _PROPER_TAGS:
+            break  # 证实|扎波罗热核电站, 审查|福岛第一核电站: a verb before a proper name is not in the name
         if media.get(word) == "other" and media.get(tokens[j][0]) == "other":
             break  # 总台|央视新闻频道: a broadcaster before its channel's brand is a name of its own
         if word == "和" and j >= 2 and i - j <= 2 and _joins_with_he(tokens[j - 2], tokens[i][0]):
@@ -221,6 +228,16 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     while j < i and tokens[j][0] in (")", "）", "(", "（"):
         j += 1
     return j
+
+
+_VERB_TAGS = frozenset(("v", "vd", "vn"))
+
+
+@lru_cache(maxsize=100_000)
+def _free_tag(word: str) -> str | None:
+    """The part of speech jieba gives `word` on its own (context changes it: 证实 n, 交由 n)."""
+    tags = _segmenter().tag(word, False)
+    return tags[0][1] if len(tags) == 1 else None
 
 
 def _joins_with_he(before: tuple[str, int, int, str], last: str) -> bool:
@@ -338,6 +355,8 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     # But an enterprise at the start of an institute's name is the enterprise that owns it
     # (上海电科智能股份 | 中央研究院): keep the enterprise, drop the department.
     owned = {o for o in spans for s in spans if s != o and s[2] == "enterprise" != o[2] and s[0] == o[0] and s[1] < o[1]}
+    # …股份有限公司|中央研究院 written together: the company's own department, not a second body.
+    owned |= {o for o in spans for s in spans if s[2] == "enterprise" != o[2] and o[0] == s[1] and o not in listed}
     spans = [s for s in spans if s not in owned]
     return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
 
@@ -403,7 +422,10 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
                         break
                     i = starts[m.end()]
                     j = i
-                    while j < len(tokens) and not _is_stop(tokens[j][0], tokens[j][3]) and tokens[j][2] - tokens[i][1] <= 12:
+                    while (
+                        j < len(tokens) and not _is_stop(tokens[j][0], tokens[j][3]) and tokens[j][2] - tokens[i][1] <= 12
+                        and not (j > i and (tokens[j][3] in ("nr", "nrfg") or tokens[j][0].endswith(not_names)))
+                    ):  # 全国工商联|林泽炎, 国际劳工组织|总干事洪博: a person or title after the name ends it
                         j += 1
                     if j == i:
                         break
@@ -414,8 +436,10 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
                         break
                     end_i = ends[m.start()]
                     first = _item_start(tokens, end_i)
-                    if first > end_i:
-                        break
+                    if first > end_i or any(
+                        t[3] in ("nr", "nrfg") or t[0].endswith(not_names) for t in tokens[first : end_i + 1]
+                    ):
+                        break  # 国际劳工组织总干事洪博: a person named with their body, not a member
                     item = (tokens[first][1], tokens[end_i][2])
                 while item[1] > item[0] and folded[item[1] - 1] == "等":
                     item = (item[0], item[1] - 1)
