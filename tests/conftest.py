@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -77,13 +79,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(sample_index: Path):
-    """`qsearch serve` (gunicorn) on a loopback port over the sample index; its base URL."""
+@contextmanager
+def serving(index_dir: Path, workers: int = 1) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`qsearch serve` (gunicorn) on a free loopback port over `index_dir`: the process and its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from search_app.cli import main; main()", "serve",
-         "--index", str(sample_index), "--port", str(port), "--workers", "1"],
+         "--index", str(index_dir), "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
@@ -98,7 +100,14 @@ def server(sample_index: Path):
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("qsearch serve did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield proc, base
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def server(sample_index: Path):
+    """`qsearch serve` over the sample index, for the whole session; its base URL."""
+    with serving(sample_index) as (_proc, base):
+        yield base

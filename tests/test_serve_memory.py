@@ -3,8 +3,6 @@ steady load of the committed benchmark queries, after a warm-up that fills its c
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -12,7 +10,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from conftest import ROOT, _free_port
+from conftest import ROOT, serving
 
 WARM_UP = 20.0
 LOAD = 180.0
@@ -37,18 +35,11 @@ def _rss_kb(pid: int) -> int:
 
 
 def test_rss_stays_flat_under_steady_load(sample_index: Path) -> None:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from search_app.cli import main; main()", "serve",
-         "--index", str(sample_index), "--port", str(port), "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     queries = _queries()
     counts = {"ok": 0, "errors": 0}
     stop_at = [0.0]
 
-    def client(offset: int) -> None:
+    def client(base: str, offset: int) -> None:
         n = offset
         while time.monotonic() < stop_at[0]:
             params = queries[n % len(queries)] | {"page": str(1 + n % 3)}
@@ -60,17 +51,9 @@ def test_rss_stays_flat_under_steady_load(sample_index: Path) -> None:
             except (urllib.error.URLError, OSError):
                 counts["errors"] += 1
 
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-                time.sleep(0.2)
+    with serving(sample_index, workers=2) as (server, base):
         stop_at[0] = time.monotonic() + WARM_UP + LOAD
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        threads = [threading.Thread(target=client, args=(base, i)) for i in range(CLIENTS)]
         for thread in threads:
             thread.start()
         time.sleep(WARM_UP)
@@ -81,9 +64,6 @@ def test_rss_stays_flat_under_steady_load(sample_index: Path) -> None:
             samples.append(_rss_kb(server.pid))
         for thread in threads:
             thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
     end = samples[-1]
     print(f"\nserve RSS (master + 2 workers): start {start / 1024:.1f} MB, end {end / 1024:.1f} MB, "
           f"max {max(samples) / 1024:.1f} MB over {LOAD:.0f} s; {counts['ok']} requests, {counts['errors']} errors")

@@ -9,11 +9,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from conftest import FIXTURE_CORPUS, SEEDS, _free_port
+from conftest import FIXTURE_CORPUS, SEEDS, serving
 from indexer.index import build_index
 
 LOAD_SECONDS = 60  # an upper bound: the load stops as soon as the index work is done
@@ -51,51 +52,34 @@ def test_rebuild_while_serving(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE_CORPUS, corpus / "fixtures")
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from search_app.cli import main; main()", "serve",
-         "--index", str(index_dir), "--port", str(port), "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     answers: list[tuple[int, int]] = []
     stop = threading.Event()
 
-    def load() -> None:
+    def load(base: str) -> None:
         deadline = time.monotonic() + LOAD_SECONDS
         while not stop.is_set() and time.monotonic() < deadline:
             status, data = _get(base, q="质量")
             answers.append((status, data.get("total", -1)))
             time.sleep(0.01)
 
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(base, q="质量")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-            time.sleep(0.2)
+    with serving(index_dir, workers=2) as (_server, base):
         before = _get(base, q="质量")[1]["total"]
-        workers = [threading.Thread(target=load) for _ in range(4)]
+        workers = [threading.Thread(target=load, args=(base,)) for _ in range(4)]
         for worker in workers:
             worker.start()
-        (corpus / "new_notice.txt").write_text("关于开展麒麟鹿质量专项活动的通知\n各单位：现就麒麟鹿质量专项活动通知如下。\n", "utf-8")
-        _index(corpus, index_dir)
-        added_after = _wait_for(base, "麒麟鹿", True)
-        (corpus / "new_notice.txt").unlink()
-        _index(corpus, index_dir)
-        deleted_after = _wait_for(base, "麒麟鹿", False)
-        _index(corpus, index_dir, "--rebuild")
-        time.sleep(1.5)  # answers from the rebuilt index too
-    finally:
-        stop.set()
-        for worker in workers:
-            worker.join()
-        server.terminate()
-        server.wait(timeout=15)
+        try:
+            (corpus / "new_notice.txt").write_text("关于开展麒麟鹿质量专项活动的通知\n各单位：现就麒麟鹿质量专项活动通知如下。\n", "utf-8")
+            _index(corpus, index_dir)
+            added_after = _wait_for(base, "麒麟鹿", True)
+            (corpus / "new_notice.txt").unlink()
+            _index(corpus, index_dir)
+            deleted_after = _wait_for(base, "麒麟鹿", False)
+            _index(corpus, index_dir, "--rebuild")
+            time.sleep(1.5)  # answers from the rebuilt index too
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join()
     statuses = {status for status, _ in answers}
     totals = {total for _, total in answers}
     print(f"\nrebuild while serving: {len(answers)} requests, statuses {statuses}, totals {sorted(totals)}, "
