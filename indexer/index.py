@@ -464,7 +464,7 @@ def build_index(
         elif len(state) - report.deleted + report.added == 0:
             _cancel(writer, segments)  # the corpus lost every document: keep the old index rather than empty it
         else:
-            release_holder(index_dir)  # the commit releases the lock
+            release_holder(index_dir)  # before the commit lets the lock go
             _commit(writer, segments)
             report.committed = True
     except BaseException:
@@ -472,8 +472,7 @@ def build_index(
             _cancel(writer, segments)
         raise
     finally:
-        if writer.is_closed:
-            release_holder(index_dir)
+        release_holder(index_dir)
     if not report.committed and leftovers(index_dir):
         report.recovered += clean_up_now(index_dir)
     report.documents = windex.open_dir(str(index_dir)).doc_count()

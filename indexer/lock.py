@@ -65,11 +65,12 @@ def mark_holder(index_dir: Path) -> str | None:
 
 
 def release_holder(index_dir: Path) -> None:
-    """Forget the recorded writer (called before the lock is released)."""
-    try:
-        (index_dir / HOLDER_FILE).unlink()
-    except FileNotFoundError:
-        pass
+    """Forget this process as the writer (before the lock goes; a later writer's record stays)."""
+    if holder(index_dir) == os.getpid():
+        try:
+            (index_dir / HOLDER_FILE).unlink()
+        except FileNotFoundError:
+            pass
 
 
 class WriteLock:
