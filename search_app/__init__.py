@@ -6,22 +6,36 @@ from typing import Any
 
 from flask import Flask
 
+from search_app.ranking import TIME_BUDGET
+from search_app.security import MAX_CONTENT_LENGTH
 from search_app.store import IndexStore
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Application factory: config from QSEARCH_INDEX (or `test_config`), blueprints, errors."""
+    """Application factory: config from QSEARCH_INDEX (or `test_config`), blueprints, errors,
+    request checks and security headers."""
     app = Flask(__name__)
-    app.config.from_mapping(INDEX_DIR=os.environ.get("QSEARCH_INDEX", "index"))
+    app.config.from_mapping(
+        INDEX_DIR=os.environ.get("QSEARCH_INDEX", "index"),
+        # Seconds of matching and ranking one search may take before it answers partial.
+        SEARCH_TIME_BUDGET=TIME_BUDGET,
+        # The document page marks query words in its first HIGHLIGHT_CHARS characters and
+        # shows at most DOCUMENT_PAGE_CHARS (the API gives the whole text).
+        HIGHLIGHT_CHARS=100_000,
+        DOCUMENT_PAGE_CHARS=1_000_000,
+        # Every route is a GET: a request with a larger body is refused with a 413.
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+    )
     if test_config:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["qsearch_store"] = IndexStore(app.config["INDEX_DIR"])
 
-    from search_app import api, errors, pages
+    from search_app import api, errors, pages, security
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     errors.init_app(app)
+    security.init_app(app)
     return app

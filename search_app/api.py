@@ -16,7 +16,7 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/search")
 def api_search():
     with store().searcher() as searcher:
-        return jsonify(search_from_args(searcher, request.args))
+        return jsonify(search_from_args(searcher, request.args, current_app.config["SEARCH_TIME_BUDGET"]))
 
 
 @bp.get("/api/documents/<doc_id>")

@@ -66,6 +66,8 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, campaign
         return
     color = sys.stdout.isatty()
     click.echo(f"共 {result['total']} 条结果（用时 {result['took_ms']} 毫秒）")
+    if result["partial"]:
+        click.echo("（检索词太常见：在时间限制内只比较了部分文档，排序可能不是最优）")
     for n, r in enumerate(result["results"], 1):
         meta = " · ".join(str(v) for v in (r["date"] or r["year"], r["region"], r["doc_type"], "、".join(r["campaigns"])) if v)
         click.echo(f"\n{n}. {_plain(r['title_html'], color)}  [{meta}]")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from indexer.campaigns import campaign_names
 from search_app import browse
@@ -41,7 +42,7 @@ def search_page():
     if searching:
         try:
             with current_store().searcher() as searcher:
-                result = search_from_args(searcher, args)
+                result = search_from_args(searcher, args, current_app.config["SEARCH_TIME_BUDGET"])
         except BadParameter as exc:
             error, status = str(exc), 400
     pages = 0
@@ -60,11 +61,39 @@ def document_page(doc_id: str):
     if doc is None:
         abort(404)
     words = parse_query(request.args.get("q")).highlight_words
-    paragraphs = [highlight(p, words) for p in doc["text"].split("\n") if p.strip()]
+    paragraphs, cut_marks, cut_text = _paragraphs(
+        doc["text"], words, current_app.config["HIGHLIGHT_CHARS"], current_app.config["DOCUMENT_PAGE_CHARS"],
+    )
     return render_template(
         "document.html", doc=doc, title_html=highlight(doc["title"], words), paragraphs=paragraphs,
-        q=request.args.get("q", ""),
+        q=request.args.get("q", ""), cut_marks=cut_marks and bool(words), cut_text=cut_text,
+        highlight_chars=current_app.config["HIGHLIGHT_CHARS"], page_chars=current_app.config["DOCUMENT_PAGE_CHARS"],
     )
+
+
+def _paragraphs(text: str, words: list[str], mark_chars: int, show_chars: int) -> tuple[list[Markup], bool, bool]:
+    """The paragraphs of a document's page: query words marked in the first `mark_chars`
+    characters, text shown up to `show_chars` (so that a huge document costs bounded work).
+    Returns (paragraphs, whether marking stopped early, whether text was left out)."""
+    out: list[Markup] = []
+    used = 0
+    cut_marks = cut_text = False
+    for paragraph in text.split("\n"):
+        if not paragraph.strip():
+            continue
+        if used >= show_chars:
+            cut_text = True
+            break
+        if used + len(paragraph) > show_chars:
+            paragraph, cut_text = paragraph[: show_chars - used], True
+        room = max(0, mark_chars - used) if words else 0
+        if room >= len(paragraph):
+            out.append(highlight(paragraph, words))
+        else:
+            cut_marks = cut_marks or bool(words)
+            out.append(highlight(paragraph[:room], words) + escape(paragraph[room:]))
+        used += len(paragraph)
+    return out, cut_marks, cut_text
 
 
 ORG_FILTERS = ("year", "kind", "region", "q")

@@ -3,6 +3,13 @@
 Syntax: words are ANDed; "…" or “…” is an exact phrase; `A OR B`; `NOT word` or `-word`.
 Everything else (brackets, `*`, `field:`, stray quotes, dangling operators) is plain text,
 so no input can make parsing fail.
+
+Bounded work: repeated words and repeated clauses collapse (`的 的 的` is `的`), and a query
+keeps at most MAX_WORDS distinct words, MAX_CLAUSES clauses (each OR alternative counts as
+one) and MAX_PHRASE_WORDS words per phrase. What lies beyond a cap is dropped and the query
+is marked `truncated`: a long query is the AND of its first words, never "everything".
+A query of negations only (`NOT 质量`) has nothing to rank: it lists the documents without
+those words, newest first, like an empty query with filters.
 """
 from __future__ import annotations
 
@@ -18,10 +25,17 @@ from indexer.errors import QsearchError
 from indexer.normalize import fold
 from indexer.segment import query_words
 
-MAX_CLAUSES = 32
+MAX_WORDS = 16  # distinct words in a whole query
+MAX_CLAUSES = 16  # clauses, each alternative of an OR counting as one
+MAX_PHRASE_WORDS = 16  # words of one quoted phrase
 MAX_QUERY_CHARS = 2000
 _TOKEN = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
-_YEAR = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:(?:-|–|—|~|～|\.\.|至|到)\s*((?:19|20)\d{2}))?\s*$")
+# A year filter: empty (no filter), a year or a range, spaces around (ASCII, tab, ideographic).
+# The OpenAPI description gives this very pattern (YEAR_PATTERN), so the two cannot disagree.
+YEAR_PATTERN = (
+    "^[ \t\u3000]*(((19|20)[0-9]{2})[ \t\u3000]*((-|–|—|~|～|\\.\\.|至|到)[ \t\u3000]*((19|20)[0-9]{2}))?)?[ \t\u3000]*$"
+)
+_YEAR = re.compile(YEAR_PATTERN)
 
 
 class BadParameter(QsearchError):
@@ -90,8 +104,14 @@ class ParsedQuery:
 
     @property
     def is_empty(self) -> bool:
-        """True when the query has no searchable words (it then matches everything)."""
-        return not self.clauses
+        """True when the query has no positive clause: nothing to rank, so the documents
+        (all of them, or those without the negated words) are listed newest first."""
+        return not any(not c.negated for c in self.clauses)
+
+    @property
+    def negation_only(self) -> bool:
+        """True for a query of negations only (`NOT 质量`, `-空气`)."""
+        return bool(self.clauses) and self.is_empty
 
     def to_whoosh(self) -> Query:
         """The Whoosh query: positive clauses ANDed, negated ones subtracted."""
@@ -115,10 +135,9 @@ def _clause_query(clause: Clause) -> Query:
     return And([_word_query(w) for w in clause.words])
 
 
-def parse_query(text: str | None) -> ParsedQuery:
-    """Parse user text; never raises."""
-    text = (text or "")[:MAX_QUERY_CHARS]
-    tokens: list[tuple[str, str]] = []  # (kind, value): kind is "phrase", "text" or an operator
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, value) pairs: kind is "phrase", "text" or an operator (OR, AND, NOT)."""
+    tokens: list[tuple[str, str]] = []
     for m in _TOKEN.finditer(text):
         phrase = m.group(1) if m.group(1) is not None else m.group(2)
         if phrase is not None:
@@ -127,9 +146,12 @@ def parse_query(text: str | None) -> ParsedQuery:
             tokens.append((m.group(3), m.group(3)))
         else:
             tokens.append(("text", m.group(3).replace('"', " ").replace("“", " ").replace("”", " ")))
+    return tokens
 
+
+def _raw_clauses(tokens: list[tuple[str, str]]) -> list[Clause]:
+    """The clauses as written: words, phrases, ORs of those, maybe negated (no caps yet)."""
     clauses: list[Clause] = []
-    truncated = False
     negate_next = False
     join_next = False
     for i, (kind, value) in enumerate(tokens):
@@ -154,9 +176,6 @@ def parse_query(text: str | None) -> ParsedQuery:
             negate_next = join_next = False
             continue
         clause = Clause("phrase" if kind == "phrase" else "words", words, negated)
-        if len(clauses) >= MAX_CLAUSES or sum(len(c.words) for c in clauses) + len(words) > MAX_CLAUSES * 2:
-            truncated = True
-            break
         if join_next and not negated:
             last = clauses[-1]
             if last.kind != "or":
@@ -166,18 +185,125 @@ def parse_query(text: str | None) -> ParsedQuery:
         else:
             clauses.append(clause)
         negate_next = join_next = False
-    return ParsedQuery(text=text, clauses=clauses, truncated=truncated or len(text) >= MAX_QUERY_CHARS)
+    return clauses
+
+
+def _key(clause: Clause) -> tuple:
+    return (clause.kind, tuple(clause.words), clause.negated, tuple(_key(o) for o in clause.options))
+
+
+def _collapse(clauses: list[Clause]) -> list[Clause]:
+    """The same query without repetition: repeated words and clauses once, an OR that an
+    earlier clause already implies (A and (A or B) is A) dropped."""
+    out: list[Clause] = []
+    seen: set[tuple] = set()
+    required: set[str] = set()  # words every result has: those of positive word clauses
+    for clause in clauses:
+        if clause.kind == "or":
+            options: list[Clause] = []
+            keys: set[tuple] = set()
+            for option in clause.options:
+                if option.kind == "words":
+                    option = Clause("words", list(dict.fromkeys(option.words)))
+                if _key(option) not in keys:
+                    keys.add(_key(option))
+                    options.append(option)
+            if any(o.kind == "words" and set(o.words) <= required for o in options):
+                continue  # implied by the clauses before it
+            clause = options[0] if len(options) == 1 else Clause("or", [], options=options)
+        if clause.kind == "words":
+            words = list(dict.fromkeys(clause.words))
+            if not clause.negated:
+                words = [w for w in words if w not in required]
+            if not words:
+                continue
+            clause = Clause("words", words, clause.negated)
+        if _key(clause) in seen:
+            continue
+        seen.add(_key(clause))
+        out.append(clause)
+        if clause.kind == "words" and not clause.negated:
+            required.update(clause.words)
+    return out
+
+
+class _Caps:
+    """What a query has used of MAX_WORDS and MAX_CLAUSES."""
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.clauses = 0
+        self.hit = False  # a cap of the whole query was reached: nothing more fits
+        self.cut = False  # something was left out (a cap was reached, or a phrase shortened)
+
+    def fit(self, clause: Clause) -> Clause | None:
+        """The clause cut to what still fits (its first words, its first alternatives), or None."""
+        if self.hit:
+            return None
+        if clause.kind == "or":
+            options = []
+            for option in clause.options:
+                option = self.fit(option)
+                if option is None:
+                    break
+                options.append(option)
+            if not options:
+                return None
+            return options[0] if len(options) == 1 else Clause("or", [], clause.negated, options)
+        if self.clauses >= MAX_CLAUSES:
+            self.hit = self.cut = True
+            return None
+        words = clause.words
+        if clause.kind == "phrase" and len(words) > MAX_PHRASE_WORDS:
+            words, self.cut = words[:MAX_PHRASE_WORDS], True  # its first words; the query goes on
+        kept: list[str] = []
+        used = set(self.words)
+        for word in words:
+            if word not in used and len(used) >= MAX_WORDS:
+                self.hit = self.cut = True
+                break
+            used.add(word)
+            kept.append(word)
+        if not kept or (clause.kind == "phrase" and len(words) > 1 and len(kept) < 2):
+            self.hit = self.cut = True
+            return None  # (a phrase cut to one word would be another query)
+        self.words = used
+        self.clauses += 1
+        return Clause(clause.kind, kept, clause.negated)
+
+
+def parse_query(text: str | None) -> ParsedQuery:
+    """Parse user text; never raises, and never gives more than the caps allow.
+
+    Positive clauses are fitted first, then the negations, so that a long list of `-word`
+    cannot push the words to search for out of the query."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    clauses = _collapse(_raw_clauses(_tokens(text)))
+    caps = _Caps()
+    kept: dict[int, Clause] = {}
+    truncated = len(text) >= MAX_QUERY_CHARS
+    for positive in (True, False):
+        caps.hit = False  # each pass keeps its first clauses, up to the caps
+        for n, clause in enumerate(clauses):
+            if clause.negated != positive:
+                fitted = caps.fit(clause)
+                if fitted is not None:
+                    kept[n] = fitted
+        truncated = truncated or caps.cut
+    return ParsedQuery(text=text, clauses=[kept[n] for n in sorted(kept)], truncated=truncated)
 
 
 def parse_year(value: str | None) -> tuple[int, int] | None:
-    """`2022` or `2020-2022` to an inclusive range; raise BadParameter otherwise."""
-    if value is None or not value.strip():
+    """`2022` or `2020-2022` to an inclusive range, None when empty; raise BadParameter otherwise."""
+    if value is None:
         return None
-    m = _YEAR.match(value)
+    m = _YEAR.fullmatch(value)
     if not m:
         raise BadParameter(f"year 参数应为年份（如 2022）或年份范围（如 2020-2022），收到：{value[:40]}")
-    start = int(m.group(1))
-    end = int(m.group(2) or start)
+    if m.group(1) is None:
+        return None  # empty: no year filter
+    start = int(m.group(2))
+    end = int(m.group(6) or start)
     return (min(start, end), max(start, end))
 
 

@@ -1,17 +1,22 @@
 """Ranking: run a parsed query with filters, BM25F with the title weighted, facets, pages."""
 from __future__ import annotations
 
+import copy
 import math
-from itertools import accumulate, islice
+import re
 import time
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from heapq import heappush, heapreplace
+from itertools import accumulate, islice
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.collectors import FilterCollector, TopCollector
-from whoosh.query import And, AndNot, Or, Phrase, Query, Term
+from whoosh.collectors import TopCollector
+from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
+from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
+from whoosh.util import make_binary_tree
 
 from indexer import fields as F
 from search_app.query import BadParameter, Filters, ParsedQuery, filter_query
@@ -23,6 +28,28 @@ SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 FACETS = {"year": F.YEAR, "region": F.REGIONS, "doc_type": F.DOC_TYPE, "campaign": F.CAMPAIGNS}
 SCORE_DIRECTLY = 2000  # up to this many filtered matches, each is scored on its own
+MAX_PAGE = 1000
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+TIME_BUDGET = 0.5  # seconds of matching and ranking one search may take (None: no limit)
+MIN_RANKED = 100  # documents ranked before the time budget may cut a search short
+
+
+class OutOfTime(Exception):
+    """The time budget of a search ran out (raised from inside Whoosh's collector loop)."""
+
+
+class Clock:
+    """The time budget of one search: `expired()` is checked between units of work."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.perf_counter() + seconds
+        self.ran_out = False
+
+    def expired(self) -> bool:
+        """True once the budget is spent; the search is then marked partial."""
+        if not self.ran_out and self.deadline is not None and time.perf_counter() > self.deadline:
+            self.ran_out = True
+        return self.ran_out
 
 
 @dataclass
@@ -36,15 +63,27 @@ class Paging:
 def make_paging(page: str | int | None, per_page: str | int | None) -> Paging:
     """Page numbers from request parameters; raise BadParameter for nonsense."""
     try:
-        page_n = int(page) if page not in (None, "") else 1
-        size = int(per_page) if per_page not in (None, "") else 10
+        page_n = _integer(page, 1)
+        size = _integer(per_page, 10)
     except (TypeError, ValueError):
         raise BadParameter("page 和 per_page 必须是整数") from None
-    if page_n < 1:
-        raise BadParameter("page 必须 ≥ 1")
+    if not 1 <= page_n <= MAX_PAGE:
+        raise BadParameter(f"page 必须在 1 到 {MAX_PAGE} 之间")
     if not 1 <= size <= MAX_PER_PAGE:
         raise BadParameter(f"per_page 必须在 1 到 {MAX_PER_PAGE} 之间")
     return Paging(page_n, size)
+
+
+def _integer(value: str | int | None, default: int) -> int:
+    """An integer parameter written in ASCII digits (as the OpenAPI description has it: not
+    " 5", "5_0" or "٥", which Python's int() would read); empty is the default."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, int):
+        return value
+    if not _INTEGER.fullmatch(value):
+        raise ValueError(value)
+    return int(value)
 
 
 def check_sort(sort: str | None) -> str:
@@ -102,25 +141,33 @@ def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
 class _TopWithTies(TopCollector):
     """Whoosh's top-N collector (block-max skipping included), keeping every document that
     ties the N-th best score, so that ties can then be broken by date exactly as a full sort
-    would break them."""
+    would break them. Only documents of `allow` (when given) are collected, and the loop
+    stops when the clock runs out once `floor` documents are in."""
 
-    def __init__(self, limit: int, record: bool = False) -> None:
+    def __init__(self, limit: int, allow: set[int] | None = None, clock: Clock | None = None, floor: int = 0) -> None:
         # No matcher replacement: Whoosh's replace(minquality) drops union branches it judges
         # unable to reach the threshold, and on the archive it dropped real top-10 hits (10 of
         # the 260 benchmark queries). Block skipping by quality alone was exact on all of them.
         super().__init__(limit=limit, replace=0)
-        self.record = record
-        self.seen: list[int] = []  # with `record`: every matching document, in order
+        self.allow = allow
+        self.clock = clock
+        self.floor = floor
 
     def prepare(self, top_searcher, q, context):
         super().prepare(top_searcher, q, context)
         self._best: list[float] = []  # heap of the N best scores
         self._kept: list[tuple[float, int]] = []  # (score, docnum) with score >= the N-th best
 
+    def collect_matches(self):
+        allow, offset, collect, clock = self.allow, self.offset, self.collect, self.clock
+        for sub_docnum in self.matches():
+            if clock is not None and self.total >= self.floor and clock.expired():
+                raise OutOfTime
+            if allow is None or offset + sub_docnum in allow:
+                collect(sub_docnum)
+
     def _collect(self, global_docnum: int, score: float) -> int:
         self.total += 1
-        if self.record:
-            self.seen.append(global_docnum)
         best = self._best
         if len(best) < self.limit:
             heappush(best, score)
@@ -173,34 +220,240 @@ def _block_ids(matcher: W3LeafMatcher) -> list[int]:
     return ids
 
 
-def _docset(searcher: Searcher, query: Query) -> set[int]:
+def _docset(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negated: bool = False) -> set[int]:
     """Document numbers matching `query`, with set operations over posting lists.
 
     Walking Whoosh's union and intersection matchers costs several Python calls per
     document; a term's posting list is read block by block instead, and the sets are
-    combined in C. Phrases (positions needed) and anything else go through Whoosh.
+    combined in C. Phrases are checked on the documents that have all their words
+    (`_phrase_docs`); under a negation (`negated`), the documents the clock left unchecked
+    count as matching, so that a search cut short only ever misses documents.
     """
     if isinstance(query, Term):
         return CACHE.term_docs(searcher, query.fieldname, query.text, _term_docs)
+    if isinstance(query, Phrase):
+        found, unchecked = _phrase_docs(searcher, query, clock, phrases)
+        return found | unchecked if negated else found
     if isinstance(query, Or):
         out: set[int] = set()
         for sub in query.subqueries:
-            out |= _docset(searcher, sub)
+            out |= _docset(searcher, sub, clock, phrases, negated)
         return out
     if isinstance(query, And):
-        parts = sorted((_docset(searcher, sub) for sub in query.subqueries), key=len)
+        parts = sorted((_docset(searcher, sub, clock, phrases, negated) for sub in query.subqueries), key=len)
         out = parts[0] if parts else set()
         for part in parts[1:]:
             out = out & part
         return out
     if isinstance(query, AndNot):
-        return _docset(searcher, query.a) - _docset(searcher, query.b)
+        return _docset(searcher, query.a, clock, phrases, negated) - _docset(searcher, query.b, clock, phrases, not negated)
+    if isinstance(query, Every):
+        return CACHE.filter_docs(searcher, query)
     return set(searcher.docs_for_query(query))
 
 
-def _needs_positions(query: Query) -> bool:
-    """True when matching needs positions (phrases): no block-max skipping is possible then."""
-    return any(isinstance(leaf, Phrase) for leaf in query.leaves())
+def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict) -> tuple[set[int], set[int]]:
+    """(documents with the phrase, documents the clock left unchecked).
+
+    The candidates are the documents having every word of the phrase (cached sets); each
+    is checked once per distinct word: its positions are read and the phrase must appear
+    at consecutive positions, exactly as Whoosh's phrase matcher (slop 1) decides. A phrase
+    of 60 times 的 reads the positions of 的 once per candidate, not 60 times."""
+    key = (phrase.fieldname, tuple(phrase.words))
+    if key in phrases:
+        return phrases[key]
+    field, words = phrase.fieldname, list(phrase.words)
+    distinct = list(dict.fromkeys(words))
+    sets = sorted((CACHE.term_docs(searcher, field, w, _term_docs) for w in distinct), key=len)
+    candidates = set(sets[0]).intersection(*sets[1:]) if sets else set()
+    found: set[int] = set()
+    unchecked: set[int] = set()
+    if len(words) < 2:
+        found = candidates
+    else:
+        ordered = sorted(candidates)
+        slots = [distinct.index(w) for w in words]
+        i = 0
+        checked = 0
+        for sub, offset in searcher.leaf_searchers():
+            end = offset + sub.doc_count_all()
+            j = bisect_left(ordered, end, i)
+            local = [d - offset for d in ordered[i:j]]
+            i = j
+            if not local:
+                continue
+            reader = sub.reader()
+            matchers = [reader.postings(field, w) for w in distinct]
+            for n, docnum in enumerate(local):
+                if checked >= 64 and not checked & 63 and clock.expired():
+                    unchecked.update(d + offset for d in local[n:])
+                    break
+                checked += 1
+                positions = []
+                for matcher in matchers:
+                    matcher.skip_to(docnum)
+                    positions.append(matcher.value_as("positions"))
+                if _has_phrase(positions, slots):
+                    found.add(docnum + offset)
+            if i < len(ordered) and clock.ran_out:
+                unchecked.update(ordered[i:])
+                break
+    phrases[key] = (found, unchecked)
+    return found, unchecked
+
+
+def _has_phrase(positions: list[list[int]], slots: list[int]) -> bool:
+    """True when word k of the phrase (positions[slots[k]]) is at p + k for some p."""
+    sets = [set(p) for p in positions]
+    rest = [(k, sets[slot]) for k, slot in enumerate(slots) if k]
+    return any(all(p + k in s for k, s in rest) for p in positions[slots[0]])
+
+
+class _KnownPhrase(Query):
+    """A phrase whose documents `_phrase_docs` already found: its matcher walks those
+    documents only and scores each as Whoosh's phrase matcher does (the sum of its words'
+    scores, through the same intersection tree), without checking positions again."""
+
+    def __init__(self, phrase: Phrase, local: dict[int, list[int]]) -> None:
+        self.phrase = phrase
+        self.local = local  # id(segment reader) -> ascending local document numbers
+        self.fieldname = phrase.fieldname
+        self.boost = phrase.boost
+
+    def __repr__(self) -> str:
+        return f"_KnownPhrase({self.phrase!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _KnownPhrase) and other.phrase == self.phrase and other.local is self.local
+
+    def __hash__(self) -> int:
+        return hash(self.phrase)
+
+    def estimate_size(self, ixreader) -> int:
+        return self.phrase.estimate_size(ixreader)
+
+    def estimate_min_size(self, ixreader) -> int:
+        return self.phrase.estimate_min_size(ixreader)
+
+    def matcher(self, searcher, context=None):
+        ids = self.local.get(id(searcher.reader()))
+        if not ids:
+            return NullMatcher()
+        field = searcher.schema[self.fieldname]
+        terms = [Term(self.fieldname, field.to_bytes(w)).matcher(searcher, context) for w in self.phrase.words]
+        matcher = _ListMatcher(ids, make_binary_tree(IntersectionMatcher, terms))
+        return matcher if self.boost == 1.0 else _BoostedMatcher(matcher, self.boost)
+
+
+class _ListMatcher(Matcher):
+    """Matches the given ascending document numbers, each scored by `inner` moved onto it
+    (every one of them is a match of `inner`)."""
+
+    def __init__(self, ids: list[int], inner: Matcher, i: int = 0) -> None:
+        self._ids = ids
+        self._inner = inner
+        self._i = i
+        self._sync()
+
+    def _sync(self) -> None:
+        if self._i < len(self._ids) and self._inner.is_active():
+            self._inner.skip_to(self._ids[self._i])
+            if not self._inner.is_active() or self._inner.id() != self._ids[self._i]:
+                self._i = len(self._ids)  # cannot happen: every id has all the words
+
+    def is_active(self) -> bool:
+        return self._i < len(self._ids)
+
+    def reset(self) -> None:
+        self._inner.reset()
+        self._i = 0
+        self._sync()
+
+    def copy(self) -> "_ListMatcher":
+        return _ListMatcher(self._ids, self._inner.copy(), self._i)
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+    def depth(self) -> int:
+        return 1 + self._inner.depth()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def id(self) -> int:
+        return self._ids[self._i]
+
+    def next(self) -> bool:
+        self._i += 1
+        self._sync()
+        return False
+
+    def skip_to(self, id) -> None:
+        if self.is_active() and id > self._ids[self._i]:
+            self._i = bisect_left(self._ids, id, self._i)
+            self._sync()
+
+    def all_ids(self):
+        return iter(self._ids[self._i:])
+
+    def score(self) -> float:
+        return self._inner.score()
+
+    def weight(self) -> float:
+        return self._inner.weight()
+
+    def value(self):
+        return self._inner.value()
+
+    def supports(self, astype) -> bool:
+        return self._inner.supports(astype)
+
+    def value_as(self, astype):
+        return self._inner.value_as(astype)
+
+    def term_matchers(self):
+        return self._inner.term_matchers()
+
+    def matching_terms(self, id=None):
+        return self._inner.matching_terms(id)
+
+
+class _BoostedMatcher(_ListMatcher):
+    """A _ListMatcher whose scores are multiplied (as Whoosh wraps a boosted phrase)."""
+
+    def __init__(self, matcher: _ListMatcher, boost: float) -> None:
+        super().__init__(matcher._ids, matcher._inner, matcher._i)
+        self._boost = boost
+
+    def copy(self) -> "_BoostedMatcher":
+        return _BoostedMatcher(super().copy(), self._boost)
+
+    def score(self) -> float:
+        return self._inner.score() * self._boost
+
+
+def _resolve(searcher: Searcher, query: Query, phrases: dict) -> Query:
+    """`query` with each phrase replaced by the documents `_phrase_docs` found for it."""
+    if isinstance(query, Phrase):
+        found, _ = phrases[(query.fieldname, tuple(query.words))]
+        ordered = sorted(found)
+        local: dict[int, list[int]] = {}
+        i = 0
+        for sub, offset in searcher.leaf_searchers():
+            j = bisect_left(ordered, offset + sub.doc_count_all(), i)
+            local[id(sub.reader())] = [d - offset for d in ordered[i:j]]
+            i = j
+        return _KnownPhrase(query, local)
+    if isinstance(query, (And, Or)):
+        out = copy.copy(query)
+        out.subqueries = [_resolve(searcher, sub, phrases) for sub in query.subqueries]
+        return out
+    if isinstance(query, AndNot):
+        out = copy.copy(query)
+        out.a, out.b = _resolve(searcher, query.a, phrases), _resolve(searcher, query.b, phrases)
+        return out
+    return query
 
 
 def _filter_set(searcher: Searcher, filters: Filters) -> set[int] | None:
@@ -208,8 +461,11 @@ def _filter_set(searcher: Searcher, filters: Filters) -> set[int] | None:
     return CACHE.filter_docs(searcher, fq) if fq is not None else None
 
 
-def _scored(searcher: Searcher, query: Query, docs: list[int]) -> list[tuple[float, int]]:
-    """(score, docnum) of each of the given (ascending) documents, moving the matcher to each."""
+def _scored(
+    searcher: Searcher, query: Query, docs: list[int], clock: Clock | None = None, floor: int = 0,
+) -> list[tuple[float, int]]:
+    """(score, docnum) of each of the given (ascending) documents, moving the matcher to each;
+    the documents the clock leaves (once `floor` are scored) are left out."""
     out = []
     context = searcher.context()
     i = 0
@@ -217,6 +473,8 @@ def _scored(searcher: Searcher, query: Query, docs: list[int]) -> list[tuple[flo
         end = offset + sub.doc_count_all()
         matcher = query.matcher(sub, context)
         while i < len(docs) and docs[i] < end and matcher.is_active():
+            if clock is not None and len(out) >= floor and clock.expired():
+                return out
             local = docs[i] - offset
             matcher.skip_to(local)
             if matcher.is_active() and matcher.id() == local:
@@ -227,14 +485,21 @@ def _scored(searcher: Searcher, query: Query, docs: list[int]) -> list[tuple[flo
     return out
 
 
-def _top(searcher: Searcher, query: Query, allowed: set[int] | None, limit: int, record: bool) -> _TopWithTies:
-    collector = _TopWithTies(limit, record)
-    searcher.search_with_collector(query, collector if allowed is None else FilterCollector(collector, allow=allowed))
-    return collector
+def _top(
+    searcher: Searcher, query: Query, allow: set[int] | None, limit: int, clock: Clock | None = None, floor: int = 0,
+) -> list[tuple[float, int]]:
+    """The candidates for the first `limit` places (ties included), as far as the clock allows."""
+    collector = _TopWithTies(limit, allow, clock, floor)
+    try:
+        searcher.search_with_collector(query, collector)
+    except OutOfTime:
+        pass
+    return collector.candidates()
 
 
 def search(
-    searcher: Searcher, parsed: ParsedQuery, filters: Filters, sort: str = "relevance", paging: Paging | None = None
+    searcher: Searcher, parsed: ParsedQuery, filters: Filters, sort: str = "relevance", paging: Paging | None = None,
+    budget: float | None = TIME_BUDGET,
 ) -> dict:
     """The search response: results of one page, total, facets over the whole result set.
 
@@ -242,39 +507,44 @@ def search(
     schema (indexer.fields). Ties go to the newer document, then to the lower document
     number. The order is the one a full sort on (score, date) gives; only the documents that
     can reach the page are scored (tests/test_ranking_equivalence.py holds the two together).
+
+    `budget` bounds the seconds spent matching phrases and ranking. When it runs out the
+    answer is marked `partial`: the results are the best of the documents ranked so far
+    (at least MIN_RANKED when there are that many), and for phrase queries `total` and the
+    facets count only the documents checked in time (never a document that does not match).
     """
     started = time.perf_counter()
+    clock = Clock(budget)
     paging = paging or Paging()
     table = CACHE.table(searcher)
     query = parsed.to_whoosh()
     allowed = _filter_set(searcher, filters)
     limit = paging.page * paging.per_page
+    floor = min(limit, MIN_RANKED)
     rank = table.date_rank
-    collector = None
-    if sort == "relevance" and not parsed.is_empty and _needs_positions(query):
-        # Phrases: one pass scores every match and records it, instead of matching twice.
-        collector = _top(searcher, query, allowed, limit, record=True)
-        docs = sorted(collector.seen)
-    else:
-        docs = _docset(searcher, query)
-        docs = sorted(docs & allowed if allowed is not None else docs)
+    phrases: dict = {}
+    matched = _docset(searcher, query, clock, phrases)
+    if allowed is not None:
+        matched = matched & allowed
+    docs = sorted(matched)
+    if phrases:
+        query = _resolve(searcher, query, phrases)
     if sort == "date" or parsed.is_empty:
         # Newest first; the documents sharing the last date that reaches the page are scored.
         by_date = sorted(docs, key=lambda d: -rank[d])
         if len(by_date) > limit:
             boundary = rank[by_date[limit - 1]]
             by_date = [d for d in by_date if rank[d] >= boundary]
-        scores = {} if parsed.is_empty else {d: score for score, d in _scored(searcher, query, sorted(by_date))}
+        scores = {} if parsed.is_empty else {d: score for score, d in _scored(searcher, query, sorted(by_date), clock, floor)}
         ranked = sorted(by_date, key=lambda d: (-rank[d], -scores.get(d, 0.0), d))
         hits = [(scores.get(d), d) for d in ranked[:limit]]
     else:
-        if collector is not None:
-            candidates = collector.candidates()
-        elif allowed is not None and len(docs) <= SCORE_DIRECTLY:
-            # Filtered down to a few documents: score just those rather than every match.
-            candidates = _scored(searcher, query, docs)
+        if len(docs) <= SCORE_DIRECTLY:
+            # A few documents: score just those rather than walk every posting.
+            candidates = _scored(searcher, query, docs, clock, floor)
         else:
-            candidates = _top(searcher, query, allowed, limit, record=False).candidates()
+            restrict = matched if allowed is not None or phrases else None
+            candidates = _top(searcher, query, restrict, limit, clock, floor)
         hits = sorted(candidates, key=lambda h: (-h[0], -rank[h[1]], h[1]))[:limit]
     start = (paging.page - 1) * paging.per_page
     words = parsed.highlight_words or (query_words(filters.org) if filters.org else [])
@@ -290,9 +560,12 @@ def search(
         "took_ms": round((time.perf_counter() - started) * 1000, 1),
         "results": items,
         "facets": _facets(table.facet_counts(docs)),
+        "partial": clock.ran_out,
+        "total_exact": not any(unchecked for _, unchecked in phrases.values()),
         "understood": {
             "clauses": [c.describe() for c in parsed.clauses],
             "truncated": parsed.truncated,
+            "negation_only": parsed.negation_only,
             "filters": filters.active(),
             "sort": sort,
         },

@@ -8,17 +8,18 @@ from whoosh.searching import Searcher
 
 from indexer import fields as F
 from search_app.query import make_filters, parse_query
-from search_app.ranking import check_sort, make_paging, search, stored_metadata
+from search_app.ranking import TIME_BUDGET, check_sort, make_paging, search, stored_metadata
 
 _DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-def search_from_args(searcher: Searcher, args: Mapping[str, str]) -> dict:
-    """Validate request-style parameters and run the search (BadParameter on bad input)."""
+def search_from_args(searcher: Searcher, args: Mapping[str, str], budget: float | None = TIME_BUDGET) -> dict:
+    """Validate request-style parameters and run the search (BadParameter on bad input);
+    `budget`: seconds the search may take (ranking.search)."""
     filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"), args.get("campaign"))
     sort = check_sort(args.get("sort"))
     paging = make_paging(args.get("page"), args.get("per_page"))
-    return search(searcher, parse_query(args.get("q")), filters, sort, paging)
+    return search(searcher, parse_query(args.get("q")), filters, sort, paging, budget)
 
 
 def get_document(searcher: Searcher, doc_id: str) -> dict | None:

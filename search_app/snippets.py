@@ -4,6 +4,10 @@ Sentences split on 。！？；!?; and line breaks. Candidate sentences are foun
 substring search on the folded text (same length as the original, so offsets carry
 over); only those are analyzed, and marks go on real tokens, never on a substring that
 merely looks like a query word (空气质量月报 does not mark 质量月).
+
+Bounded work: a snippet is taken from the first SNIPPET_SCAN_CHARS characters of a
+document, at most MAX_TRIED sentences are analyzed, and of a sentence longer than the
+snippet only windows around its first substring hits are.
 """
 from __future__ import annotations
 
@@ -16,7 +20,10 @@ from indexer.normalize import fold
 from indexer.segment import analyze
 
 SNIPPET_CHARS = 160
+SNIPPET_SCAN_CHARS = 100_000
+MAX_TRIED = 12  # sentences (or windows of a long one) analyzed for one snippet
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]?")
+_NONSPACE = re.compile(r"\S")
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -68,10 +75,25 @@ def highlight(text: str, words: list[str]) -> Markup:
     return mark(text, match_spans(text, words))
 
 
+def _hits(folded: str, words: list[str], start: int, end: int, most: int = 3) -> list[int]:
+    """Offsets of the first substring hits of any word in folded[start:end]."""
+    found: set[int] = set()
+    for word in words:
+        at = folded.find(word, start, end)
+        n = 0
+        while at >= 0 and n < most:
+            found.add(at)
+            at = folded.find(word, at + 1, end)
+            n += 1
+    return sorted(found)[:most]
+
+
 def snippet(text: str, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
     """Up to `size` characters around the best matching sentences, escaped and marked."""
     if not text:
         return Markup("")
+    full = text
+    text = text[:SNIPPET_SCAN_CHARS]
     folded = fold(text)
     sentences = _sentences(text)
     scored = []
@@ -80,38 +102,48 @@ def snippet(text: str, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
         hits = [w for w in words if w in piece]
         if hits:
             scored.append((len(set(hits)), sum(piece.count(w) for w in hits), -index, start, end))
-    # (start, end, marks relative to start); marks are None where the piece must be analyzed anew.
-    chosen: list[tuple[int, int, list[tuple[int, int]] | None]] = []
+    # (start, end, marks relative to start)
+    chosen: list[tuple[int, int, list[tuple[int, int]]]] = []
     budget = size
+    tried = 0
     for *_, start, end in sorted(scored, reverse=True):
-        spans: list[tuple[int, int]] | None = match_spans(text[start:end], words)
-        if not spans:
-            continue  # only a look-alike substring: not a real match
+        if tried >= MAX_TRIED:
+            break
         if end - start > budget:
             if chosen:
                 continue
-            # One long sentence: a window around its first real match. Its edges may cut
-            # a token, so the window is analyzed on its own below.
-            first = spans[0][0] + start
-            start = max(start, min(first - budget // 3, end - budget))
-            end = min(end, start + budget)
-            spans = None
-        chosen.append((start, end, spans))
-        budget -= end - start
+            # One long sentence: a window around one of its first hits that is a real match
+            # (the window is analyzed on its own; its edges may cut a token).
+            for first in _hits(folded, words, start, end):
+                tried += 1
+                w_start = max(start, min(first - budget // 3, end - budget))
+                w_end = min(end, w_start + budget)
+                spans = match_spans(text[w_start:w_end], words)
+                if spans:
+                    chosen.append((w_start, w_end, spans))
+                    budget -= w_end - w_start
+                    break
+        else:
+            tried += 1
+            spans = match_spans(text[start:end], words)
+            if not spans:
+                continue  # only a look-alike substring: not a real match
+            chosen.append((start, end, spans))
+            budget -= end - start
         if budget < 20:
             break
     if not chosen:
-        start, end = sentences[0] if sentences else (0, len(text))
-        chosen = [(start, min(end, start + size), None)]
+        start, end = sentences[0] if sentences else (0, min(len(text), size))
+        end = min(end, start + size)
+        chosen = [(start, end, match_spans(text[start:end], words))]
     parts = []
     previous_end = 0
     for start, end, spans in sorted(chosen, key=lambda c: c[0]):
         # An ellipsis wherever text was left out before this piece.
         if start > previous_end and text[previous_end:start].strip():
             parts.append(Markup("…"))
-        piece = text[start:end]
-        parts.append(mark(piece, match_spans(piece, words) if spans is None else spans))
+        parts.append(mark(text[start:end], spans))
         previous_end = end
-    if text[previous_end:].strip():
+    if _NONSPACE.search(full, previous_end):
         parts.append(Markup("…"))
     return Markup("").join(parts)
