@@ -66,7 +66,7 @@ def oracle(searcher, q: str, year: str, region: str, sort: str, page: int, campa
 
 def fast(searcher, q: str, year: str, region: str, sort: str, page: int, campaign: str = "") -> dict:
     """The service's search, reduced to what the oracle reports."""
-    out = search(searcher, parse_query(q), make_filters(year, region, None, None, campaign), sort, Paging(page, 10))
+    out = search(searcher, parse_query(q), make_filters(year, region, None, None, campaign), sort, Paging(page, 10), budget=None)
     return {
         "total": out["total"],
         "hits": [(r["id"], r["score"]) for r in out["results"]],
