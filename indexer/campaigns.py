@@ -7,6 +7,7 @@ title names it, when its text names it twice, or once in a sentence that reports
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,6 @@ _YEAR_BEFORE = re.compile(
 _LOCAL_WORDS = re.compile(r"本市|全市|本省|全省|本区|全区|我市|我省|我区|本县|全县")
 _NATIONAL_WORDS = re.compile(r"全国|国家|中国|中央")
 EDITION_WINDOW = 15
-_SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?\n]?")
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,21 @@ def _in_passing(folded: str, m: Mention) -> bool:
     return before == "、" or after == "、"
 
 
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+@lru_cache(maxsize=4)
+def _sentence_ends(folded: str) -> list[int]:
+    """Offsets of every sentence end of a text, once per text (str caches its hash)."""
+    return [m.start() for m in _SENTENCE_END.finditer(folded)]
+
+
 def sentence_at(folded: str, at: int) -> tuple[int, int]:
     """Start and end of the sentence holding offset `at`."""
-    start = max(folded.rfind(ch, 0, at) for ch in "。！？!?\n") + 1
-    ends = [i for i in (folded.find(ch, at) for ch in "。！？!?\n") if i >= 0]
-    return start, min(ends) + 1 if ends else len(folded)
+    ends = _sentence_ends(folded)
+    i = bisect.bisect_left(ends, at)
+    start = ends[i - 1] + 1 if i > 0 else 0
+    return start, ends[i] + 1 if i < len(ends) else len(folded)
 
 
 def reports_on(folded: str, m: Mention) -> bool:

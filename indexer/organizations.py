@@ -8,6 +8,7 @@ Simplified canonical form while its original spelling is kept for display.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -323,6 +324,11 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     """(start, end, kind) of every listed or suffix-anchored name in running text, longest spans only."""
     not_names = _not_name_endings()
     listed = _from_list(folded)
+    listed_by_end: dict[int, list[tuple[int, int, str]]] = {}
+    for span in listed:
+        listed_by_end.setdefault(span[1], []).append(span)
+    listed_starts = [span[0] for span in listed]  # in text order
+    listed_set = {(span[0], span[1]) for span in listed}
     spans = list(listed)
     for i, (word, start, end, _tag) in enumerate(tokens):
         kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
@@ -341,24 +347,43 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
             continue
         # A listed name is whole as listed (a country before it joins in _from_list): what grew
         # on its left is a place, a person or a verb (在北京|中共中央政治局, 韩正同|欧盟委员会).
-        if any(ls[1] == end and name_start < ls[0] and not _local_prefix(folded[name_start : ls[0]], folded[ls[0] : ls[1]]) for ls in listed):
+        if any(name_start < ls[0] and not _local_prefix(folded[name_start : ls[0]], folded[ls[0] : ls[1]]) for ls in listed_by_end.get(end, ())):
             continue
         span = (name_start, end, kind_of(name) or kind)
         if span[2] == "enterprise" and _plain_stem(name):
             continue  # 列车公司, 巧克力公司, 存量公司: a kind of company, not a company
-        if any(_overlaps(span, ls) for ls in listed) or only_places(name):
+        near = listed[bisect.bisect_left(listed_starts, name_start - MAX_NAME) : bisect.bisect_left(listed_starts, end)]
+        if any(_overlaps(span, ls) for ls in near) or only_places(name):
             continue
-        if any(ls[0] == name_start and ls[1] == end for ls in listed):
+        if (name_start, end) in listed_set:
             continue  # the listed name itself, with its listed kind
         spans.append(span)
+    return _maximal(spans, listed_set)
+
+
+def _maximal(spans: list[tuple[int, int, str]], listed: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """The spans no other span holds, with the departments of enterprises dropped."""
+    # An enterprise at the start of an institute's name is the enterprise that owns it
+    # (上海电科智能股份 | 中央研究院): keep the enterprise, drop the department; so is an
+    # institute written right after its company (…股份有限公司|中央研究院).
+    shortest_enterprise: dict[int, int] = {}
+    enterprise_ends = set()
+    for start, end, kind in spans:
+        if kind == "enterprise":
+            shortest_enterprise[start] = min(end, shortest_enterprise.get(start, end))
+            enterprise_ends.add(end)
+    kept = [
+        s for s in spans
+        if s[2] == "enterprise"
+        or not (shortest_enterprise.get(s[0], s[1]) < s[1] or (s[0] in enterprise_ends and (s[0], s[1]) not in listed))
+    ]
     # Keep maximal spans: 同济大学 inside 同济大学建筑设计研究院(集团)有限公司 is not a second name.
-    # But an enterprise at the start of an institute's name is the enterprise that owns it
-    # (上海电科智能股份 | 中央研究院): keep the enterprise, drop the department.
-    owned = {o for o in spans for s in spans if s != o and s[2] == "enterprise" != o[2] and s[0] == o[0] and s[1] < o[1]}
-    # …股份有限公司|中央研究院 written together: the company's own department, not a second body.
-    owned |= {o for o in spans for s in spans if s[2] == "enterprise" != o[2] and o[0] == s[1] and o not in listed}
-    spans = [s for s in spans if s not in owned]
-    return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+    out, reach = [], -1
+    for span in sorted(set(kept), key=lambda s: (s[0], -s[1])):
+        if span[1] > reach:
+            out.append(span)
+            reach = span[1]
+    return out
 
 
 def _item_start(tokens: list[tuple[str, int, int, str]], last: int, limit: int = 12) -> int:
@@ -377,21 +402,24 @@ def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spa
     """
     found = []
     ends = {t[2]: i for i, t in enumerate(tokens)}
-    for start, end, kind in list(spans):
-        name = folded[start:end]
-        at = folded.find(name)
-        while at >= 0:
-            if (at, at + len(name), kind) not in spans:
-                found.append((at, at + len(name), kind))
-            close = at + len(name)
-            if at > 0 and folded[at - 1] in "(（" and folded[close : close + 1] in (")", "）") and at - 1 in ends:
-                i = ends[at - 1]
-                first = _item_start(tokens, i)
-                if first <= i:
-                    parent = folded[tokens[first][1] : tokens[i][2]]
-                    if len(parent) >= 2 and not _is_generic(parent):
-                        found.append((tokens[first][1], tokens[i][2], kind_of(parent) or "enterprise"))
-            at = folded.find(name, at + 1)
+    kinds: dict[str, str] = {}
+    for start, end, kind in spans:
+        kinds.setdefault(folded[start:end], kind)
+    if not kinds:
+        return found
+    known = set(spans)
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True)))
+    for m in pattern.finditer(folded):
+        at, close, kind = m.start(), m.end(), kinds[m.group(0)]
+        if (at, close, kind) not in known:
+            found.append((at, close, kind))
+        if at > 0 and folded[at - 1] in "(（" and folded[close : close + 1] in (")", "）") and at - 1 in ends:
+            i = ends[at - 1]
+            first = _item_start(tokens, i)
+            if first <= i:
+                parent = folded[tokens[first][1] : tokens[i][2]]
+                if len(parent) >= 2 and not _is_generic(parent):
+                    found.append((tokens[first][1], tokens[i][2], kind_of(parent) or "enterprise"))
     return found
 
 
@@ -431,7 +459,7 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
                         break
                     item = (tokens[i][1], tokens[j - 1][2])
                 else:
-                    m = _LIST_SEP_BEFORE.search(folded, 0, edge)
+                    m = _LIST_SEP_BEFORE.search(folded, max(0, edge - 2), edge)  # separators are at most 2 characters
                     if not m or m.start() not in ends:
                         break
                     end_i = ends[m.start()]

@@ -10,6 +10,7 @@ Matching runs on the folded text; themes are kept as written with a folded form 
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -82,13 +83,15 @@ def find_themes(
     title_campaigns = [m.campaign.name for m in C.mentions(fold(title or ""))]
     found: list[Theme] = []
 
+    starts = [m.start for m in mentions]  # in text order
+
     def campaign_at(at: int, sentence: tuple[int, int]) -> C.Mention | None:
         """The campaign named in the theme's sentence, else earlier in its paragraph."""
-        here = [m for m in mentions if sentence[0] <= m.start < sentence[1]]
-        if here:
-            return here[0]
-        before = [m for m in mentions if _paragraph_start(folded, at) <= m.start < at]
-        return before[-1] if before else None
+        first = bisect.bisect_left(starts, sentence[0])
+        if first < len(starts) and starts[first] < sentence[1]:
+            return mentions[first]
+        last = bisect.bisect_left(starts, at) - 1
+        return mentions[last] if last >= 0 and starts[last] >= _paragraph_start(folded, at) else None
 
     def year_at(at: int, sentence: tuple[int, int], mention: C.Mention | None) -> int | None:
         if mention is not None and C.year_of(folded, mention):
