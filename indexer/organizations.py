@@ -408,9 +408,7 @@ def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spa
     if not kinds:
         return found
     known = set(spans)
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True)))
-    for m in pattern.finditer(folded):
-        at, close, kind = m.start(), m.end(), kinds[m.group(0)]
+    for at, close, kind in _occurrences(folded, kinds):
         if (at, close, kind) not in known:
             found.append((at, close, kind))
         if at > 0 and folded[at - 1] in "(（" and folded[close : close + 1] in (")", "）") and at - 1 in ends:
@@ -421,6 +419,24 @@ def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spa
                 if len(parent) >= 2 and not _is_generic(parent):
                     found.append((tokens[first][1], tokens[i][2], kind_of(parent) or "enterprise"))
     return found
+
+
+def _occurrences(folded: str, kinds: dict[str, str]) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every occurrence of the names in `kinds`, longest first at a place.
+
+    A short text is searched name by name (str.find is fast there); a long one in one regex
+    pass, so that the work stays linear in its length however many names it holds.
+    """
+    if len(folded) * len(kinds) < 1_000_000:
+        found = []
+        for name, kind in kinds.items():
+            at = folded.find(name)
+            while at >= 0:
+                found.append((at, at + len(name), kind))
+                at = folded.find(name, at + 1)
+        return found
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True)))
+    return [(m.start(), m.end(), kinds[m.group(0)]) for m in pattern.finditer(folded)]
 
 
 def _inner_suffix(name: str) -> bool:
