@@ -122,3 +122,23 @@ def _unreadable_folder(tmp_path: Path) -> None:
     assert "error" not in data, data["error"] if "error" in data else ""
     assert data["deleted"] == 0 and data["documents"] == 2
     assert [f["path"] for f in data["failed"]] == ["locked"] and "保留" in data["failed"][0]["error"]
+
+
+def test_a_deep_empty_tree_and_a_file_deleted_during_the_build(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    deep = corpus
+    for level in range(120):
+        deep = deep / f"d{level}"
+    deep.mkdir(parents=True)
+    for n in range(120):
+        (corpus / f"n{n:03d}.txt").write_text(NOTICE(n=2000 + n % 25), "utf-8")
+    doomed = corpus / "n110.txt"
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "建立索引" and done >= 50 and doomed.exists():
+            doomed.unlink()  # gone between the walk and its turn to be read
+
+    report = build_index(corpus, tmp_path / "ix", progress=progress, jobs=1)
+    reasons = _reasons(report)
+    assert "无法读取文件" in reasons["n110.txt"]
+    assert report.documents == 120  # good.txt and every notice but the deleted one
