@@ -182,3 +182,53 @@ def edition(folded: str, m: Mention) -> str | None:
     if _LOCAL_WORDS.search(folded, start, end):
         return LOCAL
     return None
+
+
+HEADLINE_MAX = 40  # a paragraph this short that names a campaign is a story's headline
+
+
+MULTI_STORY_HEADLINES = 3  # a page with this many headlined stories holds several stories
+
+
+_ENUMERATION = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
+STORY_MIN = 40  # a story's body paragraph is at least this long
+
+
+def _stories(paragraphs: list[str]) -> int:
+    """How many headline + body pairs a text has: a short line that is no list item or section
+    number, then a long paragraph (the shape of a multi-story news page, not of a notice)."""
+    count = 0
+    for line, body in zip(paragraphs, paragraphs[1:]):
+        line = line.strip()
+        if (
+            0 < len(line) <= HEADLINE_MAX and line[-1] not in "。！？!?；;，,：:" and not _ENUMERATION.match(line)
+            and len(body.strip()) >= STORY_MIN
+        ):
+            count += 1
+    return count
+
+
+def campaign_passages(title: str | None, text: str) -> list[str] | None:
+    """The folded passages of a document that are about its campaigns: None when the whole
+    document is (its title names one, or it is a single story); on a multi-story page, each
+    paragraph that reports on a campaign, with the paragraph after it when it is a headline."""
+    title_folded = fold(title or "")
+    if any(not _in_passing(title_folded, m) for m in mentions(title_folded)):
+        return None
+    folded = fold(text)
+    paragraphs = folded.split("\n")
+    if _stories(paragraphs) < MULTI_STORY_HEADLINES:
+        return None
+    starts, at = [], 0
+    for paragraph in paragraphs:
+        starts.append(at)
+        at += len(paragraph) + 1
+    chosen: set[int] = set()
+    for m in mentions(folded):
+        if _in_passing(folded, m):
+            continue
+        i = bisect.bisect_right(starts, m.start) - 1
+        chosen.add(i)
+        if len(paragraphs[i].strip()) <= HEADLINE_MAX and i + 1 < len(paragraphs):
+            chosen.add(i + 1)
+    return [paragraphs[i] for i in sorted(chosen)]

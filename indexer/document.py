@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from indexer import fields as F
 from indexer.clean import clean_html, clean_plain
 from indexer.errors import DocumentError
-from indexer.campaigns import find_campaigns
+from indexer.campaigns import campaign_passages, find_campaigns
 from indexer.extract import doc_number, doc_type, document_year, fallback_date, find_date, find_regions, title_from_text
 from indexer.normalize import normalize_text
 from indexer.organizations import find_organizations
@@ -59,6 +59,18 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _organizations(title: str | None, text: str, campaigns: list[str]) -> list[dict]:
+    """The document's organizations, each marked `in_campaign` when it is named where the document
+    reports on one of its campaigns (the whole of a campaign document; the campaign's own story
+    on a multi-story news page)."""
+    orgs = [org.as_dict() for org in find_organizations(text, title, digest=bool(campaigns))]
+    passages = campaign_passages(title, text) if campaigns else []
+    for org in orgs:
+        forms = [org["name"], *org["short_forms"]]
+        org["in_campaign"] = passages is None or any(form in passage for passage in passages for form in forms)
+    return orgs
+
+
 def build_document(path: str, data: bytes) -> Document:
     """Turn one file's bytes into a Document; raise DocumentError when it has no usable text."""
     html = is_html(path)
@@ -90,7 +102,7 @@ def build_document(path: str, data: bytes) -> Document:
         doc_number=doc_number(text, article.page_lines),
         encoding=decoded.encoding,
         content_hash=content_hash(data),
-        organizations=[org.as_dict() for org in find_organizations(text, title, digest=bool(names))],
+        organizations=_organizations(title, text, names),
         themes=[theme.as_dict() for theme in find_themes(text, title, year, region.region, names, date)],
         campaigns=names,
     )

@@ -27,7 +27,7 @@ PIPELINE = "pipeline"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 
 
 def build_schema() -> Schema:

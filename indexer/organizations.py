@@ -567,6 +567,29 @@ def _from_headings(folded: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+# What may follow a complete name in a fuller form of the same body: its legal form or an alias.
+_LEGAL_TAIL = re.compile(r"^(?:\(集团\)|集团)?(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|公司|集团)?(?:\(.*\))?$")
+
+
+def _short_form_of(short: str, full: str) -> bool:
+    """True when `short` names the same body as `full`, written shorter.
+
+    A brand without a suffix may stand anywhere in the full name (上海医药 → 上海医药集团股份有限公司).
+    A complete name (国务院, 中国银行) is a short form when it ends the full name (自贸区分局), or when
+    only a place stands before it and a legal form or alias after it (中国银行股份有限公司,
+    中央党校(国家行政学院)); 国务院妇女儿童工作委员会办公室 is a body of the State Council, not the State Council.
+    """
+    at = full.find(short)
+    if at < 0:
+        return False
+    if kind_of(short) is None and short not in _names().kinds:
+        return True
+    head, tail = full[:at], full[at + len(short) :]
+    if not tail:
+        return True  # the same body with what qualifies it left out: 上海市质监局|自贸区分局
+    return (not head or only_places(head)) and bool(_LEGAL_TAIL.match(tail))
+
+
 def find_organizations(text: str, title: str | None = None, digest: bool = True) -> list[Organization]:
     """Organizations named in a document, merged: one entry per organization, short forms linked.
 
@@ -589,7 +612,7 @@ def find_organizations(text: str, title: str | None = None, digest: bool = True)
     # Link short forms to the fullest name containing them (上海医药 → 上海医药集团股份有限公司).
     names = sorted(orgs, key=len, reverse=True)
     for short in sorted(orgs, key=len):
-        longer = [n for n in names if len(n) > len(short) and short in n and n in orgs]
+        longer = [n for n in names if len(n) > len(short) and n in orgs and _short_form_of(short, n)]
         if not longer:
             continue
         full = max(longer, key=len)

@@ -88,7 +88,7 @@ def organizations(
     """Organizations with kind, years and documents, most documents first.
 
     `scope`: "all" (the default) reads every document, "campaign" only the documents about
-    a campaign."""
+    a campaign, and of those only the organizations named where the document reports on it."""
     years = parse_year(year)
     kind = check_kind(kind)
     campaign_only = check_scope(scope) == "campaign"
@@ -100,6 +100,8 @@ def organizations(
         if not _doc_matches(doc, years, region):
             continue
         for org in doc["organizations"]:
+            if campaign_only and not org.get("in_campaign", True):
+                continue  # named on the page, but outside its campaign's story
             name = rows.canonical.get(org["name"], org["name"])
             entry = table.setdefault(name, {"name": name, "kind": org["kind"], "years": set(), "documents": {}, "aliases": set()})
             if doc["year"]:

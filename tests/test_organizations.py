@@ -96,3 +96,49 @@ def test_media_and_foreign_bodies() -> None:
         "新华社": "other", "路透社": "other", "美国国务院": "government", "俄外交部": "government",
     }
     assert _kinds("丁薛祥在北京会见美国苹果公司首席执行官。") == {"美国苹果公司": "enterprise"}
+
+
+MULTI_STORY = (
+    "国内联播快讯\n"
+    "2024年中国品牌日活动在上海启动\n"
+    "今天，2024年中国品牌日活动在上海启动，由市场监管总局和上海市人民政府主办，主题是“中国品牌，世界共享”。"
+    "本次活动展陈面积大幅增加，各地品牌企业纷纷参展，展示高质量发展成果。\n"
+    "以军空袭加沙\n"
+    "以色列国防军今天空袭加沙地带多处目标，造成大量平民伤亡和房屋损毁，联合国表示强烈谴责，呼吁各方立即停火，保护平民安全。\n"
+    "多地迎来降雨\n"
+    "今天，南方多地迎来强降雨，气象部门提醒公众注意防范山洪、泥石流等次生灾害，合理安排出行计划。\n"
+)
+
+
+def test_on_a_multi_story_page_only_the_campaign_story_takes_part() -> None:
+    from indexer.document import build_document
+
+    doc = build_document("kuaixun.txt", MULTI_STORY.encode("utf-8"))
+    assert doc.campaigns == ["中国品牌日"]
+    flags = {o["name"]: o["in_campaign"] for o in doc.organizations}
+    assert flags == {"市场监管总局": True, "上海市人民政府": True, "以军": False, "以色列国防军": False, "联合国": False}
+
+
+def test_campaign_scope_lists_only_the_campaign_story(tmp_path) -> None:
+    from indexer.index import build_index
+    from search_app import create_app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kuaixun.txt").write_text(MULTI_STORY, "utf-8")
+    build_index(corpus, tmp_path / "ix")
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "ix")})
+    try:
+        client = app.test_client()
+        names = lambda scope: {o["name"] for o in client.get("/api/organizations", query_string={"scope": scope}).get_json()["organizations"]}  # noqa: E731
+        assert names("campaign") == {"市场监管总局", "上海市人民政府"}
+        assert {"以色列国防军", "联合国"} <= names("all")
+    finally:
+        app.extensions["qsearch_store"].close()
+
+
+def test_a_parent_body_is_not_a_short_form_of_its_office() -> None:
+    orgs = {o.name: o.short_forms for o in find_organizations(
+        "国务院妇女儿童工作委员会办公室发布通知，国务院有关部门参加。中国银行股份有限公司与中国银行同为一家。", digest=False)}
+    assert "国务院" in orgs and "国务院" not in orgs["国务院妇女儿童工作委员会办公室"]
+    assert "中国银行" in orgs["中国银行股份有限公司"]
