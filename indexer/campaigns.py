@@ -208,6 +208,19 @@ def _stories(paragraphs: list[str]) -> int:
     return count
 
 
+_ITEM = re.compile(r"(?:^|(?<=[；;。\s:：]))\s*(?:\d{1,2}[.．、]|[(（]\d{1,2}[)）])")
+SUMMARY_ITEMS = 3  # a paragraph with this many numbered items is a list of stories
+
+
+def _items(paragraph: str) -> list[str]:
+    """A paragraph cut at its numbered items when it lists stories (1.…； 2.…), else whole."""
+    starts = [m.start() for m in _ITEM.finditer(paragraph)]
+    if len(starts) < SUMMARY_ITEMS:
+        return [paragraph]
+    bounds = [0, *starts[1:], len(paragraph)] if starts[0] > 0 else [*starts, len(paragraph)]
+    return [paragraph[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
 def campaign_passages(title: str | None, text: str) -> list[str] | None:
     """The folded passages of a document that are about its campaigns: None when the whole
     document is (its title names one, or it is a single story); on a multi-story page, each
@@ -216,19 +229,29 @@ def campaign_passages(title: str | None, text: str) -> list[str] | None:
     if any(not _in_passing(title_folded, m) for m in mentions(title_folded)):
         return None
     folded = fold(text)
-    paragraphs = folded.split("\n")
-    if _stories(paragraphs) < MULTI_STORY_HEADLINES:
-        return None
-    starts, at = [], 0
-    for paragraph in paragraphs:
-        starts.append(at)
+    # Passages with their offsets: paragraphs, and the items of a programme summary that lists
+    # its stories in one paragraph (1.…； 2.…； 国内联播快讯：（1）…；).
+    passages: list[tuple[int, str, bool]] = []  # (start, text, is an item of a list)
+    at = 0
+    for paragraph in folded.split("\n"):
+        items = _items(paragraph)
+        offset = at
+        for item in items:
+            if item.strip():  # blank lines between a headline and its body do not count
+                passages.append((offset, item, len(items) > 1))
+            offset += len(item)
         at += len(paragraph) + 1
+    listed = any(is_item for _, _, is_item in passages)
+    if not listed and _stories([text for _, text, _ in passages]) < MULTI_STORY_HEADLINES:
+        return None
+    starts = [start for start, _, _ in passages]
     chosen: set[int] = set()
     for m in mentions(folded):
         if _in_passing(folded, m):
             continue
         i = bisect.bisect_right(starts, m.start) - 1
         chosen.add(i)
-        if len(paragraphs[i].strip()) <= HEADLINE_MAX and i + 1 < len(paragraphs):
-            chosen.add(i + 1)
-    return [paragraphs[i] for i in sorted(chosen)]
+        start, passage, is_item = passages[i]
+        if not is_item and len(passage.strip()) <= HEADLINE_MAX and i + 1 < len(passages):
+            chosen.add(i + 1)  # a story's headline: its body follows
+    return [passages[i][1] for i in sorted(chosen)]

@@ -142,3 +142,11 @@ def test_a_parent_body_is_not_a_short_form_of_its_office() -> None:
         "国务院妇女儿童工作委员会办公室发布通知，国务院有关部门参加。中国银行股份有限公司与中国银行同为一家。", digest=False)}
     assert "国务院" in orgs and "国务院" not in orgs["国务院妇女儿童工作委员会办公室"]
     assert "中国银行" in orgs["中国银行股份有限公司"]
+
+
+def test_a_programme_summary_counts_only_the_campaign_item() -> None:
+    from indexer.campaigns import campaign_passages
+
+    summary = ("本期节目主要内容： 1.习近平同匈牙利总理举行会谈； 2.以色列国防军空袭加沙； "
+               "3.国内联播快讯：（1）300亿元储蓄国债今起发行；（2）2024年中国品牌日活动在上海启动；（3）联合国发布报告。")
+    assert campaign_passages("《新闻联播》 20240510 19:00", summary) == ["(2)2024年中国品牌日活动在上海启动;"]
