@@ -95,7 +95,10 @@ def _from_list(folded: str) -> list[tuple[int, int, str]]:
         start, kind = m.start(), names.kinds[m.group(0)]
         if kind == "government" and not _FOREIGN_BODY.match(m.group(0)):
             country = names.country_pattern.search(folded, max(0, start - 8), start)
-            if country:
+            # 美国|国务院 and 俄|外交部, but not 30日|中共中央政治局: a one-character country is
+            # never one before a Chinese national body, nor right after a number (a date).
+            short = country is not None and len(country.group(0)) == 1
+            if country and not (short and (_NATIONAL_BODY.match(m.group(0)) or folded[country.start() - 1 : country.start()].isdigit())):
                 start = country.start()
         spans.append((start, m.end(), kind))
     return spans
@@ -202,8 +205,8 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     whole = tokens[i][3] == "nt"  # jieba knows the anchor as one organization word: 波音公司, 美国银行
     while j > 0:
         word, start, end, tag = tokens[j - 1]
-        if whole and not (only_places(word) or _RELATIVE_SEAT.match(word)):
-            break  # 指控|美国银行, 曾到|中国航天科技集团公司: only a place or seat may stand before it
+        if whole and (j < i or not (only_places(word) or _RELATIVE_SEAT.match(word))):
+            break  # 指控|美国银行, 越南老挝|古巴党中央: one place or seat at most may stand before it
         if suffix and word.endswith(suffix) and len(word) > len(suffix) - 1:
             break  # an appositive: 最大核电站|扎波罗热核电站, 商业银行|德意志银行
         if _free_tag(word) in _VERB_TAGS and tokens[j][3] in _PROPER_TAGS:
@@ -272,12 +275,14 @@ def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
 _LEVEL_CHARS = re.compile(r"^[省市区县州在于的]*$")
 
 
-def only_places(name: str) -> bool:
-    """True when `name` is nothing but place and country names (辽宁省抚顺市, 重庆巫溪, 美国)."""
+def only_places(name: str, countries: bool = True) -> bool:
+    """True when `name` is nothing but place names (辽宁省抚顺市, 重庆巫溪) and, with `countries`,
+    country names (美国)."""
     rest = gazetteer().pattern.sub("", name)
-    for country in sorted(_names().countries, key=len, reverse=True):
-        if len(country) > 1:
-            rest = rest.replace(country, "")
+    if countries:
+        for country in sorted(_names().countries, key=len, reverse=True):
+            if len(country) > 1:
+                rest = rest.replace(country, "")
     return bool(_LEVEL_CHARS.match(rest))
 
 
@@ -291,7 +296,7 @@ def _local_prefix(prefix: str, listed: str) -> bool:
     """True when `prefix` is the seat of a local body of a listed kind (省|发改委, 上海市|国资委)."""
     if _NATIONAL_BODY.match(listed) or kind_of(listed) == "other" or _names().kinds.get(listed) == "other":
         return False
-    return bool(_RELATIVE_SEAT.match(prefix)) or only_places(prefix)
+    return bool(_RELATIVE_SEAT.match(prefix)) or only_places(prefix, countries=False)
 
 
 # Listed bodies that are foreign or intergovernmental: they do not make an event a national one.

@@ -150,3 +150,8 @@ def test_a_programme_summary_counts_only_the_campaign_item() -> None:
     summary = ("本期节目主要内容： 1.习近平同匈牙利总理举行会谈； 2.以色列国防军空袭加沙； "
                "3.国内联播快讯：（1）300亿元储蓄国债今起发行；（2）2024年中国品牌日活动在上海启动；（3）联合国发布报告。")
     assert campaign_passages("《新闻联播》 20240510 19:00", summary) == ["(2)2024年中国品牌日活动在上海启动;"]
+
+
+def test_dates_and_lists_of_countries_are_not_part_of_a_name() -> None:
+    assert _kinds("5月30日中共中央政治局召开会议。") == {"中共中央政治局": "government"}
+    assert _kinds("朝鲜越南老挝古巴党中央致电祝贺。") == {"党中央": "government"}
