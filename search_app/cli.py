@@ -11,7 +11,7 @@ import click
 
 from indexer.cli import INDEX_OPTION, index_command
 from indexer.errors import QsearchError
-from search_app import browse
+from search_app import browse, typesense_cluster
 from search_app.query import BadParameter
 from search_app.ranking import MAX_PER_PAGE
 from search_app.service import search_from_args
@@ -151,3 +151,47 @@ def serve_command(index_dir: Path, host: str, port: int, workers: int | None) ->
     from search_app.serve import serve
 
     serve(str(index_dir), host, port, workers)
+
+
+@main.group("cluster")
+def cluster_group() -> None:
+    """在本机回环地址上运行一个 Typesense 集群（试用与测试）。"""
+
+
+DATA_OPTION = click.option(
+    "--data", "data_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="集群的数据目录（每个节点一个子目录，另有 cluster.json）。",
+)
+
+
+@cluster_group.command("start")
+@DATA_OPTION
+@click.option("--nodes", default=3, show_default=True, type=click.IntRange(1, 9), help="节点数。")
+@click.option("--api-key", envvar="QSEARCH_TYPESENSE_API_KEY", default=None, help="API 密钥（默认随机生成并保存在数据目录）。")
+def cluster_start(data_dir: Path, nodes: int, api_key: str | None) -> None:
+    """启动集群，等到每个节点健康、选出领导者后返回。"""
+    try:
+        info = typesense_cluster.start(data_dir, nodes=nodes, api_key=api_key)
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(info.describe())
+
+
+@cluster_group.command("stop")
+@DATA_OPTION
+def cluster_stop(data_dir: Path) -> None:
+    """停止数据目录里记录的集群。"""
+    try:
+        click.echo(typesense_cluster.stop(data_dir).message)
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cluster_group.command("status")
+@DATA_OPTION
+def cluster_status(data_dir: Path) -> None:
+    """每个节点：进程、健康、角色（领导者/跟随者）。"""
+    try:
+        click.echo(typesense_cluster.format_status(typesense_cluster.status(data_dir)))
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
