@@ -29,23 +29,24 @@ def expected() -> dict:
     return json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 
 
-@pytest.fixture()
-def corpus_copy(tmp_path: Path) -> Path:
-    """A writable copy of seeds + fixtures, for tests that edit or delete files."""
-    root = tmp_path / "corpus"
+def copy_sample_corpus(root: Path) -> Path:
+    """A writable copy of the seeds with the fixtures under fixtures/, at `root`."""
     shutil.copytree(SEEDS, root)
     shutil.copytree(FIXTURE_CORPUS, root / "fixtures")
     return root
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of seeds + fixtures, for tests that edit or delete files."""
+    return copy_sample_corpus(tmp_path / "corpus")
 
 
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index over the seeds and the fixtures, built once per test session."""
     root = tmp_path_factory.mktemp("sample")
-    corpus = root / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    shutil.copytree(FIXTURE_CORPUS, corpus / "fixtures")
-    build_index(corpus, root / "index")
+    build_index(copy_sample_corpus(root / "corpus"), root / "index")
     return root / "index"
 
 

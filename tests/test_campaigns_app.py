@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_CORPUS, SEEDS
+from conftest import copy_sample_corpus
 from indexer.campaigns import campaign_names
 from indexer.index import build_index
 from search_app import create_app
@@ -64,9 +63,7 @@ def _campaigns_by_doc(client) -> dict[str, list[str]]:
 def wider_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus (seeds + fixtures) plus one notice about no campaign."""
     root = tmp_path_factory.mktemp("wider")
-    corpus = root / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    shutil.copytree(FIXTURE_CORPUS, corpus / "fixtures")
+    corpus = copy_sample_corpus(root / "corpus")
     extra = corpus / NON_CAMPAIGN_PATH
     extra.parent.mkdir()
     extra.write_text(NON_CAMPAIGN_TEXT, encoding="utf-8")

@@ -4,7 +4,6 @@ the new index (never an empty one mid-swap), and new documents show within a few
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -14,7 +13,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from conftest import FIXTURE_CORPUS, SEEDS, serving
+from conftest import copy_sample_corpus, serving
 from indexer.index import build_index
 
 LOAD_SECONDS = 60  # an upper bound: the load stops as soon as the index work is done
@@ -47,9 +46,7 @@ def _wait_for(base: str, word: str, present: bool) -> float:
 
 
 def test_rebuild_while_serving(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    shutil.copytree(FIXTURE_CORPUS, corpus / "fixtures")
+    corpus = copy_sample_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir)
     answers: list[tuple[int, int]] = []
