@@ -31,6 +31,9 @@ _LIST_SEP = re.compile(r"、|以及|和|及")
 _LIST_SEP_BEFORE = re.compile(r"(?:、|以及|和|及)$")
 _PUNCT = re.compile(r"^[\W_]+$")
 _DEMONSTRATIVES = frozenset("该此这那")
+_NTH_LARGEST = re.compile(r"第[一二三四五六七八九十\d]+大")
+# Before these a country names no body of its own (日本公司, 伊朗发电厂); before 质量协会 or 银行 it may.
+_COUNTRY_GENERIC_SUFFIXES = frozenset(("公司", "企业", "厂", "电厂", "发电厂", "核电站", "油田"))
 # 第五届, 第三次: the edition of an event before a name, not part of it (第一中学 stays).
 _ORDINAL_EDITION = re.compile(r"^第[一二三四五六七八九十百\d]+[届次期轮批]")
 _NUMBER = re.compile(r"\d")
@@ -157,13 +160,13 @@ def _is_generic(name: str) -> bool:
     """True for names made of generic words and a suffix: 行业协会, 各区政府, 有关部门, 日本公司."""
     suffix = _suffix_of(name)
     stem = name[: len(name) - len(suffix)]
-    if len(stem) < 2 and not stem.isascii() or stem[-1:] in _DEMONSTRATIVES:
-        return True  # 该厂, 此公司: a reference back, not a name
-    if "最" in stem:
-        return True  # 乌克兰最大核电站, 德国最大商业银行: a description (listed names such as 最高人民法院 are kept)
+    if len(stem) < 2 and not stem.isascii() or stem[-1:] in _DEMONSTRATIVES or stem[:1] in _DEMONSTRATIVES:
+        return True  # 该厂, 此公司, 这座老油田: a reference back, not a name
+    if "最" in stem or _NTH_LARGEST.search(stem):
+        return True  # 乌克兰最大核电站, 第二大核电站: a description (listed names such as 最高人民法院 are kept)
     # Strip generic words from the front; a name that is nothing else is generic.
     # A country before 公司 names no company (日本公司); before 质量协会 it does (中国质量协会).
-    m = _generic_prefix(suffix in ("公司", "企业")).match(stem)
+    m = _generic_prefix(suffix in _COUNTRY_GENERIC_SUFFIXES).match(stem)
     if m:
         stem = stem[m.end() :]
     if len(stem) == 1 and not stem.isascii():
