@@ -71,11 +71,6 @@ def campaign_names() -> list[str]:
     return list(dict.fromkeys(c.name for c in _table().by_cue.values()))
 
 
-def is_national(name: str) -> bool:
-    """True for a nationwide campaign (its themes belong to 全国)."""
-    return any(c.national for c in _table().by_cue.values() if c.name == name)
-
-
 def _word_edges(folded: str, start: int, end: int) -> set[int]:
     """Offsets where jieba's words begin or end in folded[start:end] (the analyzer's cut)."""
     edges = set()
@@ -84,10 +79,13 @@ def _word_edges(folded: str, start: int, end: int) -> set[int]:
     return edges
 
 
-def mentions(folded: str) -> list[Mention]:
+@lru_cache(maxsize=8)
+def mentions(folded: str) -> tuple[Mention, ...]:
     """Every place a folded text names a campaign as a word of its own, mentions in passing included.
 
-    A name inside a longer word is no mention: 空气质量月报 is 空气质量/月/报, not 质量月.
+    A name inside a longer word is no mention: 空气质量月报 is 空气质量/月/报, not 质量月. Cached:
+    campaigns, themes and campaign passages all ask for the same text's mentions, and each
+    answer cuts the sentences around the matches with jieba.
     """
     table = _table()
     found = []
@@ -98,7 +96,7 @@ def mentions(folded: str) -> list[Mention]:
             edges[sentence] = _word_edges(folded, *sentence)
         if m.start() in edges[sentence] and m.end() in edges[sentence]:
             found.append(Mention(table.by_cue[m.group(0)], m.start(), m.end()))
-    return found
+    return tuple(found)
 
 
 def _in_passing(folded: str, m: Mention) -> bool:
@@ -251,7 +249,7 @@ def campaign_passages(title: str | None, text: str) -> list[str] | None:
             continue
         i = bisect.bisect_right(starts, m.start) - 1
         chosen.add(i)
-        start, passage, is_item = passages[i]
+        _start, passage, is_item = passages[i]
         if not is_item and len(passage.strip()) <= HEADLINE_MAX and i + 1 < len(passages):
             chosen.add(i + 1)  # a story's headline: its body follows
     return [passages[i][1] for i in sorted(chosen)]
