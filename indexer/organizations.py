@@ -180,8 +180,7 @@ def _ends_in_verb(word: str) -> bool:
     if len(word) < 3:
         return False
     tail = word[-2:]
-    tags = _segmenter().tag(tail, False)
-    return len(tags) == 1 and tags[0][1] in ("v", "vd", "a") and _segmenter().has_word(tail)
+    return _free_tag(tail) in ("v", "vd", "a") and _segmenter().has_word(tail)
 
 
 def _is_stop(word: str, tag: str) -> bool:
@@ -283,10 +282,14 @@ def only_places(name: str, countries: bool = True) -> bool:
     country names (美国)."""
     rest = gazetteer().pattern.sub("", name)
     if countries:
-        for country in sorted(_names().countries, key=len, reverse=True):
-            if len(country) > 1:
-                rest = rest.replace(country, "")
+        rest = _country_names().sub("", rest)
     return bool(_LEVEL_CHARS.match(rest))
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> re.Pattern:
+    """Country names of two characters or more, longest first (one-character ones are too ambiguous)."""
+    return re.compile("|".join(re.escape(c) for c in sorted((c for c in _names().countries if len(c) > 1), key=len, reverse=True)))
 
 
 # Listed bodies that exist once, nationally or abroad: a Chinese place before one is where
@@ -539,14 +542,12 @@ _BODY_ENDINGS = frozenset("部委局署办厅")
 
 def _person(name: str) -> bool:
     """True when jieba reads `name` as one person's name (师生 aside, a brand is not a person)."""
-    tags = _segmenter().tag(name, False)
-    return len(tags) == 1 and tags[0][1] in ("nr", "nrfg")
+    return _free_tag(name) in ("nr", "nrfg")
 
 
 def _tagged_org(name: str) -> bool:
     """True when jieba's dictionary knows `name` as one organization word (POS nt: 东方航空)."""
-    tags = _segmenter().tag(name, False)
-    return len(tags) == 1 and tags[0][1] == "nt"
+    return _free_tag(name) == "nt"
 
 
 def digest_headings(folded: str) -> list[tuple[int, str, str]]:
