@@ -125,12 +125,13 @@ def walk_corpus(root: Path) -> Walk:
                 continue
             kept.append(d)
         dirnames[:] = kept
+        dir_named = all(display_name(part) is not None for part in rel_dir.parts)
         for name in filenames:
             if name.startswith("."):
                 continue
             full = os.path.join(dirpath, name)
             shown = _shown(rel_dir, name)
-            if display_name(name) is None or any(display_name(part) is None for part in rel_dir.parts):
+            if not dir_named or display_name(name) is None:
                 walk.problems.append({"path": shown, "error": "文件名既不是 UTF-8 也不是 GBK 编码，无法处理：请改名"})
                 continue
             if os.path.islink(full):
