@@ -10,6 +10,7 @@ import click
 
 from indexer.index import BuildReport, build_index
 from indexer.errors import QsearchError
+from indexer.typesense_backend import BACKEND_ENV, BACKENDS, NODES_ENV, API_KEY_ENV, API_KEY_FILE_ENV, config_from
 
 CORPUS_OPTION = click.option(
     "--corpus", envvar="QSEARCH_CORPUS", default="corpus", show_default=True,
@@ -19,6 +20,34 @@ INDEX_OPTION = click.option(
     "--index", "index_dir", envvar="QSEARCH_INDEX", default="index", show_default=True,
     type=click.Path(file_okay=False, path_type=Path), help="索引目录（环境变量 QSEARCH_INDEX）。",
 )
+
+
+
+
+def backend_options(command):
+    """--backend, --nodes, --api-key, --api-key-file: the same on every command that reads or writes."""
+    for option in reversed([
+        click.option("--backend", envvar=BACKEND_ENV, type=click.Choice(BACKENDS), default="whoosh", show_default=True,
+                     help=f"whoosh：本地索引目录；typesense：Typesense 集群（环境变量 {BACKEND_ENV}）。"),
+        click.option("--nodes", envvar=NODES_ENV, default=None,
+                     help=f"Typesense 节点，host:port,…（环境变量 {NODES_ENV}）。"),
+        click.option("--api-key", envvar=API_KEY_ENV, default=None, help=f"Typesense API 密钥（环境变量 {API_KEY_ENV}）。"),
+        click.option("--api-key-file", envvar=API_KEY_FILE_ENV, default=None,
+                     type=click.Path(dir_okay=False, path_type=Path),
+                     help=f"存放 Typesense API 密钥的文件（环境变量 {API_KEY_FILE_ENV}）。"),
+    ]):
+        command = option(command)
+    return command
+
+
+def typesense_config(backend: str, nodes: str | None, api_key: str | None, api_key_file: Path | None):
+    """The Typesense settings when `backend` is typesense (a ClickException when incomplete), else None."""
+    if backend != "typesense":
+        return None
+    try:
+        return config_from(nodes, api_key, str(api_key_file) if api_key_file else None)
+    except QsearchError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 class _Bar:
@@ -83,18 +112,32 @@ def _by_reason(rows: list[dict], key: str) -> list[str]:
     "--jobs", type=click.IntRange(1, 64), default=None,
     help="并行分析文件的进程数（默认：文件较多时每个 CPU 核一个）。",
 )
-def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool, jobs: int | None) -> None:
-    """建立或增量更新索引。"""
+@backend_options
+def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool, jobs: int | None,
+                  backend: str, nodes: str | None, api_key: str | None, api_key_file: Path | None) -> None:
+    """建立或增量更新索引（--backend typesense：写入 Typesense 集群）。"""
     if not corpus.is_dir():
         message = f"语料目录 {corpus} 不存在或不是目录：请用 --corpus 或 QSEARCH_CORPUS 指定存放文档的目录。"
         if as_json:
             click.echo(json.dumps({"error": message}, ensure_ascii=False))  # still exactly one JSON object
             sys.exit(2)
         raise click.BadParameter(f"目录 {corpus} 不存在", param_hint="--corpus")
+    try:
+        config = typesense_config(backend, nodes, api_key, api_key_file)
+    except click.ClickException as exc:
+        if as_json:
+            click.echo(json.dumps({"error": exc.message}, ensure_ascii=False))
+            sys.exit(2)
+        raise
     bar = _Bar() if sys.stderr.isatty() else None
     started = time.perf_counter()
     try:
-        report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar, jobs=jobs)
+        if config is not None:
+            from indexer.typesense_backend import build_typesense
+
+            report = build_typesense(corpus, config, rebuild=rebuild, progress=bar, jobs=jobs)
+        else:
+            report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar, jobs=jobs)
     except QsearchError as exc:
         if as_json:
             click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))

@@ -8,7 +8,7 @@ from flask import Flask
 
 from search_app.ranking import TIME_BUDGET
 from search_app.security import MAX_CONTENT_LENGTH
-from search_app.store import IndexStore
+from search_app.store import make_store
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -17,6 +17,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("QSEARCH_INDEX", "index"),
+        # "whoosh" (INDEX_DIR) or "typesense" (TYPESENSE: an indexer.typesense_backend.TypesenseConfig,
+        # from QSEARCH_TYPESENSE_NODES and QSEARCH_TYPESENSE_API_KEY[_FILE] when not given).
+        BACKEND=os.environ.get("QSEARCH_BACKEND", "whoosh"),
         # Seconds of matching and ranking one search may take before it answers partial.
         SEARCH_TIME_BUDGET=TIME_BUDGET,
         # The document page marks query words in its first HIGHLIGHT_CHARS characters and
@@ -30,7 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["qsearch_store"] = IndexStore(app.config["INDEX_DIR"])
+    if app.config["BACKEND"] == "typesense" and not app.config.get("TYPESENSE"):
+        from indexer.typesense_backend import config_from
+
+        app.config["TYPESENSE"] = config_from()
+    app.extensions["qsearch_store"] = make_store(app.config)
 
     from search_app import api, errors, pages, security
 

@@ -7,7 +7,6 @@ from importlib import resources
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from search_app import browse
-from search_app.service import get_document, search_from_args
 from search_app.store import current_store as store
 
 bp = Blueprint("api", __name__)
@@ -15,14 +14,12 @@ bp = Blueprint("api", __name__)
 
 @bp.get("/api/search")
 def api_search():
-    with store().searcher() as searcher:
-        return jsonify(search_from_args(searcher, request.args, current_app.config["SEARCH_TIME_BUDGET"]))
+    return jsonify(store().search(request.args, current_app.config["SEARCH_TIME_BUDGET"]))
 
 
 @bp.get("/api/documents/<doc_id>")
 def api_document(doc_id: str):
-    with store().searcher() as searcher:
-        doc = get_document(searcher, doc_id)
+    doc = store().document(doc_id)
     if doc is None:
         abort(404)
     return jsonify(doc)
@@ -30,7 +27,7 @@ def api_document(doc_id: str):
 
 @bp.get("/healthz")
 def healthz():
-    return jsonify(status="ok", documents=store().index().doc_count())
+    return jsonify(status="ok", documents=store().doc_count(), backend=store().backend)
 
 
 @bp.get("/api/openapi.json")

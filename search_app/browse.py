@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Iterable
 
 from whoosh.searching import Searcher
 
@@ -36,8 +37,13 @@ class Rows:
 
 def gather(searcher: Searcher) -> Rows:
     """Read organizations and themes of every document from the index."""
+    return gather_stored(searcher.all_stored_fields())
+
+
+def gather_stored(all_stored: Iterable[dict]) -> Rows:
+    """The browse rows from every document's stored fields (in the Whoosh index's shape)."""
     docs, canonical = [], {}
-    for stored in searcher.all_stored_fields():
+    for stored in all_stored:
         orgs = stored.get(F.ORGANIZATIONS) or []
         themes = stored.get(F.THEMES) or []
         if not orgs and not themes:
@@ -57,7 +63,7 @@ def gather(searcher: Searcher) -> Rows:
 
 def rows(store) -> Rows:
     """The browse rows of a store's current index, gathered once per index version."""
-    return store.cached("browse-rows", gather)
+    return store.rows()
 
 
 def check_kind(kind: str | None) -> str | None:

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import click
 
-from indexer.cli import INDEX_OPTION, index_command
+from indexer.cli import INDEX_OPTION, backend_options, index_command, typesense_config
 from indexer.errors import QsearchError
 from search_app import browse, typesense_cluster
 from search_app.query import BadParameter
 from search_app.ranking import MAX_PER_PAGE
-from search_app.service import search_from_args
-from search_app.store import IndexStore
+from search_app.store import IndexStore, make_store
 
 _MARK = re.compile(r"</?mark>")
 
@@ -44,17 +43,18 @@ def _plain(html: str, color: bool) -> str:
 @click.option("--campaign", help="活动，如 质量月、QC小组活动、世界计量日。")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE), help="最多显示几条。")
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/search 相同的 JSON。")
-def search_command(query, index_dir: Path, year, region, doc_type, org, campaign, limit: int, as_json: bool) -> None:
+@backend_options
+def search_command(query, index_dir: Path, year, region, doc_type, org, campaign, limit: int, as_json: bool,
+                   **backend) -> None:
     """检索：QUERY 中的词默认同时出现；"…" 为短语；支持 OR、NOT/-词。"""
     args = {
         "q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "campaign": campaign,
         "per_page": limit,
     }
     try:
-        store = IndexStore(index_dir)
+        store = _store(index_dir, backend)
         try:
-            with store.searcher() as searcher:
-                result = search_from_args(searcher, {k: v for k, v in args.items() if v is not None})
+            result = store.search({k: v for k, v in args.items() if v is not None})
         finally:
             store.close()
     except BadParameter as exc:
@@ -75,9 +75,21 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, campaign
         click.echo(f"   {r['path']}")
 
 
-def _rows(index_dir: Path) -> browse.Rows:
+def _store(index_dir: Path, backend: dict):
+    """The store the backend options name (the index directory, or the Typesense cluster)."""
+    config = typesense_config(**backend)
+    if config is None:
+        return IndexStore(index_dir)
+    return make_store({"BACKEND": "typesense", "TYPESENSE": config})
+
+
+def _rows(index_dir: Path, backend: dict) -> browse.Rows:
     try:
-        return browse.rows(IndexStore(index_dir))
+        store = _store(index_dir, backend)
+        try:
+            return browse.rows(store)
+        finally:
+            store.close()
     except QsearchError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -93,12 +105,13 @@ def _rows(index_dir: Path) -> browse.Rows:
 )
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/organizations 相同的 JSON。")
 @click.option("--csv", "as_csv", is_flag=True, help="输出 CSV（UTF-8，带 BOM）。")
-def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool, as_csv: bool) -> None:
+@backend_options
+def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool, as_csv: bool, **backend) -> None:
     """列出文档中提到的单位（企业、协会、政府机关、院校医院）。"""
     if as_json and as_csv:
         raise click.UsageError("--json 和 --csv 只能选一个")
     try:
-        orgs = browse.organizations(_rows(index_dir), year, kind, region, scope=scope)
+        orgs = browse.organizations(_rows(index_dir, backend), year, kind, region, scope=scope)
     except BadParameter as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
@@ -118,10 +131,11 @@ def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool,
 @click.option("--region", help="地区或单位。")
 @click.option("--campaign", help="活动，如 质量月、QC小组活动。")
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/themes 相同的 JSON。")
-def themes_command(index_dir: Path, year, region, campaign, as_json: bool) -> None:
+@backend_options
+def themes_command(index_dir: Path, year, region, campaign, as_json: bool, **backend) -> None:
     """按活动和年份列出文档陈述的活动主题。"""
     try:
-        items = browse.themes(_rows(index_dir), year, region, campaign)
+        items = browse.themes(_rows(index_dir, backend), year, region, campaign)
     except BadParameter as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
@@ -142,15 +156,21 @@ def themes_command(index_dir: Path, year, region, campaign, as_json: bool) -> No
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="端口。")
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="工作进程数（默认每个 CPU 核一个）。")
-def serve_command(index_dir: Path, host: str, port: int, workers: int | None) -> None:
+@backend_options
+def serve_command(index_dir: Path, host: str, port: int, workers: int | None, **backend) -> None:
     """以生产级 WSGI 服务器（gunicorn）提供网页和 API；索引重建后自动生效。"""
+    config = typesense_config(**backend)
     try:
-        IndexStore(index_dir).index()
+        store = _store(index_dir, backend)
+        try:
+            store.doc_count()
+        finally:
+            store.close()
     except QsearchError as exc:
         raise click.ClickException(str(exc)) from None
     from search_app.serve import serve
 
-    serve(str(index_dir), host, port, workers)
+    serve(str(index_dir), host, port, workers, typesense=config)
 
 
 @main.group("cluster")

@@ -5,6 +5,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import IndexNotFound
+from indexer.typesense_backend import TypesenseError
 from search_app.query import BadParameter
 
 _MESSAGES = {
@@ -41,6 +42,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IndexNotFound)
     def no_index(exc: IndexNotFound):
         return _respond(503, str(exc))
+
+    @app.errorhandler(TypesenseError)
+    def engine_unavailable(exc: TypesenseError):
+        app.logger.warning("typesense: %s", exc)
+        return _respond(503, str(exc), [("Retry-After", "5")])
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

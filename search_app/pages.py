@@ -9,7 +9,6 @@ from markupsafe import Markup, escape
 from indexer.campaigns import campaign_names
 from search_app import browse
 from search_app.query import BadParameter, parse_query
-from search_app.service import get_document, search_from_args
 from search_app.snippets import highlight
 from search_app.store import current_store
 
@@ -41,8 +40,7 @@ def search_page():
     result, error, status = None, None, 200
     if searching:
         try:
-            with current_store().searcher() as searcher:
-                result = search_from_args(searcher, args, current_app.config["SEARCH_TIME_BUDGET"])
+            result = current_store().search(args, current_app.config["SEARCH_TIME_BUDGET"])
         except BadParameter as exc:
             error, status = str(exc), 400
     pages = 0
@@ -56,8 +54,7 @@ def search_page():
 
 @bp.get("/documents/<doc_id>")
 def document_page(doc_id: str):
-    with current_store().searcher() as searcher:
-        doc = get_document(searcher, doc_id)
+    doc = current_store().document(doc_id)
     if doc is None:
         abort(404)
     words = parse_query(request.args.get("q")).highlight_words

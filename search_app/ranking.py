@@ -562,11 +562,16 @@ def search(
         "facets": _facets(table.facet_counts(docs)),
         "partial": clock.ran_out,
         "total_exact": not any(unchecked for _, unchecked in phrases.values()),
-        "understood": {
-            "clauses": [c.describe() for c in parsed.clauses],
-            "truncated": parsed.truncated,
-            "negation_only": parsed.negation_only,
-            "filters": filters.active(),
-            "sort": sort,
-        },
+        "understood": understood(parsed, filters, sort),
+    }
+
+
+def understood(parsed: ParsedQuery, filters: Filters, sort: str) -> dict:
+    """How the search read its request: the answer's `understood` object."""
+    return {
+        "clauses": [c.describe() for c in parsed.clauses],
+        "truncated": parsed.truncated,
+        "negation_only": parsed.negation_only,
+        "filters": filters.active(),
+        "sort": sort,
     }

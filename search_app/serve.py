@@ -22,6 +22,7 @@ from search_app.security import HEADERS
 # percent-encoded, fits. A longer line gets a 400 {"error": …} from gunicorn.
 LIMIT_REQUEST_LINE = 8190
 SERVER_NAME = "qsearch"
+TYPESENSE_THREADS = 8  # threads per worker on the typesense backend (see serve())
 
 _PROTOCOL_ERRORS = {
     400: "请求格式有误",
@@ -53,8 +54,9 @@ def _quiet_server_header() -> None:
 class Server(BaseApplication):
     """Gunicorn, configured in code; each worker builds its own app (its own open index)."""
 
-    def __init__(self, index_dir: str, options: dict[str, Any]) -> None:
+    def __init__(self, index_dir: str, options: dict[str, Any], typesense=None) -> None:
         self.index_dir = index_dir
+        self.typesense = typesense
         self.options = options
         super().__init__()
 
@@ -64,23 +66,24 @@ class Server(BaseApplication):
 
     def load(self):
         _quiet_server_header()
-        app = create_app({"INDEX_DIR": self.index_dir})
+        config: dict[str, Any] = {"INDEX_DIR": self.index_dir, "BACKEND": "whoosh"}
+        if self.typesense is not None:
+            config.update(BACKEND="typesense", TYPESENSE=self.typesense)
+        app = create_app(config)
         # Warm up in the worker: open the index, read the facet table and load the dictionary now,
         # so the first request does not pay for it.
         with app.app_context():
             from search_app import browse
-            from search_app.service import search_from_args
 
             store = app.extensions["qsearch_store"]
             # One search reads the facet table of the index and loads the segmenter's dictionary.
-            with store.searcher() as searcher:
-                search_from_args(searcher, {"q": "质量月"}, budget=None)
+            store.search({"q": "质量月"}, budget=None)
             browse.rows(store)  # organizations and themes of every document (about 1 s on the archive)
         return app
 
 
-def serve(index_dir: str, host: str, port: int, workers: int | None = None) -> None:
-    """Run the production server until interrupted."""
+def serve(index_dir: str, host: str, port: int, workers: int | None = None, typesense=None) -> None:
+    """Run the production server until interrupted (`typesense`: a TypesenseConfig for that backend)."""
     workers = workers or os.cpu_count() or 2
     _quiet_server_header()
     Server(
@@ -89,13 +92,15 @@ def serve(index_dir: str, host: str, port: int, workers: int | None = None) -> N
             "bind": f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
-            # One thread per worker: queries are CPU-bound Python, and on the archive 4 threads
-            # per worker served 101 req/s (p95 401 ms) against 128 req/s (p95 255 ms) for 1.
-            "threads": 1,
+            # Whoosh: one thread per worker: queries are CPU-bound Python, and on the archive 4
+            # threads per worker served 101 req/s (p95 401 ms) against 128 req/s (p95 255 ms) for 1.
+            # Typesense: a worker mostly waits for the cluster, so threads overlap those waits.
+            "threads": TYPESENSE_THREADS if typesense is not None else 1,
             "timeout": 60,
             "limit_request_line": LIMIT_REQUEST_LINE,
             "accesslog": "-",
             "errorlog": "-",
             "loglevel": "info",
         },
+        typesense,
     ).run()

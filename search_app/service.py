@@ -10,7 +10,7 @@ from indexer import fields as F
 from search_app.query import make_filters, parse_query
 from search_app.ranking import TIME_BUDGET, check_sort, make_paging, search, stored_metadata
 
-_DOC_ID = re.compile(r"^[0-9a-f]{16}$")
+DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 def search_from_args(searcher: Searcher, args: Mapping[str, str], budget: float | None = TIME_BUDGET) -> dict:
@@ -24,11 +24,14 @@ def search_from_args(searcher: Searcher, args: Mapping[str, str], budget: float 
 
 def get_document(searcher: Searcher, doc_id: str) -> dict | None:
     """A document's stored fields by id, or None; ids are looked up, never used as paths."""
-    if not _DOC_ID.match(doc_id or ""):
+    if not DOC_ID.match(doc_id or ""):
         return None
     stored = searcher.document(**{F.ID_: doc_id})
-    if stored is None:
-        return None
+    return None if stored is None else document_item(stored)
+
+
+def document_item(stored: dict) -> dict:
+    """A document in the /api/documents shape, from its stored fields."""
     return {
         **stored_metadata(stored),
         "doc_number": stored.get(F.DOC_NUMBER),

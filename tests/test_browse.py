@@ -1,4 +1,4 @@
-"""Organizations and themes: API shapes, filters, CSV for Excel, pages and CLI agree."""
+"""Organizations and themes: API shapes, filters, CSV for Excel, pages and CLI agree (on both backends)."""
 from __future__ import annotations
 
 import csv
@@ -9,6 +9,12 @@ from pathlib import Path
 import pytest
 
 from search_app.cli import main
+
+
+@pytest.fixture(params=["whoosh", "typesense"])
+def app(request):
+    """The app on each backend over the same sample corpus."""
+    return request.getfixturevalue("app" if request.param == "whoosh" else "typesense_app")
 
 
 def test_organizations_api_shape_and_filters(client) -> None:

@@ -8,14 +8,13 @@ index and on a slice of the real archive.
 from __future__ import annotations
 
 import csv
-import tarfile
 from pathlib import Path
 
 import pytest
 from whoosh import index as windex
 from whoosh import sorting
 
-from conftest import SHARED_ARCHIVE
+from conftest import SHARED_ARCHIVE, archive_slice
 from indexer import fields as F
 from indexer.index import build_index
 from search_app.doctable import CACHE
@@ -96,12 +95,7 @@ def test_fast_search_equals_plain_whoosh_on_the_sample(sample_index: Path) -> No
 def test_fast_search_equals_plain_whoosh_on_the_archive(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Top-10 lists of every committed query on a 3,000-page slice of the real archive."""
     root = tmp_path_factory.mktemp("archive")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    with tarfile.open(SHARED_ARCHIVE, "r:xz") as tar:
-        members = [m for m in tar if m.isfile() and m.name.endswith(".shtml")]
-        for member in members[::9]:  # every ninth page: all years, about 3,000 pages
-            (corpus / Path(member.name).name).write_bytes(tar.extractfile(member).read())
+    corpus = archive_slice(root / "corpus", 9)  # every ninth page: all years, about 3,000 pages
     build_index(corpus, root / "index")
     compared = _compare(root / "index", _committed_queries(), [("relevance", 1), ("date", 1)])
     print(f"\nranking equivalence: {compared} non-empty top-10 lists identical to plain Whoosh")

@@ -1,4 +1,7 @@
-"""Search through the Flask test client: ranking, phrases, filters, facets, snippets, errors."""
+"""Search through the Flask test client: ranking, phrases, filters, facets, snippets, errors.
+
+Every test runs on both backends: the embedded Whoosh index and a Typesense node fed the
+same analyzed documents (the `app` fixture below)."""
 from __future__ import annotations
 
 import pytest
@@ -31,6 +34,12 @@ TRADITIONAL = {
     "质量品牌故事比赛": "質量品牌故事比賽",
     "陆家嘴物业": "陸家嘴物業",
 }
+
+
+@pytest.fixture(params=["whoosh", "typesense"])
+def app(request):
+    """The app on each backend over the same sample corpus."""
+    return request.getfixturevalue("app" if request.param == "whoosh" else "typesense_app")
 
 
 def _search(client, **params) -> dict:
@@ -184,8 +193,8 @@ def test_documents_endpoint(client) -> None:
         assert response.status_code == 404 and set(response.get_json()) == {"error"}
 
 
-def test_healthz_and_openapi(client) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 15}
+def test_healthz_and_openapi(client, app) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 15, "backend": app.config["BACKEND"]}
     spec = client.get("/api/openapi.json").get_json()
     assert {"/api/search", "/api/documents/{id}", "/healthz", "/api/themes", "/api/organizations", "/api/organizations.csv"} <= set(spec["paths"])
 

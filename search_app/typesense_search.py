@@ -1,0 +1,459 @@
+"""Search on the typesense backend: the same parsed query, filters, ranking and answer shape.
+
+Matching is done by Typesense, exactly: each word of the query is a filter on the documents'
+distinct tokens (`title_terms` / `text_terms`, written by indexer.typesense_backend), so AND
+stays AND, OR and NOT are filter operators, and there is no typo tolerance or prefix matching.
+A phrase is found by Typesense's phrase search over the space-joined tokens, per field, and
+becomes a set of ids in the filter.
+
+Ranking is Whoosh's BM25F (B 0.75, K1 1.2, the title boost inside the term weight, lengths
+quantized as Whoosh stores them), computed here from each candidate's term frequencies and
+field lengths and from document frequencies Typesense counts. The candidates: for each query
+word, Typesense's first CANDIDATES documents when it ranks the matches by that word's impact
+tier (imp0..imp15, weighted 0..15) and then by length; the union is scored exactly and the
+page cut from it. Tests/test_typesense_backend.py measures the overlap with Whoosh's own order.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from typing import Mapping
+
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from indexer import fields as F
+from indexer.errors import IndexNotFound
+from indexer.normalize import fold
+from indexer.segment import query_words
+from indexer.typesense_backend import (
+    B, FACET_CODES, CollectionMissing, docs_collection, K1, TIERS, TITLE_BOOST, Http, facet_code, TypesenseConfig, TypesenseError, export, read_stats, resolve_alias,
+)
+from search_app.query import Clause, Filters, ParsedQuery, make_filters, parse_query
+from search_app.ranking import understood, _facets, check_sort, make_paging, result_item
+from search_app.service import DOC_ID, document_item
+
+CHECK_EVERY = 1.0  # seconds between looks at the alias and the stats document
+CANDIDATES = 100  # per query word: the head of Typesense's impact order that is scored exactly
+DATE_MARGIN = 50  # date order: documents past the page that may share its last date
+PHRASE_PAGE = 250  # Typesense's largest page
+MAX_PHRASE_DOCS = 10_000  # documents a phrase may resolve to; past that the answer is partial
+MAX_FACET_VALUES = 1000
+TIER_FIELDS = ",".join(f"imp{k}" for k in range(TIERS))
+TIER_WEIGHTS = ",".join(str(k) for k in range(TIERS))
+# Within a tier, two orders, each giving half the candidates: shorter titles first (a word
+# found in the title: BM25 gives a shorter title more) and shorter texts first (found in
+# the text); equal lengths, newer first, as Whoosh breaks ties.
+CANDIDATE_SORTS = ("_text_match:desc,len_title:asc,date_rank:desc", "_text_match:desc,len_text:asc,date_rank:desc")
+CANDIDATE_FIELDS = "id,seq,date_rank,len_title,len_text,tf_title,tf_text"
+FACET_FIELDS = ",".join([F.YEAR, *FACET_CODES.values()])
+_NOTHING = "seq:<0"  # a filter no document passes
+_EXACT = {"num_typos": 0, "prefix": False, "drop_tokens_threshold": 0, "typo_tokens_threshold": 0,
+          "prioritize_exact_match": False, "exhaustive_search": False}
+
+
+def _value(text: str) -> str | None:
+    """A filter value, backtick-quoted; None when it cannot be written (it holds a backtick)."""
+    return None if "`" in text else f"`{text}`"
+
+
+def _has_word(word: str) -> str:
+    v = _value(word)
+    return f"(title_terms:=[{v}] || text_terms:=[{v}])" if v else _NOTHING
+
+
+def _lacks_word(word: str) -> str:
+    v = _value(word)
+    return f"(title_terms:!=[{v}] && text_terms:!=[{v}])" if v else "seq:>=0"
+
+
+def _ids(ids) -> str:
+    return f"id:[{','.join(sorted(ids))}]" if ids else _NOTHING
+
+
+_Gone = CollectionMissing  # the collection a search named was dropped (a rebuild swapped in another)
+
+
+class _Phrases:
+    """Documents with each phrase, per field, found by Typesense's phrase search."""
+
+    def __init__(self, store: "TypesenseStore", collection: str) -> None:
+        self.store, self.collection = store, collection
+        self.found: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
+        self.cut = False  # a phrase had more than MAX_PHRASE_DOCS documents
+
+    def resolve(self, clauses: list[Clause]) -> None:
+        """Find the documents of every phrase of the clauses (two requests at most per batch)."""
+        todo: list[tuple[str, ...]] = []
+        stack = list(clauses)
+        while stack:
+            clause = stack.pop()
+            stack += clause.options
+            if clause.kind == "phrase" and len(clause.words) > 1 and tuple(clause.words) not in self.found:
+                todo.append(tuple(clause.words))
+        todo = list(dict.fromkeys(todo))
+        if not todo:
+            return
+        searches = [self._search(words, field, 1) for words in todo for field in ("title_tok", "text_tok")]
+        first = self.store.multi(docs_collection(self.collection), searches)
+        more, where = [], []
+        for n, result in enumerate(first):
+            pages = min(-(-result["found"] // PHRASE_PAGE), MAX_PHRASE_DOCS // PHRASE_PAGE)
+            if result["found"] > MAX_PHRASE_DOCS:
+                self.cut = True
+            for page in range(2, pages + 1):
+                words, field = todo[n // 2], ("title_tok", "text_tok")[n % 2]
+                more.append(self._search(words, field, page))
+                where.append(n)
+        rest = self.store.multi(docs_collection(self.collection), more) if more else []
+        sets = [{h["document"]["id"] for h in r["hits"]} for r in first]
+        for n, result in zip(where, rest):
+            sets[n] |= {h["document"]["id"] for h in result["hits"]}
+        for n, words in enumerate(todo):
+            self.found[words] = (sets[2 * n], sets[2 * n + 1])
+
+    @staticmethod
+    def _search(words: tuple[str, ...], field: str, page: int) -> dict:
+        quoted = " ".join(w.replace('"', "") for w in words)
+        return {"q": f'"{quoted}"', "query_by": field, "include_fields": "id", "per_page": PHRASE_PAGE, "page": page,
+                "sort_by": "seq:asc", **_EXACT}
+
+    def docs(self, words: list[str]) -> set[str]:
+        title, text = self.found[tuple(words)]
+        return title | text
+
+
+def _condition(clause: Clause, phrases: _Phrases) -> str:
+    """The filter for one clause (negation included)."""
+    if clause.kind == "or":
+        # Each alternative in its own brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
+        return "(" + " || ".join(f"({_condition(o, phrases)})" for o in clause.options) + ")"
+    if clause.kind == "phrase" and len(clause.words) > 1:
+        docs = phrases.docs(clause.words)
+        if clause.negated:
+            return f"id:!=[{','.join(sorted(docs))}]" if docs else "seq:>=0"
+        return _ids(docs)
+    if clause.negated:
+        # NOT (a AND b): a document lacking any one of the words.
+        return "(" + " || ".join(_lacks_word(w) for w in clause.words) + ")"
+    return " && ".join(_has_word(w) for w in clause.words)
+
+
+def _tf(tf_field: str, word: str) -> int:
+    """A word's frequency in a "\\nword\\tcount\\n" string."""
+    key = f"\n{word}\t"
+    i = tf_field.find(key)
+    if i < 0:
+        return 0
+    j = i + len(key)
+    return int(tf_field[j : tf_field.index("\n", j)])
+
+
+class _Scorer:
+    """Whoosh's BM25F for one query over candidates Typesense returned."""
+
+    def __init__(self, parsed: ParsedQuery, stats: dict, df: dict[tuple[str, str], int], phrases: _Phrases) -> None:
+        self.parsed, self.phrases = parsed, phrases
+        n = stats["documents"] or 1
+        self.avg = {"title": (stats["len_title"] / n) or 1, "text": (stats["len_text"] / n) or 1}
+        self.idf = {key: math.log(n / (count + 1)) + 1 for key, count in df.items()}
+
+    def _term(self, field: str, word: str, tf: int, length: int) -> float:
+        weight = tf * (TITLE_BOOST if field == "title" else 1.0)
+        fl = byte_to_length(length_to_byte(length))
+        return self.idf[(field, word)] * ((weight * (K1 + 1)) / (weight + K1 * ((1 - B) + B * fl / self.avg[field])))
+
+    def score(self, doc: dict) -> float:
+        """The document's score: the sum over the positive clauses it matches, as Whoosh sums them."""
+        memo: dict = {}
+        total = 0.0
+        for clause in self.parsed.clauses:
+            if not clause.negated:
+                total += self._clause(clause, doc, memo) or 0.0
+        return total
+
+    def _word(self, word: str, doc: dict, memo: dict) -> tuple[float, float]:
+        if word not in memo:
+            t = _tf(doc.get("tf_title", ""), word)
+            x = _tf(doc.get("tf_text", ""), word)
+            memo[word] = (self._term("title", word, t, doc.get("len_title", 0)) if t else 0.0,
+                          self._term("text", word, x, doc.get("len_text", 0)) if x else 0.0)
+        return memo[word]
+
+    def _clause(self, clause: Clause, doc: dict, memo: dict) -> float | None:
+        """The clause's score in the document, None when it does not match there."""
+        if clause.kind == "or":
+            parts = [self._clause(o, doc, memo) for o in clause.options]
+            found = [p for p in parts if p is not None]
+            return sum(found) if found else None
+        if clause.kind == "phrase" and len(clause.words) > 1:
+            in_title, in_text = self.phrases.found[tuple(clause.words)]
+            score, hit = 0.0, False
+            if doc["id"] in in_title:
+                score += sum(self._word(w, doc, memo)[0] for w in clause.words)
+                hit = True
+            if doc["id"] in in_text:
+                score += sum(self._word(w, doc, memo)[1] for w in clause.words)
+                hit = True
+            return score if hit else None
+        score = 0.0
+        for word in clause.words:
+            title, text = self._word(word, doc, memo)
+            if not title and not text and not self._has(word, doc):
+                return None
+            score += title + text
+        return score
+
+    @staticmethod
+    def _has(word: str, doc: dict) -> bool:
+        return f"\n{word}\t" in doc.get("tf_title", "") or f"\n{word}\t" in doc.get("tf_text", "")
+
+
+def _positive_words(clauses: list[Clause]) -> list[str]:
+    words: list[str] = []
+    stack = [c for c in clauses if not c.negated]
+    while stack:
+        clause = stack.pop(0)
+        stack += clause.options
+        words += clause.words
+    return list(dict.fromkeys(words))
+
+
+def _whoosh_shape(doc: dict) -> dict:
+    """A Typesense document as the Whoosh index's stored fields (lists as comma strings)."""
+    out = dict(doc)
+    out[F.REGIONS] = ",".join(doc.get(F.REGIONS) or [])
+    out[F.CAMPAIGNS] = ",".join(doc.get(F.CAMPAIGNS) or [])
+    return out
+
+
+class TypesenseStore:
+    """What the app asks of its index, answered by a Typesense cluster (the alias COLLECTION)."""
+
+    backend = "typesense"
+
+    def __init__(self, config: TypesenseConfig) -> None:
+        self.config = config
+        self.http = Http(config, timeout=5.0)
+        self._lock = threading.Lock()
+        self._state: tuple[str, dict] | None = None
+        self._checked = 0.0
+        self._cache: dict[str, object] = {}
+        self._df: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------------ versions
+
+    def state(self) -> tuple[str, dict]:
+        """(collection, stats) of the alias now, looked at most every CHECK_EVERY seconds."""
+        now = time.monotonic()
+        if self._state is not None and now - self._checked < CHECK_EVERY:
+            return self._state
+        with self._lock:
+            if self._state is not None and now - self._checked < CHECK_EVERY:
+                return self._state
+            try:
+                collection = resolve_alias(self.http, self.config.collection)
+                stats = read_stats(self.http, collection) if collection else None
+            except TypesenseError:
+                if self._state is None:
+                    raise
+                return self._state  # the cluster is briefly unreachable: keep what we know
+            if not collection or not stats:
+                raise IndexNotFound(f"Typesense {self.config.describe()} 的 {self.config.collection}")
+            key = (collection, stats.get("generation"))
+            if self._state is None or (self._state[0], self._state[1].get("generation")) != key:
+                self._cache = {}
+                self._df = {}
+            self._state = (collection, stats)
+            self._checked = now
+            return self._state
+
+    def cached(self, key: str, build):
+        """`build(self)` computed once per collection generation."""
+        self.state()
+        cache = self._cache
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]
+
+    def doc_count(self) -> int:
+        """Documents in the collection."""
+        return int(self.state()[1]["documents"])
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.http.close()
+
+    def multi(self, collection: str, searches: list[dict]) -> list[dict]:
+        """Run searches in one request; each result, or TypesenseError for one that failed."""
+        if not searches:
+            return []
+        body = {"searches": [{"collection": collection, **s} for s in searches]}
+        results = self.http.json("POST", "/multi_search", body=body)["results"]
+        for result in results:
+            if "error" in result:
+                if result.get("code") == 404:
+                    raise _Gone(collection)
+                raise TypesenseError(f"Typesense 检索出错：{result['error'][:300]}")
+        return results
+
+    def _retrying(self, work):
+        """`work()`, once more on the new collection if a rebuild dropped the one it used."""
+        try:
+            return work()
+        except _Gone:
+            self._checked = 0.0  # look at the alias now, not in up to CHECK_EVERY seconds
+            return work()
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, args: Mapping[str, str], budget: float | None | str = "default") -> dict:
+        """The /api/search answer for request-style parameters (BadParameter on bad input)."""
+        filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"), args.get("campaign"))
+        sort = check_sort(args.get("sort"))
+        paging = make_paging(args.get("page"), args.get("per_page"))
+        parsed = parse_query(args.get("q"))
+        return self._retrying(lambda: self.run(parsed, filters, sort, paging))
+
+    def _filter_by(self, parsed: ParsedQuery, filters: Filters, phrases: _Phrases) -> str:
+        parts = [_condition(c, phrases) for c in parsed.clauses]
+        if filters.year:
+            parts.append(f"{F.YEAR}:[{filters.year[0]}..{filters.year[1]}]")
+        for field, value in (
+            (FACET_CODES[F.REGIONS], filters.region and fold(filters.region)),
+            (FACET_CODES[F.DOC_TYPE], filters.doc_type and fold(filters.doc_type)),
+            (FACET_CODES[F.CAMPAIGNS], filters.campaign),
+        ):
+            if value:
+                parts.append(f"{field}:=[{facet_code(value)}]")
+        if filters.org:
+            quoted = _value(fold(filters.org))
+            parts.append(f"{F.ORG_NAMES}:=[{quoted}]" if quoted else _NOTHING)
+        return " && ".join(f"({p})" for p in parts)
+
+    def _document_frequencies(self, collection: str, words: list[str]) -> dict[tuple[str, str], int]:
+        missing = [(f, w) for w in words for f in ("title", "text") if (f, w) not in self._df]
+        if missing:
+            searches = [{"q": "*", "filter_by": f"{f}_terms:=[{_value(w) or '`'}]" if _value(w) else _NOTHING, "per_page": 0}
+                        for f, w in missing]
+            for key, result in zip(missing, self.multi(collection, searches)):
+                self._df[key] = result["found"]
+        return {(f, w): self._df[(f, w)] for w in words for f in ("title", "text")}
+
+    def run(self, parsed: ParsedQuery, filters: Filters, sort: str = "relevance", paging=None) -> dict:
+        """Search with a parsed query: the answer in /api/search's shape."""
+        from search_app.ranking import Paging
+
+        started = time.perf_counter()
+        paging = paging or Paging()
+        collection, stats = self.state()
+        phrases = _Phrases(self, collection)
+        phrases.resolve(parsed.clauses)
+        filter_by = self._filter_by(parsed, filters, phrases)
+        limit = paging.page * paging.per_page
+        base = {"filter_by": filter_by} if filter_by else {}
+        facet = {"facet_by": FACET_FIELDS, "max_facet_values": MAX_FACET_VALUES}
+        words = _positive_words(parsed.clauses)
+        by_date = sort == "date" or parsed.is_empty
+        df = self._document_frequencies(collection, words) if words else {}
+        scorer = _Scorer(parsed, stats, df, phrases)
+        if by_date:
+            size = limit + DATE_MARGIN
+            searches = [{"q": "*", **base, "sort_by": "date_rank:desc,seq:asc", "include_fields": CANDIDATE_FIELDS,
+                         "per_page": min(size, PHRASE_PAGE), "page": 1, **facet}]
+            searches += [{"q": "*", **base, "sort_by": "date_rank:desc,seq:asc", "include_fields": CANDIDATE_FIELDS,
+                          "per_page": PHRASE_PAGE, "page": p} for p in range(2, -(-size // PHRASE_PAGE) + 1)]
+        else:
+            per_word = max(CANDIDATES, limit + DATE_MARGIN)
+            # The total and the facets: every document the filter lets through. With no OR,
+            # every document through it has every positive word, so the first candidate search
+            # counts them; a candidate search of an OR counts only those having its word.
+            counted = not any(c.kind == "or" and not c.negated for c in parsed.clauses)
+            searches = [] if counted else [{"q": "*", **base, "per_page": 0, **facet}]
+            per_sort = -(-per_word // len(CANDIDATE_SORTS))
+            for word in words:
+                for sort_by in CANDIDATE_SORTS:
+                    for page in range(1, -(-per_sort // PHRASE_PAGE) + 1):
+                        searches.append({
+                            "q": word, "query_by": TIER_FIELDS, "query_by_weights": TIER_WEIGHTS, **base,
+                            "sort_by": sort_by, "include_fields": CANDIDATE_FIELDS,
+                            "per_page": min(per_sort, PHRASE_PAGE), "page": page, **_EXACT,
+                        })
+            if counted:
+                searches[0].update(facet)
+        results = self.multi(collection, searches)
+        head = results[0]
+        candidates: dict[str, dict] = {}
+        for result in results:
+            for hit in result["hits"]:
+                candidates.setdefault(hit["document"]["id"], hit["document"])
+        if by_date:
+            scores = {} if parsed.is_empty else {d: scorer.score(doc) for d, doc in candidates.items()}
+            ranked = sorted(candidates.values(), key=lambda d: (-d["date_rank"], -scores.get(d["id"], 0.0), d["seq"]))
+            hits = [(scores.get(d["id"]), d) for d in ranked[:limit]]
+        else:
+            scored = [(scorer.score(doc), doc) for doc in candidates.values()]
+            scored.sort(key=lambda h: (-h[0], -h[1]["date_rank"], h[1]["seq"]))
+            hits = scored[:limit]
+        start = (paging.page - 1) * paging.per_page
+        page_hits = hits[start:limit]
+        stored = self._stored([doc["id"] for _, doc in page_hits])
+        highlight = parsed.highlight_words or (query_words(filters.org) if filters.org else [])
+        items = [result_item(stored[doc["id"]], None if parsed.is_empty else score, highlight)
+                 for score, doc in page_hits if doc["id"] in stored]
+        return {
+            "query": parsed.text,
+            "total": head["found"],
+            "page": paging.page,
+            "per_page": paging.per_page,
+            "took_ms": round((time.perf_counter() - started) * 1000, 1),
+            "results": items,
+            "facets": _facets(_facet_counters(head, stats.get("facet_values", {}))),
+            "partial": phrases.cut,
+            "total_exact": not phrases.cut,
+            "understood": understood(parsed, filters, sort),
+        }
+
+    def _stored(self, ids: list[str]) -> dict[str, dict]:
+        """Stored fields of some documents, in the Whoosh index's shape, by id."""
+        if not ids:
+            return {}
+        collection, _ = self.state()
+        result = self.multi(docs_collection(collection), [{
+            "q": "*", "filter_by": _ids(ids), "per_page": len(ids), "exclude_fields": "title_tok,text_tok",
+        }])[0]
+        return {h["document"]["id"]: _whoosh_shape(h["document"]) for h in result["hits"]}
+
+    def document(self, doc_id: str) -> dict | None:
+        """A document's stored fields by id (the /api/documents shape), or None."""
+        if not DOC_ID.match(doc_id or ""):
+            return None
+        stored = self._retrying(lambda: self._stored([doc_id])).get(doc_id)
+        return None if stored is None else document_item(stored)
+
+    def rows(self):
+        """Organizations and themes of every document (search_app.browse), once per generation."""
+        from search_app.browse import gather_stored
+
+        def build(store: "TypesenseStore"):
+            collection, _ = store.state()
+            fields = [F.ID_, F.PATH, F.TITLE, F.YEAR, F.REGIONS, F.CAMPAIGNS, F.ORGANIZATIONS, F.THEMES]
+            return gather_stored(_whoosh_shape(d) for d in export(store.http, docs_collection(collection), fields))
+
+        return self._retrying(lambda: self.cached("browse-rows", build))
+
+
+def _facet_counters(result: dict, values: dict[str, str]) -> dict[str, Counter]:
+    """Typesense's facet counts by value (codes mapped back through the stats document)."""
+    names = {F.YEAR: "year", FACET_CODES[F.REGIONS]: "region", FACET_CODES[F.DOC_TYPE]: "doc_type",
+             FACET_CODES[F.CAMPAIGNS]: "campaign"}
+    out = {name: Counter() for name in names.values()}
+    for facet in result.get("facet_counts", []):
+        name = names.get(facet["field_name"])
+        if name is None:
+            continue
+        for row in facet["counts"]:
+            value = int(row["value"]) if name == "year" else values.get(row["value"], row["value"])
+            out[name][value] = row["count"]
+    return out
