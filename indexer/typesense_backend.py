@@ -10,10 +10,14 @@ indexer.segment); `typesense_document` turns that Document into what Typesense s
   no typo tolerance, no prefix, no dropped word;
 - per-field term frequencies and lengths (`tf_title`, `tf_text`, `len_title`, `len_text`),
   from which the search side computes Whoosh's BM25F exactly for the candidates it ranks;
-- `imp0` … `imp15`: each distinct token in the tier of its BM25 weight in this document, so
-  that Typesense, asked for one word over those fields weighted 0..15, returns the documents
-  in the order of that word's score; the search side takes the head of that order as its
-  candidates (typesense_search).
+- `ti0` … `ti7` and `tx0` … `tx7`: each distinct token in the tier of its BM25 weight in this
+  document, among the title's words (ti) or the words only in the text (tx), so that
+  Typesense, asked for one word over a group's fields weighted 0..7, returns the documents
+  in about the order of that word's score; the search side takes the head of each order as
+  its candidates (typesense_search).
+
+The stored fields (text, organizations, themes …) and the phrase fields live in a second
+collection beside each, `<name>_docs`, so that what Typesense reads while it searches stays small.
 
 A rebuild writes a new collection and then points the alias (COLLECTION) at it, so readers
 never see a half-built one; an incremental run upserts changed documents and deletes gone
@@ -43,7 +47,10 @@ from indexer.segment import analyze
 COLLECTION = "qsearch"  # the alias readers use; each build is a collection qsearch_<time>
 DOCS_SUFFIX = "_docs"  # beside each: qsearch_<time>_docs, its stored fields
 STATS = "qsearch_stats"  # one document per collection: field lengths and a generation number
-TIERS = 16  # Typesense weighs query_by fields 0..15
+TIERS = 16  # tiers per group; Typesense weighs query_by fields 0..15
+# Tier field groups: words of the title (their order within a tier: shorter titles first) and
+# words found only in the text (shorter texts first). A word is in one tier of one group.
+TIER_GROUPS = {"title": "ti", "text": "tx"}
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults (whoosh.scoring.BM25F)
 TITLE_BOOST = 3.0  # indexer.fields: TITLE field_boost
 IMPORT_BATCH = 500
@@ -125,7 +132,9 @@ class Http:
         self.config = config
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=1.0), trust_env=False,
-            headers={"X-TYPESENSE-API-KEY": config.api_key},
+            # No gzip: on loopback or a LAN compressing the answers costs the cluster more CPU
+            # than the bytes cost (candidates' term frequencies: 1.4 ms per search to inflate here).
+            headers={"X-TYPESENSE-API-KEY": config.api_key, "Accept-Encoding": "identity"},
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
         self._next = 0
@@ -205,9 +214,13 @@ def _tf_string(counts: Counter) -> str:
     return "".join(f"\n{w}\t{n}" for w, n in counts.items()) + "\n"
 
 
-def _tier(impact: float) -> int:
-    # Largest possible impact: both fields saturated (K1 + 1 each).
-    return min(TIERS - 1, int(impact / (2 * (K1 + 1)) * TIERS))
+def _tier(impact: float, least: float, most: float) -> int:
+    return max(0, min(TIERS - 1, int((impact - least) / (most - least) * TIERS)))
+
+
+def tier_fields(group: str) -> list[str]:
+    """The tier fields of a group ("title" or "text"), lowest tier first."""
+    return [f"{TIER_GROUPS[group]}{k}" for k in range(TIERS)]
 
 
 def facet_code(value: str) -> int:
@@ -232,20 +245,22 @@ def docs_collection(collection: str) -> str:
     return collection + DOCS_SUFFIX
 
 
-def typesense_document(doc: Document, seq: int, avg_title: float = 12.0, avg_text: float = 600.0) -> tuple[dict, dict]:
+def typesense_document(doc: Document, seq: int, avg_title: float = 12.7, avg_text: float = 285.0) -> tuple[dict, dict]:
     """The two Typesense documents of an analyzed Document (`seq`: its order, for ties): the one
     searched (tokens, tiers, frequencies, facet codes) and the one of stored fields and phrases."""
     stored = doc.fields()
     title_tf, title_len, title_main = _field_tokens(doc.title)
     text_tf, text_len, text_main = _field_tokens(doc.text)
-    tiers: list[list[str]] = [[] for _ in range(TIERS)]
+    tiers: dict[str, list[list[str]]] = {group: [[] for _ in range(TIERS)] for group in TIER_GROUPS}
     for word in title_tf.keys() | text_tf.keys():
-        impact = 0.0
+        impact = _bm25_part(text_tf[word], text_len, avg_text) if word in text_tf else 0.0
         if word in title_tf:
             impact += _bm25_part(title_tf[word] * TITLE_BOOST, title_len, avg_title)
-        if word in text_tf:
-            impact += _bm25_part(text_tf[word], text_len, avg_text)
-        tiers[_tier(impact)].append(word)
+            # A title word weighs at least about 0.8 (the boost saturates it even in a
+            # 50-word title) and at most both fields saturated (K1 + 1 each).
+            tiers["title"][_tier(impact, 0.8, 2 * (K1 + 1))].append(word)
+        else:
+            tiers["text"][_tier(impact, 0.0, K1 + 1)].append(word)
     kept = {
         **stored,
         "seq": seq,
@@ -267,15 +282,18 @@ def typesense_document(doc: Document, seq: int, avg_title: float = 12.0, avg_tex
         "tf_text": _tf_string(text_tf),
         "len_title": title_len,
         "len_text": text_len,
+        # The order inside a title tier: shorter titles first, then shorter texts.
+        "title_key": title_len * 1_000_000 + min(text_len, 999_999),
     }
     for field, codes in FACET_CODES.items():
         values = kept.get(field) or []
         out[codes] = [facet_code(v) for v in ([values] if isinstance(values, str) else values)]
-    for k, words in enumerate(tiers):
-        if words:
-            # A leading filler word: no tier field ever equals a query word on its own, which
-            # Typesense would rank above the tier order (its exact-match bonus).
-            out[f"imp{k}"] = "qsearchtier " + " ".join(words)
+    for group, levels in tiers.items():
+        for name, words in zip(tier_fields(group), levels):
+            if words:
+                # A leading filler word: no tier field ever equals a query word on its own, which
+                # Typesense would rank above the tier order (its exact-match bonus).
+                out[name] = "qsearchtier " + " ".join(words)
     if not doc.year:
         del out[F.YEAR]
     return out, kept
@@ -292,14 +310,14 @@ def collection_schema(name: str) -> dict:
         "fields": [
             {"name": "seq", "type": "int32"},
             {"name": "date_rank", "type": "int64"},
-            {"name": "len_title", "type": "int32"},
+            {"name": "title_key", "type": "int64"},
             {"name": "len_text", "type": "int32"},
             field(F.YEAR, "int32", facet=True),
             *(field(codes, "int64[]", facet=True) for codes in FACET_CODES.values()),
             field(F.ORG_NAMES, "string[]"),
             field("title_terms", "string[]"),
             field("text_terms", "string[]"),
-            *(field(f"imp{k}", "string") for k in range(TIERS)),
+            *(field(name, "string") for group in TIER_GROUPS for name in tier_fields(group)),
         ],
         "default_sorting_field": "seq",
         # Our tokens are already cut: split on spaces only, keep every symbol inside a token.
@@ -543,9 +561,13 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         http.close()
 
 
+# Average field lengths for the tiers when no collection has any yet (the news archive's).
+DEFAULT_AVERAGES = (12.7, 285.0)
+
+
 def _averages(stats: dict | None) -> tuple[float, float]:
     if not stats or not stats.get("documents"):
-        return 12.0, 600.0
+        return DEFAULT_AVERAGES
     n = stats["documents"]
     return max(1.0, stats["len_title"] / n), max(1.0, stats["len_text"] / n)
 
@@ -560,9 +582,13 @@ def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[s
         http.request("POST", "/collections", body=docs_schema(docs_collection(name)), write=True)
         plan = [(path, False, seq) for seq, path in enumerate(paths)]
         added: list[str] = []
+        # Tiers need average lengths before any document is analyzed: those of the collection
+        # being replaced, else the archive's.
+        current = resolve_alias(http, config.collection)
+        averages = _averages(read_stats(http, current) if current else None)
 
         def documents() -> Iterator[dict]:
-            for path, _replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, (12.0, 600.0), progress, BUILDING):
+            for path, _replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, averages, progress, BUILDING):
                 report.failed.extend(failed)
                 report.excluded.extend(excluded)
                 if tsdoc is not None:

@@ -10,8 +10,9 @@ Ranking is Whoosh's BM25F (B 0.75, K1 1.2, the title boost inside the term weigh
 quantized as Whoosh stores them), computed here from each candidate's term frequencies and
 field lengths and from document frequencies Typesense counts. The candidates: for each query
 word, Typesense's first CANDIDATES documents when it ranks the matches by that word's impact
-tier (imp0..imp15, weighted 0..15) and then by length; the union is scored exactly and the
-page cut from it. Tests/test_typesense_backend.py measures the overlap with Whoosh's own order.
+tier (ti0..ti7 for documents with the word in the title, tx0..tx7 for the others, weighted
+0..7) and then by length; the union is scored exactly and the page cut from it.
+tests/test_typesense_backend.py measures the overlap with Whoosh's own order.
 """
 from __future__ import annotations
 
@@ -28,24 +29,26 @@ from indexer.errors import IndexNotFound
 from indexer.normalize import fold
 from indexer.segment import query_words
 from indexer.typesense_backend import (
-    B, FACET_CODES, CollectionMissing, docs_collection, K1, TIERS, TITLE_BOOST, Http, facet_code, TypesenseConfig, TypesenseError, export, read_stats, resolve_alias,
+    B, FACET_CODES, CollectionMissing, docs_collection, K1, TIERS, TITLE_BOOST, tier_fields, Http, facet_code, TypesenseConfig, TypesenseError, export, read_stats, resolve_alias,
 )
 from search_app.query import Clause, Filters, ParsedQuery, make_filters, parse_query
 from search_app.ranking import understood, _facets, check_sort, make_paging, result_item
 from search_app.service import DOC_ID, document_item
 
 CHECK_EVERY = 1.0  # seconds between looks at the alias and the stats document
-CANDIDATES = 100  # per query word: the head of Typesense's impact order that is scored exactly
+CANDIDATES = 60  # per query word (half per tier group): the head of Typesense's impact order, scored exactly
 DATE_MARGIN = 50  # date order: documents past the page that may share its last date
 PHRASE_PAGE = 250  # Typesense's largest page
 MAX_PHRASE_DOCS = 10_000  # documents a phrase may resolve to; past that the answer is partial
 MAX_FACET_VALUES = 1000
-TIER_FIELDS = ",".join(f"imp{k}" for k in range(TIERS))
 TIER_WEIGHTS = ",".join(str(k) for k in range(TIERS))
-# Within a tier, two orders, each giving half the candidates: shorter titles first (a word
-# found in the title: BM25 gives a shorter title more) and shorter texts first (found in
-# the text); equal lengths, newer first, as Whoosh breaks ties.
-CANDIDATE_SORTS = ("_text_match:desc,len_title:asc,date_rank:desc", "_text_match:desc,len_text:asc,date_rank:desc")
+# Candidates of a word: half from the documents with it in the title, by tier and then shorter
+# titles, then shorter texts first (BM25 gives shorter fields more), half from those with it in the text only,
+# by tier and then shorter texts first; equal lengths, newer first, as Whoosh breaks ties.
+CANDIDATE_SEARCHES = (
+    (",".join(tier_fields("title")), "_text_match:desc,title_key:asc,date_rank:desc"),
+    (",".join(tier_fields("text")), "_text_match:desc,len_text:asc,date_rank:desc"),
+)
 CANDIDATE_FIELDS = "id,seq,date_rank,len_title,len_text,tf_title,tf_text"
 FACET_FIELDS = ",".join([F.YEAR, *FACET_CODES.values()])
 _NOTHING = "seq:<0"  # a filter no document passes
@@ -366,22 +369,17 @@ class TypesenseStore:
                           "per_page": PHRASE_PAGE, "page": p} for p in range(2, -(-size // PHRASE_PAGE) + 1)]
         else:
             per_word = max(CANDIDATES, limit + DATE_MARGIN)
-            # The total and the facets: every document the filter lets through. With no OR,
-            # every document through it has every positive word, so the first candidate search
-            # counts them; a candidate search of an OR counts only those having its word.
-            counted = not any(c.kind == "or" and not c.negated for c in parsed.clauses)
-            searches = [] if counted else [{"q": "*", **base, "per_page": 0, **facet}]
-            per_sort = -(-per_word // len(CANDIDATE_SORTS))
+            # The total and the facets: every document the filter lets through.
+            searches = [{"q": "*", **base, "per_page": 0, **facet}]
+            per_search = -(-per_word // len(CANDIDATE_SEARCHES))
             for word in words:
-                for sort_by in CANDIDATE_SORTS:
-                    for page in range(1, -(-per_sort // PHRASE_PAGE) + 1):
+                for fields, sort_by in CANDIDATE_SEARCHES:
+                    for page in range(1, -(-per_search // PHRASE_PAGE) + 1):
                         searches.append({
-                            "q": word, "query_by": TIER_FIELDS, "query_by_weights": TIER_WEIGHTS, **base,
+                            "q": word, "query_by": fields, "query_by_weights": TIER_WEIGHTS, **base,
                             "sort_by": sort_by, "include_fields": CANDIDATE_FIELDS,
-                            "per_page": min(per_sort, PHRASE_PAGE), "page": page, **_EXACT,
+                            "per_page": min(per_search, PHRASE_PAGE), "page": page, **_EXACT,
                         })
-            if counted:
-                searches[0].update(facet)
         results = self.multi(collection, searches)
         head = results[0]
         candidates: dict[str, dict] = {}
