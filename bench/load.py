@@ -18,13 +18,21 @@ _LUA = """
 local paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
 local i = 0
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) hits = 0 end
 request = function()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
 end
+response = function(status, headers, body)
+  if headers["X-Cache"] == "hit" then hits = hits + 1 end
+end
 done = function(summary, latency, requests)
-  io.write(string.format("JSON{\\"requests\\":%%d,\\"seconds\\":%%.3f,\\"non2xx\\":%%d,\\"connect\\":%%d,\\"read\\":%%d,\\"write\\":%%d,\\"timeout\\":%%d,\\"p50\\":%%.3f,\\"p95\\":%%.3f,\\"p99\\":%%.3f,\\"max\\":%%.3f}\\n",
-    summary.requests, summary.duration / 1e6, summary.errors.status, summary.errors.connect, summary.errors.read,
+  local h = 0
+  for _, t in ipairs(threads) do h = h + t:get("hits") end
+  io.write(string.format("JSON{\\"hits\\":%%d,\\"requests\\":%%d,\\"seconds\\":%%.3f,\\"non2xx\\":%%d,\\"connect\\":%%d,\\"read\\":%%d,\\"write\\":%%d,\\"timeout\\":%%d,\\"p50\\":%%.3f,\\"p95\\":%%.3f,\\"p99\\":%%.3f,\\"max\\":%%.3f}\\n",
+    h, summary.requests, summary.duration / 1e6, summary.errors.status, summary.errors.connect, summary.errors.read,
     summary.errors.write, summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000))
 end
@@ -55,17 +63,37 @@ def api_paths(queries: list[dict]) -> list[str]:
     return paths
 
 
+def zipf_log(queries: list[dict], requests: int = 20_000, s: float = 1.0, seed: int = 11) -> list[str]:
+    """A realistic query log: the committed queries replayed with a Zipf distribution (exponent s);
+    which query is the most popular is shuffled with a fixed seed, so that no kind dominates."""
+    import random
+
+    rng = random.Random(seed)
+    paths = api_paths(queries)
+    rng.shuffle(paths)
+    weights = [1 / (rank ** s) for rank in range(1, len(paths) + 1)]
+    return rng.choices(paths, weights=weights, k=requests)
+
+
 def serve_under_load(qsearch: str, index_dir: Path, queries: list[dict], workdir: Path, seconds: int = 60, clients: int = 16,
-                     env: dict | None = None) -> dict:
-    """Start the server, time its first answer, load it with wrk, sample its memory
-    (`env`: the server's environment, e.g. QSEARCH_BACKEND=typesense and its nodes)."""
+                     env: dict | None = None, paths: list[str] | None = None, cache: bool = False) -> dict:
+    """Start the server, time its first answer, load it with wrk, sample its memory.
+
+    `env`: the server's environment (e.g. QSEARCH_BACKEND=typesense and its nodes); `paths`: the
+    requests to replay (default: the committed queries in turn); `cache`: keep the response cache
+    on (off by default, so that every request is a search: the "unique queries" load)."""
+    import os
+
+    env = dict(env if env is not None else os.environ)
+    if not cache:
+        env["QSEARCH_RESPONSE_CACHE"] = "0"
     wrk = shutil.which("wrk")
     if wrk is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     paths_file = workdir / "paths.txt"
-    paths_file.write_text("\n".join(api_paths(queries)) + "\n", encoding="utf-8")
+    paths_file.write_text("\n".join(paths or api_paths(queries)) + "\n", encoding="utf-8")
     script = workdir / "rotate.lua"
     script.write_text(_LUA % paths_file, encoding="utf-8")
     started = time.perf_counter()
@@ -101,6 +129,7 @@ def serve_under_load(qsearch: str, index_dir: Path, queries: list[dict], workdir
             "rps": stats["requests"] / stats["seconds"],
             "p50_ms": stats["p50"], "p95_ms": stats["p95"], "p99_ms": stats["p99"], "max_ms": stats["max"],
             "errors": stats["non2xx"] + stats["connect"] + stats["read"] + stats["write"] + stats["timeout"],
+            "cache_hit_rate": stats["hits"] / stats["requests"] if stats["requests"] else 0.0,
             "workers": workers,
             "idle_rss_mb": idle_total,
             "peak_rss_total_mb": sampler.peak_total,

@@ -41,7 +41,7 @@ import httpx
 
 from indexer import fields as F
 from indexer.document import Document
-from indexer.errors import CorpusNotFound, QsearchError
+from indexer.errors import CorpusNotFound, IndexNotFound, QsearchError
 from indexer.segment import analyze
 
 COLLECTION = "qsearch"  # the alias readers use; each build is a collection qsearch_<time>
@@ -66,6 +66,15 @@ _NODE = re.compile(r"^(?:https?://)?([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):([0-9]{1
 
 class TypesenseError(QsearchError):
     """The Typesense cluster cannot be reached, refused a request, or is not configured."""
+
+
+class NoCollection(IndexNotFound):
+    """The cluster has no collection behind the alias yet (nothing indexed there)."""
+
+    def __init__(self, config: "TypesenseConfig") -> None:
+        QsearchError.__init__(
+            self, f"Typesense 集群 {config.describe()} 上还没有索引 {config.collection}：请先运行 "
+            f"`qsearch index --backend typesense --nodes {config.describe()} --corpus 语料目录` 建立索引。")
 
 
 class CollectionMissing(TypesenseError):

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from search_app.cache import DEFAULT_BYTES, DEFAULT_ENTRIES
 from search_app.ranking import TIME_BUDGET
 from search_app.security import MAX_CONTENT_LENGTH
 from search_app.store import make_store
@@ -28,6 +29,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DOCUMENT_PAGE_CHARS=1_000_000,
         # Every route is a GET: a request with a larger body is refused with a 413.
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        # Answers kept per worker and index version (search_app.cache); 0 keeps none.
+        RESPONSE_CACHE_ENTRIES=int(os.environ.get("QSEARCH_RESPONSE_CACHE", DEFAULT_ENTRIES)),
+        RESPONSE_CACHE_BYTES=DEFAULT_BYTES,
     )
     if test_config:
         app.config.update(test_config)
@@ -39,10 +43,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["TYPESENSE"] = config_from()
     app.extensions["qsearch_store"] = make_store(app.config)
 
-    from search_app import api, errors, pages, security
+    from search_app import api, cache, errors, pages, security
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     errors.init_app(app)
+    cache.init_app(app)
     security.init_app(app)
     return app

@@ -7,17 +7,23 @@ from importlib import resources
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from search_app import browse
+from search_app.cache import cached, uncacheable
 from search_app.store import current_store as store
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/api/search")
+@cached
 def api_search():
-    return jsonify(store().search(request.args, current_app.config["SEARCH_TIME_BUDGET"]))
+    result = store().search(request.args, current_app.config["SEARCH_TIME_BUDGET"])
+    if result["partial"]:
+        uncacheable()  # cut short by the time budget: another try may rank more
+    return jsonify(result)
 
 
 @bp.get("/api/documents/<doc_id>")
+@cached
 def api_document(doc_id: str):
     doc = store().document(doc_id)
     if doc is None:
@@ -44,11 +50,13 @@ def _organizations() -> list[dict]:
 
 
 @bp.get("/api/organizations")
+@cached
 def api_organizations():
     return jsonify(organizations=_organizations())
 
 
 @bp.get("/api/organizations.csv")
+@cached
 def api_organizations_csv():
     body = browse.organizations_csv(_organizations())
     return current_app.response_class(
@@ -58,6 +66,7 @@ def api_organizations_csv():
 
 
 @bp.get("/api/themes")
+@cached
 def api_themes():
     args = request.args
     return jsonify(themes=browse.themes(browse.rows(store()), args.get("year"), args.get("region"), args.get("campaign")))

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from indexer.campaigns import campaign_names
 from search_app import browse
+from search_app.cache import cached, uncacheable
 from search_app.query import BadParameter, parse_query
 from search_app.snippets import highlight
 from search_app.store import current_store
@@ -34,6 +35,7 @@ def helpers():
 
 
 @bp.get("/")
+@cached
 def search_page():
     args = request.args
     searching = any(args.get(k) for k in ("q", *FILTERS))
@@ -41,6 +43,8 @@ def search_page():
     if searching:
         try:
             result = current_store().search(args, current_app.config["SEARCH_TIME_BUDGET"])
+            if result["partial"]:
+                uncacheable()
         except BadParameter as exc:
             error, status = str(exc), 400
     pages = 0
@@ -53,6 +57,7 @@ def search_page():
 
 
 @bp.get("/documents/<doc_id>")
+@cached
 def document_page(doc_id: str):
     doc = current_store().document(doc_id)
     if doc is None:
@@ -97,6 +102,7 @@ ORG_FILTERS = ("year", "kind", "region", "q")
 
 
 @bp.get("/organizations")
+@cached
 def organizations_page():
     """Organizations of campaign documents by default; scope=all for every document."""
     args = request.args
@@ -118,6 +124,7 @@ def organizations_page():
 
 
 @bp.get("/themes")
+@cached
 def themes_page():
     """Stated themes, a section per campaign (themes of no campaign last), years inside."""
     args = request.args

@@ -91,6 +91,11 @@ class IndexStore:
         """Documents in the index."""
         return self.index().doc_count()
 
+    def version(self) -> tuple:
+        """What changes with every commit and every swapped-in rebuild (the newest TOC)."""
+        self.index()
+        return ("whoosh", str(self.index_dir), self._stamp)
+
     def cached(self, key: str, build):
         """`build(searcher)` computed once per index version."""
         ix = self.index()
@@ -112,12 +117,15 @@ class IndexStore:
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is None or local.ix is not ix:
+            fresh = ix.searcher()
+            with self._lock:
+                if searcher is not None and searcher in self._open:
+                    self._open.remove(searcher)  # closed here, not again by close()
+                self._open.append(fresh)
             if searcher is not None:
                 searcher.close()
-            searcher = local.searcher = ix.searcher()
+            searcher = local.searcher = fresh
             local.ix = ix
-            with self._lock:
-                self._open.append(searcher)
         yield searcher
 
     def close(self) -> None:

@@ -25,11 +25,10 @@ from typing import Mapping
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer import fields as F
-from indexer.errors import IndexNotFound
 from indexer.normalize import fold
 from indexer.segment import query_words
 from indexer.typesense_backend import (
-    B, FACET_CODES, CollectionMissing, docs_collection, K1, TIERS, TITLE_BOOST, tier_fields, Http, facet_code, TypesenseConfig, TypesenseError, export, read_stats, resolve_alias,
+    B, FACET_CODES, CollectionMissing, NoCollection, docs_collection, K1, TIERS, TITLE_BOOST, tier_fields, Http, facet_code, TypesenseConfig, TypesenseError, export, read_stats, resolve_alias,
 )
 from search_app.query import Clause, Filters, ParsedQuery, make_filters, parse_query
 from search_app.ranking import understood, _facets, check_sort, make_paging, result_item
@@ -263,7 +262,7 @@ class TypesenseStore:
                     raise
                 return self._state  # the cluster is briefly unreachable: keep what we know
             if not collection or not stats:
-                raise IndexNotFound(f"Typesense {self.config.describe()} 的 {self.config.collection}")
+                raise NoCollection(self.config)
             key = (collection, stats.get("generation"))
             if self._state is None or (self._state[0], self._state[1].get("generation")) != key:
                 self._cache = {}
@@ -279,6 +278,11 @@ class TypesenseStore:
         if key not in cache:
             cache[key] = build(self)
         return cache[key]
+
+    def version(self) -> tuple:
+        """What changes with every indexer run that wrote (the collection and its generation)."""
+        collection, stats = self.state()
+        return ("typesense", self.config.collection, collection, stats.get("generation"))
 
     def doc_count(self) -> int:
         """Documents in the collection."""

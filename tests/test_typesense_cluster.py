@@ -422,3 +422,110 @@ def test_the_cluster_commands(server: Path, tmp_path: Path) -> None:
         stopped = runner.invoke(main, ["cluster", "stop", "--data", str(data)])
     assert stopped.exit_code == 0, stopped.output
     assert runner.invoke(main, ["cluster", "status", "--data", str(data)]).exit_code == 1
+
+
+# ---------------------------------------------------------------------------- the backend through a failover
+
+
+def test_backend_survives_leader_kill(cluster: tc.ClusterInfo, sample_index: Path) -> None:
+    """The typesense backend's own client (indexer.typesense_backend.Http, TypesenseStore), not the
+    typesense package: searches never fail while the leader is killed, its writes wait out the
+    election and resume within WRITE_GAP_LIMIT, none acknowledged is lost."""
+    from indexer.document import build_document
+    from indexer.errors import QsearchError
+    from indexer.typesense_backend import Http, TypesenseConfig, build_typesense, docs_collection, import_documents, \
+        resolve_alias, typesense_document
+    from search_app.typesense_search import TypesenseStore
+
+    data = cluster.data_dir
+    assert _wait_for(lambda: all(s.alive and s.healthy for s in tc.status(data)) and tc.leader_index(data) is not None,
+                     CATCH_UP_LIMIT), tc.status(data)
+    config = TypesenseConfig(tuple(cluster.nodes), cluster.api_key, "backend_failover")
+    assert build_typesense(sample_index.parent / "corpus", config).added == 15
+    http, store = Http(config), TypesenseStore(config)
+    collection = resolve_alias(http, config.collection)
+
+    def searched() -> int | None:
+        try:
+            return store.search({"q": "质量月"})["total"]
+        except QsearchError:
+            return None  # a follower that has not applied the new collection yet
+
+    expected = _wait_for(searched, CONVERGE_LIMIT)
+    assert expected
+    stop = threading.Event()
+    reads, writes = _Loop(), _Loop()
+
+    def read_loop() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    reads.ok.append((str(store.search({"q": "质量月"})["total"]), time.monotonic()))
+                except Exception as exc:  # noqa: BLE001 - every failed read is counted
+                    reads.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
+                stop.wait(0.02)
+        except BaseException as exc:  # noqa: BLE001
+            reads.crashed.append(exc)
+
+    def write_loop() -> None:
+        try:
+            n = 0
+            while not stop.is_set():
+                path = f"failover/{n}.txt"
+                doc = build_document(path, f"第{n}号写入\n质量月蓝鲸写入测试。".encode("utf-8"))
+                try:
+                    if not import_documents(http, collection, [typesense_document(doc, 10_000 + n)], "upsert"):
+                        writes.ok.append((doc.id, time.monotonic()))
+                except Exception as exc:  # noqa: BLE001 - an unacknowledged write may or may not exist
+                    writes.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
+                n += 1
+                stop.wait(0.05)
+        except BaseException as exc:  # noqa: BLE001
+            writes.crashed.append(exc)
+
+    threads = [threading.Thread(target=read_loop), threading.Thread(target=write_loop)]
+    try:
+        for thread in threads:
+            thread.start()
+        assert _wait_for(lambda: len(writes.ok) >= 5 and len(reads.ok) >= 5, 10.0), "the loops did not get going"
+        killed = tc.leader_index(data)
+        assert killed is not None
+        acked_before = len(writes.ok)
+        t_kill = time.monotonic()
+        tc.kill_node(data, killed, signal.SIGKILL)
+        gap = _wait_for(lambda: next((t - t_kill for _, t in writes.ok[acked_before:] if t > t_kill), None), FAILOVER_WINDOW)
+        _wait_for(lambda: len(writes.ok) >= acked_before + 5, 10.0)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=40)
+        store.close()
+    assert not any(t.is_alive() for t in threads)
+    assert not reads.crashed and not writes.crashed, (reads.crashed, writes.crashed)
+    new_leader = _wait_for(lambda: tc.leader_index(data), 10.0)
+    leader_http = Http(TypesenseConfig((cluster.nodes[new_leader],), cluster.api_key, config.collection))
+    try:
+        def missing() -> set[str]:
+            present = set()
+            for name in (collection, docs_collection(collection)):
+                response = leader_http.request("GET", f"/collections/{name}/documents/export", params={"include_fields": "id"})
+                ids = {json.loads(line)["id"] for line in response.text.splitlines() if line.strip()}
+                present = ids if not present else present & ids
+            return {doc_id for doc_id, _ in writes.ok} - present
+        lost = missing()
+        if lost:  # maybe only not applied yet: ask again after a bounded wait
+            time.sleep(CONVERGE_LIMIT)
+            lost = missing()
+    finally:
+        leader_http.close()
+        http.close()
+    tc.restart_node(data, killed)
+    healthy = _wait_for(lambda: tc.status(data)[killed].healthy, CATCH_UP_LIMIT, step=0.2)
+    print(f"\n[backend failover] reads {len(reads.ok)} ok, {len(reads.failed)} failed; writes {len(writes.ok)} acked "
+          f"({acked_before} before the kill), {len(writes.failed)} failed; first write acknowledged "
+          f"{gap if gap is None else round(gap, 2)} s after the kill; lost {len(lost or ())}")
+    assert reads.failed == [], reads.failed[:5]
+    assert all(int(total) >= expected for total, _ in reads.ok)
+    assert gap is not None and gap <= WRITE_GAP_LIMIT
+    assert not lost, sorted(lost)[:10]
+    assert healthy, f"node {killed} did not come back"
