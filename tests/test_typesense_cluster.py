@@ -209,6 +209,24 @@ class _Loop:
     crashed: list[BaseException] = field(default_factory=list)
 
 
+def _looping(record: _Loop, stop: threading.Event, pause: float, attempt: Callable[[int], str | None]) -> None:
+    """Call attempt(0), attempt(1) … until stopped: what it returns is acknowledged (None: not),
+    what it raises is a failure; every one is recorded, none stops the loop."""
+    try:
+        n = 0
+        while not stop.is_set():
+            try:
+                result = attempt(n)
+                if result is not None:
+                    record.ok.append((result, time.monotonic()))
+            except Exception as exc:  # noqa: BLE001 - every failure is counted
+                record.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
+            n += 1
+            stop.wait(pause)
+    except BaseException as exc:  # noqa: BLE001
+        record.crashed.append(exc)
+
+
 def test_failover_kill_leader_under_load(cluster: tc.ClusterInfo) -> None:
     data = cluster.data_dir
     name = "failover"
@@ -228,36 +246,17 @@ def test_failover_kill_leader_under_load(cluster: tc.ClusterInfo) -> None:
     reader, writer = tc.client(cluster.nodes, cluster.api_key), tc.client(cluster.nodes, cluster.api_key)
     read_docs, write_docs = tc.collection(reader, name).documents, tc.collection(writer, name).documents
 
-    def read_loop() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    found = read_docs.search({"q": "*", "query_by": "title", "per_page": 1})["found"]
-                    reads.ok.append((str(found), time.monotonic()))
-                except Exception as exc:  # noqa: BLE001 - every failed read is counted
-                    reads.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
-                stop.wait(0.02)
-        except BaseException as exc:  # noqa: BLE001
-            reads.crashed.append(exc)
+    def read(_n: int) -> str:
+        return str(read_docs.search({"q": "*", "query_by": "title", "per_page": 1})["found"])
 
-    def write_loop() -> None:
-        try:
-            n = 0
-            while not stop.is_set():
-                doc_id = f"w-{n}"
-                began = time.monotonic()
-                try:
-                    write_docs.upsert({"id": doc_id, "title": f"write {n}", "n": n})
-                    writes.ok.append((doc_id, time.monotonic()))
-                    write_took[doc_id] = time.monotonic() - began
-                except Exception as exc:  # noqa: BLE001 - an unacknowledged write may or may not exist
-                    writes.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
-                n += 1
-                stop.wait(0.02)
-        except BaseException as exc:  # noqa: BLE001
-            writes.crashed.append(exc)
+    def write(n: int) -> str:
+        began = time.monotonic()
+        write_docs.upsert({"id": f"w-{n}", "title": f"write {n}", "n": n})
+        write_took[f"w-{n}"] = time.monotonic() - began
+        return f"w-{n}"
 
-    threads = [threading.Thread(target=read_loop, name="reads"), threading.Thread(target=write_loop, name="writes")]
+    threads = [threading.Thread(target=_looping, args=(reads, stop, 0.02, read), name="reads"),
+               threading.Thread(target=_looping, args=(writes, stop, 0.02, write), name="writes")]
     killed: int | None = None
     try:
         for thread in threads:
@@ -434,7 +433,7 @@ def test_backend_survives_leader_kill(cluster: tc.ClusterInfo, sample_index: Pat
     from indexer.document import build_document
     from indexer.errors import QsearchError
     from indexer.typesense_backend import Http, TypesenseConfig, build_typesense, docs_collection, import_documents, \
-        resolve_alias, typesense_document
+        typesense_document
     from search_app.typesense_search import TypesenseStore
 
     data = cluster.data_dir
@@ -443,7 +442,6 @@ def test_backend_survives_leader_kill(cluster: tc.ClusterInfo, sample_index: Pat
     config = TypesenseConfig(tuple(cluster.nodes), cluster.api_key, "backend_failover")
     assert build_typesense(sample_index.parent / "corpus", config).added == 15
     http, store = Http(config), TypesenseStore(config)
-    collection = resolve_alias(http, config.collection)
 
     def searched() -> int | None:
         try:
@@ -453,41 +451,24 @@ def test_backend_survives_leader_kill(cluster: tc.ClusterInfo, sample_index: Pat
 
     expected = _wait_for(searched, CONVERGE_LIMIT)
     assert expected
+    collection = store.state()[0]  # as the node that answered sees it (a follower may lag the build)
     stop = threading.Event()
     reads, writes = _Loop(), _Loop()
 
-    def read_loop() -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    reads.ok.append((str(store.search({"q": "质量月"})["total"]), time.monotonic()))
-                except Exception as exc:  # noqa: BLE001 - every failed read is counted
-                    reads.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
-                stop.wait(0.02)
-        except BaseException as exc:  # noqa: BLE001
-            reads.crashed.append(exc)
+    def read(_n: int) -> str:
+        return str(store.search({"q": "质量月"})["total"])
 
-    def write_loop() -> None:
-        try:
-            n = 0
-            while not stop.is_set():
-                path = f"failover/{n}.txt"
-                doc = build_document(path, f"第{n}号写入\n质量月蓝鲸写入测试。".encode("utf-8"))
-                try:
-                    if not import_documents(http, collection, [typesense_document(doc, 10_000 + n)], "upsert"):
-                        writes.ok.append((doc.id, time.monotonic()))
-                except Exception as exc:  # noqa: BLE001 - an unacknowledged write may or may not exist
-                    writes.failed.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
-                n += 1
-                stop.wait(0.05)
-        except BaseException as exc:  # noqa: BLE001
-            writes.crashed.append(exc)
+    def write(n: int) -> str | None:
+        doc = build_document(f"failover/{n}.txt", f"第{n}号写入\n质量月蓝鲸写入测试。".encode("utf-8"))
+        refused = import_documents(http, collection, [typesense_document(doc, 10_000 + n)], "upsert")
+        return None if refused else doc.id
 
-    threads = [threading.Thread(target=read_loop), threading.Thread(target=write_loop)]
+    threads = [threading.Thread(target=_looping, args=(reads, stop, 0.02, read)),
+               threading.Thread(target=_looping, args=(writes, stop, 0.05, write))]
     try:
         for thread in threads:
             thread.start()
-        assert _wait_for(lambda: len(writes.ok) >= 5 and len(reads.ok) >= 5, 10.0), "the loops did not get going"
+        assert _wait_for(lambda: len(writes.ok) >= 5 and len(reads.ok) >= 5, 10.0), ("the loops did not get going", reads.failed[:2], writes.failed[:2], reads.crashed, writes.crashed)
         killed = tc.leader_index(data)
         assert killed is not None
         acked_before = len(writes.ok)
