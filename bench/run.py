@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench import references
 from bench.analysis import analyze_corpus
-from bench.load import serve_under_load
+from bench.load import serve_under_load, zipf_log
 from bench.measure import dir_mb, machine, percentile, run
 from bench.report import write_report
 from bench.typesense import typesense_runs
@@ -189,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     results["analysis"] = analyze_corpus(corpus, tokens)
     say("queries in process …")
     results["queries"] = query_latency(index, queries)
-    say("serving under load …")
+    say("serving under load: unique queries (no response cache) …")
     results["serving"] = serve_under_load(qsearch(), index, queries, work, seconds=20 if opts.quick else 60)
+    say("serving under load: a Zipf query log (response cache on) …")
+    results["serving_log"] = serve_under_load(qsearch(), index, queries, work, seconds=20 if opts.quick else 60,
+                                              paths=zipf_log(queries), cache=True)
     say("references …")
     results["references"] = reference_runs(tokens, queries, work)
     say("typesense backend (1 and 3 nodes) …")

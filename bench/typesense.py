@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from bench.load import serve_under_load
+from bench.load import serve_under_load, zipf_log
 from bench.measure import percentile, rss_mb
 
 
@@ -94,6 +94,8 @@ def typesense_runs(qsearch: str, corpus: Path, whoosh_index: Path, queries: list
             env = {**os.environ, "QSEARCH_BACKEND": "typesense", "QSEARCH_TYPESENSE_NODES": ",".join(info.nodes),
                    "QSEARCH_TYPESENSE_API_KEY": info.api_key}
             row["serving"] = serve_under_load(qsearch, whoosh_index, queries, work, seconds=seconds, env=env)
+            row["serving_log"] = serve_under_load(qsearch, whoosh_index, queries, work, seconds=seconds, env=env,
+                                                  paths=zipf_log(queries), cache=True)
             row["served_rss_mb"] = [rss_mb(p) for p in info.pids]
         finally:
             tc.stop(data)
