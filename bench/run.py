@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tarfile
@@ -53,14 +54,23 @@ def unpack(archive: Path, work: Path) -> Path:
     return target
 
 
+def _link(path: Path, target: Path) -> None:
+    """A hard link to a source page (a copy across file systems): the indexer refuses symlinks
+    that point outside the corpus, as it must for a user's folder."""
+    try:
+        os.link(path, target)
+    except OSError:
+        shutil.copyfile(path, target)
+
+
 def subset(source: Path, target: Path, count: int) -> Path:
-    """`count` pages spread evenly over the archive, as symlinks."""
+    """`count` pages spread evenly over the archive, as hard links."""
     files = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith("."))
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     step = max(1, len(files) // count)
     for path in files[::step][:count]:
-        (target / path.name).symlink_to(path)
+        _link(path, target / path.name)
     return target
 
 
@@ -72,7 +82,7 @@ def replicate(source: Path, target: Path, times: int) -> Path:
         folder = target / f"copy{n}"
         folder.mkdir(parents=True)
         for path in files:
-            (folder / path.name).symlink_to(path)
+            _link(path, folder / path.name)
     return target
 
 

@@ -285,6 +285,9 @@ def typesense_document(doc: Document, seq: int, avg_title: float = 12.7, avg_tex
         F.YEAR: doc.year or 0,
         F.ORG_NAMES: [n for n in (stored.get(F.ORG_NAMES) or "").split(",") if n],
         "date_rank": date_rank(doc.date),
+        # Every distinct token of title and text: a query word is the filter `terms:=[word]`,
+        # which needs no brackets (Typesense 0.24 refuses a filter of more than about 25 pairs).
+        "terms": sorted(title_tf.keys() | text_tf.keys()),
         "title_terms": sorted(title_tf),
         "text_terms": sorted(text_tf),
         "tf_title": _tf_string(title_tf),
@@ -324,6 +327,7 @@ def collection_schema(name: str) -> dict:
             field(F.YEAR, "int32", facet=True),
             *(field(codes, "int64[]", facet=True) for codes in FACET_CODES.values()),
             field(F.ORG_NAMES, "string[]"),
+            field("terms", "string[]"),
             field("title_terms", "string[]"),
             field("text_terms", "string[]"),
             *(field(name, "string") for group in TIER_GROUPS for name in tier_fields(group)),

@@ -10,8 +10,9 @@ Ranking is Whoosh's BM25F (B 0.75, K1 1.2, the title boost inside the term weigh
 quantized as Whoosh stores them), computed here from each candidate's term frequencies and
 field lengths and from document frequencies Typesense counts. The candidates: for each query
 word, Typesense's first CANDIDATES documents when it ranks the matches by that word's impact
-tier (ti0..ti7 for documents with the word in the title, tx0..tx7 for the others, weighted
-0..7) and then by length; the union is scored exactly and the page cut from it.
+tier (ti0..ti15 for documents with the word in the title, tx0..tx15 for the others, weighted
+0..15) and then by length; the union is scored exactly and the page cut from it. Newest-first
+pages are Typesense's own order (by date, then each date's documents by our score).
 tests/test_typesense_backend.py measures the overlap with Whoosh's own order.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ from indexer import fields as F
 from indexer.normalize import fold
 from indexer.segment import query_words
 from indexer.typesense_backend import (
-    B, FACET_CODES, CollectionMissing, NoCollection, docs_collection, K1, TIERS, TITLE_BOOST, tier_fields, Http, facet_code, TypesenseConfig, TypesenseError, export, read_stats, resolve_alias,
+    B, FACET_CODES, K1, TIERS, TITLE_BOOST, CollectionMissing, Http, NoCollection, TypesenseConfig, TypesenseError,
+    docs_collection, export, facet_code, read_stats, resolve_alias, tier_fields,
 )
 from search_app.query import Clause, Filters, ParsedQuery, make_filters, parse_query
 from search_app.ranking import understood, _facets, check_sort, make_paging, result_item
@@ -36,14 +38,16 @@ from search_app.service import DOC_ID, document_item
 
 CHECK_EVERY = 1.0  # seconds between looks at the alias and the stats document
 CANDIDATES = 60  # per query word (half per tier group): the head of Typesense's impact order, scored exactly
-DATE_MARGIN = 50  # date order: documents past the page that may share its last date
+RANK_MARGIN = 50  # relevance order: candidates past the page, for documents the tiers placed too low
 PHRASE_PAGE = 250  # Typesense's largest page
-MAX_PHRASE_DOCS = 10_000  # documents a phrase may resolve to; past that the answer is partial
+MAX_PHRASE_DOCS = 5_000  # documents a phrase may resolve to; past that the answer is partial
+RANKED_DEPTH = 1_000  # relevance order: candidates per word at most (a deeper page is partial)
+MULTI_SEARCH_MAX = 50  # Typesense's limit_multi_searches default: searches per request
 MAX_FACET_VALUES = 1000
 TIER_WEIGHTS = ",".join(str(k) for k in range(TIERS))
-# Candidates of a word: half from the documents with it in the title, by tier and then shorter
-# titles, then shorter texts first (BM25 gives shorter fields more), half from those with it in the text only,
-# by tier and then shorter texts first; equal lengths, newer first, as Whoosh breaks ties.
+# Candidates of a word: half from the documents with it in the title, by tier, then shorter
+# titles, then shorter texts first (BM25 gives shorter fields more); half from those with it in
+# the text only, by tier and then shorter texts first; equal lengths, newer first, as Whoosh does.
 CANDIDATE_SEARCHES = (
     (",".join(tier_fields("title")), "_text_match:desc,title_key:asc,date_rank:desc"),
     (",".join(tier_fields("text")), "_text_match:desc,len_text:asc,date_rank:desc"),
@@ -62,12 +66,12 @@ def _value(text: str) -> str | None:
 
 def _has_word(word: str) -> str:
     v = _value(word)
-    return f"(title_terms:=[{v}] || text_terms:=[{v}])" if v else _NOTHING
+    return f"terms:=[{v}]" if v else _NOTHING
 
 
 def _lacks_word(word: str) -> str:
     v = _value(word)
-    return f"(title_terms:!=[{v}] && text_terms:!=[{v}])" if v else "seq:>=0"
+    return f"terms:!=[{v}]" if v else "seq:>=0"
 
 
 def _ids(ids) -> str:
@@ -129,8 +133,9 @@ class _Phrases:
 def _condition(clause: Clause, phrases: _Phrases) -> str:
     """The filter for one clause (negation included)."""
     if clause.kind == "or":
-        # Each alternative in its own brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
-        return "(" + " || ".join(f"({_condition(o, phrases)})" for o in clause.options) + ")"
+        # An alternative of several words in brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
+        parts = [_condition(o, phrases) for o in clause.options]
+        return "(" + " || ".join(f"({p})" if " && " in p else p for p in parts) + ")"
     if clause.kind == "phrase" and len(clause.words) > 1:
         docs = phrases.docs(clause.words)
         if clause.negated:
@@ -138,7 +143,8 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
         return _ids(docs)
     if clause.negated:
         # NOT (a AND b): a document lacking any one of the words.
-        return "(" + " || ".join(_lacks_word(w) for w in clause.words) + ")"
+        lacks = [_lacks_word(w) for w in clause.words]
+        return lacks[0] if len(lacks) == 1 else "(" + " || ".join(lacks) + ")"
     return " && ".join(_has_word(w) for w in clause.words)
 
 
@@ -294,10 +300,10 @@ class TypesenseStore:
 
     def multi(self, collection: str, searches: list[dict]) -> list[dict]:
         """Run searches in one request; each result, or TypesenseError for one that failed."""
-        if not searches:
-            return []
-        body = {"searches": [{"collection": collection, **s} for s in searches]}
-        results = self.http.json("POST", "/multi_search", body=body)["results"]
+        results: list[dict] = []
+        for i in range(0, len(searches), MULTI_SEARCH_MAX):
+            body = {"searches": [{"collection": collection, **s} for s in searches[i : i + MULTI_SEARCH_MAX]]}
+            results += self.http.json("POST", "/multi_search", body=body)["results"]
         for result in results:
             if "error" in result:
                 if result.get("code") == 404:
@@ -337,7 +343,7 @@ class TypesenseStore:
         if filters.org:
             quoted = _value(fold(filters.org))
             parts.append(f"{F.ORG_NAMES}:=[{quoted}]" if quoted else _NOTHING)
-        return " && ".join(f"({p})" for p in parts)
+        return " && ".join(parts)  # each part is one term, or in brackets
 
     def _document_frequencies(self, collection: str, words: list[str]) -> dict[tuple[str, str], int]:
         missing = [(f, w) for w in words for f in ("title", "text") if (f, w) not in self._df]
@@ -365,14 +371,16 @@ class TypesenseStore:
         by_date = sort == "date" or parsed.is_empty
         df = self._document_frequencies(collection, words) if words else {}
         scorer = _Scorer(parsed, stats, df, phrases)
+        shallow = True  # every document that can reach the page was a candidate
         if by_date:
-            size = limit + DATE_MARGIN
+            # Newest first is Typesense's own order: the page itself (its page size is ours), each
+            # date's documents then ordered by score as Whoosh orders them.
             searches = [{"q": "*", **base, "sort_by": "date_rank:desc,seq:asc", "include_fields": CANDIDATE_FIELDS,
-                         "per_page": min(size, PHRASE_PAGE), "page": 1, **facet}]
-            searches += [{"q": "*", **base, "sort_by": "date_rank:desc,seq:asc", "include_fields": CANDIDATE_FIELDS,
-                          "per_page": PHRASE_PAGE, "page": p} for p in range(2, -(-size // PHRASE_PAGE) + 1)]
+                         "per_page": paging.per_page, "page": paging.page, **facet}]
         else:
-            per_word = max(CANDIDATES, limit + DATE_MARGIN)
+            per_word = max(CANDIDATES, limit + RANK_MARGIN)
+            if per_word > RANKED_DEPTH:
+                per_word, shallow = RANKED_DEPTH, False
             # The total and the facets: every document the filter lets through.
             searches = [{"q": "*", **base, "per_page": 0, **facet}]
             per_search = -(-per_word // len(CANDIDATE_SEARCHES))
@@ -393,13 +401,11 @@ class TypesenseStore:
         if by_date:
             scores = {} if parsed.is_empty else {d: scorer.score(doc) for d, doc in candidates.items()}
             ranked = sorted(candidates.values(), key=lambda d: (-d["date_rank"], -scores.get(d["id"], 0.0), d["seq"]))
-            hits = [(scores.get(d["id"]), d) for d in ranked[:limit]]
+            page_hits = [(scores.get(d["id"]), d) for d in ranked]
         else:
             scored = [(scorer.score(doc), doc) for doc in candidates.values()]
             scored.sort(key=lambda h: (-h[0], -h[1]["date_rank"], h[1]["seq"]))
-            hits = scored[:limit]
-        start = (paging.page - 1) * paging.per_page
-        page_hits = hits[start:limit]
+            page_hits = scored[(paging.page - 1) * paging.per_page : limit]
         stored = self._stored([doc["id"] for _, doc in page_hits])
         highlight = parsed.highlight_words or (query_words(filters.org) if filters.org else [])
         items = [result_item(stored[doc["id"]], None if parsed.is_empty else score, highlight)
@@ -412,7 +418,7 @@ class TypesenseStore:
             "took_ms": round((time.perf_counter() - started) * 1000, 1),
             "results": items,
             "facets": _facets(_facet_counters(head, stats.get("facet_values", {}))),
-            "partial": phrases.cut,
+            "partial": phrases.cut or not shallow,
             "total_exact": not phrases.cut,
             "understood": understood(parsed, filters, sort),
         }

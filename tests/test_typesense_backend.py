@@ -258,3 +258,21 @@ def test_top10_parity_with_whoosh_on_the_archive(typesense_node, tmp_path_factor
     print(f"\ntop-10 overlap with whoosh: {sum(every) / len(every):.3f} overall, {summary}; not identical: {misses}")
     assert sum(every) / len(every) >= PARITY_MIN
     assert sum(a == b for _k, _q, _o, a, b in misses) == len(misses), "totals differ"
+
+
+def test_deep_pages_and_many_words_answer_within_bounds(typesense_app) -> None:
+    """A page past RANKED_DEPTH candidates is marked partial; sixteen words on a deep page need more
+    searches than one multi_search takes (50), and still answer."""
+    client = typesense_app.test_client()
+    words = "质量 活动 月 企业 提升 管理 开展 工作 单位 通知 上海 品牌 标准 服务 安全 发展"
+    deep = client.get("/api/search", query_string={"q": words, "page": 1000, "per_page": 100})
+    assert deep.status_code == 200, deep.get_data(as_text=True)
+    data = deep.get_json()
+    assert data["partial"] is True and data["results"] == []
+    # Eight OR groups of two-word alternatives: the most brackets a query can need within the caps.
+    ors = " ".join(f"质量{n} 活动 OR 企业{n} 品牌" for n in range(8))
+    grouped = client.get("/api/search", query_string={"q": ors})
+    assert grouped.status_code == 200, grouped.get_data(as_text=True)
+    by_date = client.get("/api/search", query_string={"q": "质量", "sort": "date", "page": 2, "per_page": 2}).get_json()
+    first = client.get("/api/search", query_string={"q": "质量", "sort": "date", "page": 1, "per_page": 4}).get_json()
+    assert [r["id"] for r in by_date["results"]] == [r["id"] for r in first["results"]][2:4]
