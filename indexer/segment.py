@@ -72,6 +72,12 @@ def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=200_000)
+def sub_words(word: str) -> frozenset[str]:
+    """The sub-words `analyze(index_mode=True)` gives a word at its own position (none for short words)."""
+    return frozenset(gram for gram, _, _ in _subwords(word)) if len(word) > 2 else frozenset()
+
+
 def analyze(text: str, index_mode: bool = False) -> list[Tok]:
     """Tokens of `text`; with `index_mode`, sub-words of long words at the same position."""
     folded = fold(text)

@@ -27,7 +27,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer import fields as F
 from indexer.normalize import fold
-from indexer.segment import query_words
+from indexer.segment import query_words, sub_words
 from indexer.typesense_backend import (
     B, FACET_CODES, K1, TIERS, TITLE_BOOST, CollectionMissing, Http, NoCollection, TypesenseConfig, TypesenseError,
     docs_collection, export, facet_code, read_stats, resolve_alias, tier_fields,
@@ -82,15 +82,20 @@ _Gone = CollectionMissing  # the collection a search named was dropped (a rebuil
 
 
 class _Phrases:
-    """Documents with each phrase, per field, found by Typesense's phrase search."""
+    """Documents with each phrase, per field, exactly as Whoosh matches phrases.
+
+    Typesense's phrase search over the main words finds most of them. Whoosh also matches a
+    phrase word against a sub-word of a long word at the same position (专家 in 医学专家), so the
+    documents that have every word of the phrase but were not found are checked here, on their
+    main words and the analyzer's sub-words."""
 
     def __init__(self, store: "TypesenseStore", collection: str) -> None:
         self.store, self.collection = store, collection
         self.found: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
-        self.cut = False  # a phrase had more than MAX_PHRASE_DOCS documents
+        self.cut = False  # a phrase had more than MAX_PHRASE_DOCS documents to look at
 
     def resolve(self, clauses: list[Clause]) -> None:
-        """Find the documents of every phrase of the clauses (two requests at most per batch)."""
+        """Find the documents of every phrase of the clauses."""
         todo: list[tuple[str, ...]] = []
         stack = list(clauses)
         while stack:
@@ -101,33 +106,73 @@ class _Phrases:
         todo = list(dict.fromkeys(todo))
         if not todo:
             return
-        searches = [self._search(words, field, 1) for words in todo for field in ("title_tok", "text_tok")]
-        first = self.store.multi(docs_collection(self.collection), searches)
+        docs = docs_collection(self.collection)
+        jobs = []
+        for words in todo:
+            for field in ("title", "text"):
+                quoted = " ".join(w.replace('"', "") for w in words)
+                jobs.append((docs, {"q": f'"{quoted}"', "query_by": f"{field}_tok", **_EXACT}))
+                has_all = " && ".join(f"{field}_terms:=[{_value(w)}]" if _value(w) else _NOTHING for w in dict.fromkeys(words))
+                jobs.append((self.collection, {"q": "*", "filter_by": has_all}))
+        sets = self._ids(jobs)
+        unsure: dict[tuple[tuple[str, ...], str], set[str]] = {}
+        for n, words in enumerate(todo):
+            for m, field in enumerate(("title", "text")):
+                found, every = sets[4 * n + 2 * m], sets[4 * n + 2 * m + 1]
+                unsure[(words, field)] = every - found
+        checked = self._check(unsure)
+        for n, words in enumerate(todo):
+            self.found[words] = tuple(sets[4 * n + 2 * m] | checked[(words, field)] for m, field in enumerate(("title", "text")))
+
+    def _ids(self, jobs: list[tuple[str, dict]]) -> list[set[str]]:
+        """The ids of every hit of each (collection, search), page by page (MAX_PHRASE_DOCS at most)."""
+        def page(search: dict, n: int) -> dict:
+            return {**search, "include_fields": "id", "per_page": PHRASE_PAGE, "page": n, "sort_by": "seq:asc"}
+
+        first = self.store.multi_each([(c, page(s, 1)) for c, s in jobs])
         more, where = [], []
         for n, result in enumerate(first):
-            pages = min(-(-result["found"] // PHRASE_PAGE), MAX_PHRASE_DOCS // PHRASE_PAGE)
             if result["found"] > MAX_PHRASE_DOCS:
                 self.cut = True
-            for page in range(2, pages + 1):
-                words, field = todo[n // 2], ("title_tok", "text_tok")[n % 2]
-                more.append(self._search(words, field, page))
+            for p in range(2, min(-(-result["found"] // PHRASE_PAGE), MAX_PHRASE_DOCS // PHRASE_PAGE) + 1):
+                more.append((jobs[n][0], page(jobs[n][1], p)))
                 where.append(n)
-        rest = self.store.multi(docs_collection(self.collection), more) if more else []
         sets = [{h["document"]["id"] for h in r["hits"]} for r in first]
-        for n, result in zip(where, rest):
+        for n, result in zip(where, self.store.multi_each(more)):
             sets[n] |= {h["document"]["id"] for h in result["hits"]}
-        for n, words in enumerate(todo):
-            self.found[words] = (sets[2 * n], sets[2 * n + 1])
+        return sets
 
-    @staticmethod
-    def _search(words: tuple[str, ...], field: str, page: int) -> dict:
-        quoted = " ".join(w.replace('"', "") for w in words)
-        return {"q": f'"{quoted}"', "query_by": field, "include_fields": "id", "per_page": PHRASE_PAGE, "page": page,
-                "sort_by": "seq:asc", **_EXACT}
+    def _check(self, unsure: dict[tuple[tuple[str, ...], str], set[str]]) -> dict[tuple[tuple[str, ...], str], set[str]]:
+        """Of the documents having every word, those whose main words and sub-words hold the phrase."""
+        jobs, keys = [], []
+        for key, ids in unsure.items():
+            ordered = sorted(ids)
+            for i in range(0, len(ordered), PHRASE_PAGE):
+                chunk = ordered[i : i + PHRASE_PAGE]
+                jobs.append((docs_collection(self.collection), {
+                    "q": "*", "filter_by": _ids(chunk), "include_fields": f"id,{key[1]}_tok", "per_page": len(chunk)}))
+                keys.append(key)
+        out: dict = {key: set() for key in unsure}
+        for key, result in zip(keys, self.store.multi_each(jobs)):
+            words, field = key
+            for hit in result["hits"]:
+                if has_phrase(hit["document"].get(f"{field}_tok", "").split(" "), words):
+                    out[key].add(hit["document"]["id"])
+        return out
 
     def docs(self, words: list[str]) -> set[str]:
         title, text = self.found[tuple(words)]
         return title | text
+
+
+def has_phrase(tokens: list[str], words: tuple[str, ...]) -> bool:
+    """True when the words stand at consecutive positions of the main words, each the word there
+    or one of its sub-words (as Whoosh's phrase matcher sees the index-mode tokens)."""
+    n = len(words)
+    for p in range(len(tokens) - n + 1):
+        if all(words[k] == tokens[p + k] or words[k] in sub_words(tokens[p + k]) for k in range(n)):
+            return True
+    return False
 
 
 def _condition(clause: Clause, phrases: _Phrases) -> str:
@@ -299,12 +344,16 @@ class TypesenseStore:
         self.http.close()
 
     def multi(self, collection: str, searches: list[dict]) -> list[dict]:
-        """Run searches in one request; each result, or TypesenseError for one that failed."""
+        """Run searches on one collection in one request; each result, or TypesenseError for one that failed."""
+        return self.multi_each([(collection, s) for s in searches])
+
+    def multi_each(self, jobs: list[tuple[str, dict]]) -> list[dict]:
+        """Run (collection, search) pairs, MULTI_SEARCH_MAX to a request; each result, or TypesenseError."""
         results: list[dict] = []
-        for i in range(0, len(searches), MULTI_SEARCH_MAX):
-            body = {"searches": [{"collection": collection, **s} for s in searches[i : i + MULTI_SEARCH_MAX]]}
+        for i in range(0, len(jobs), MULTI_SEARCH_MAX):
+            body = {"searches": [{"collection": c, **s} for c, s in jobs[i : i + MULTI_SEARCH_MAX]]}
             results += self.http.json("POST", "/multi_search", body=body)["results"]
-        for result in results:
+        for (collection, _), result in zip(jobs, results):
             if "error" in result:
                 if result.get("code") == 404:
                     raise _Gone(collection)

@@ -35,7 +35,8 @@ MULTI_VALUED = (F.REGIONS, F.CAMPAIGNS)
 
 def _committed_queries() -> list[tuple[str, str, str]]:
     with QUERIES.open(encoding="utf-8") as f:
-        return [(r["q"], r["year"], r["region"]) for r in csv.DictReader(f, delimiter="\t")]
+        # No CSV quoting: the phrases of the file are written "…" and must stay phrases.
+        return [(r["q"], r["year"], r["region"]) for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
 
 
 def oracle(searcher, q: str, year: str, region: str, sort: str, page: int, campaign: str = "") -> dict:
