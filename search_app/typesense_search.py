@@ -41,6 +41,7 @@ CANDIDATES = 60  # per query word (half per tier group): the head of Typesense's
 RANK_MARGIN = 50  # relevance order: candidates past the page, for documents the tiers placed too low
 PHRASE_PAGE = 250  # Typesense's largest page
 MAX_PHRASE_DOCS = 5_000  # documents a phrase may resolve to; past that the answer is partial
+MAX_PHRASE_CHECK = 250  # documents per phrase and field checked for sub-words; past that the answer is partial
 RANKED_DEPTH = 1_000  # relevance order: candidates per word at most (a deeper page is partial)
 MULTI_SEARCH_MAX = 50  # Typesense's limit_multi_searches default: searches per request
 MAX_FACET_VALUES = 1000
@@ -146,6 +147,10 @@ class _Phrases:
         """Of the documents having every word, those whose main words and sub-words hold the phrase."""
         jobs, keys = [], []
         for key, ids in unsure.items():
+            if len(ids) > MAX_PHRASE_CHECK:
+                # Too many to read for a search: those found by Typesense stand, the total may be short.
+                self.cut = True
+                ids = set()
             ordered = sorted(ids)
             for i in range(0, len(ordered), PHRASE_PAGE):
                 chunk = ordered[i : i + PHRASE_PAGE]
