@@ -232,6 +232,10 @@ def tier_fields(group: str) -> list[str]:
     return [f"{TIER_GROUPS[group]}{k}" for k in range(TIERS)]
 
 
+# Average field lengths for the tiers when no collection has any yet (the news archive's).
+DEFAULT_AVERAGES = (12.7, 285.0)
+
+
 def facet_code(value: str) -> int:
     """The int64 a facet value is counted under: Typesense 0.24 counts integer facets about three
     times faster than string ones (regions of 4,000 matches: 3 vs 8 ms); the stats document
@@ -254,7 +258,8 @@ def docs_collection(collection: str) -> str:
     return collection + DOCS_SUFFIX
 
 
-def typesense_document(doc: Document, seq: int, avg_title: float = 12.7, avg_text: float = 285.0) -> tuple[dict, dict]:
+def typesense_document(doc: Document, seq: int, avg_title: float = DEFAULT_AVERAGES[0],
+                       avg_text: float = DEFAULT_AVERAGES[1]) -> tuple[dict, dict]:
     """The two Typesense documents of an analyzed Document (`seq`: its order, for ties): the one
     searched (tokens, tiers, frequencies, facet codes) and the one of stored fields and phrases."""
     stored = doc.fields()
@@ -532,7 +537,7 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         current = resolve_alias(http, config.collection)
         stats = read_stats(http, current) if current else None
         if current is None or rebuild or (stats or {}).get("pipeline") != F.PIPELINE_VERSION:
-            return _full_build(http, corpus, config, paths, report, progress, jobs)
+            return _full_build(http, corpus, config, paths, report, progress, jobs, _averages(stats))
         hidden = tuple("" if d == "." else d + "/" for d in walk.unreadable_dirs)
         state = {row[F.PATH]: (row.get(F.CONTENT_HASH, ""), row.get(F.PIPELINE, ""))
                  for row in export(http, docs_collection(current), [F.PATH, F.CONTENT_HASH, F.PIPELINE]) if F.PATH in row}
@@ -574,10 +579,6 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         http.close()
 
 
-# Average field lengths for the tiers when no collection has any yet (the news archive's).
-DEFAULT_AVERAGES = (12.7, 285.0)
-
-
 def _averages(stats: dict | None) -> tuple[float, float]:
     if not stats or not stats.get("documents"):
         return DEFAULT_AVERAGES
@@ -585,8 +586,10 @@ def _averages(stats: dict | None) -> tuple[float, float]:
     return max(1.0, stats["len_title"] / n), max(1.0, stats["len_text"] / n)
 
 
-def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[str], report, progress, jobs) -> object:
-    """A new collection with every document, swapped in with the alias when complete."""
+def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[str], report, progress, jobs,
+                averages: tuple[float, float]) -> object:
+    """A new collection with every document, swapped in with the alias when complete (`averages`:
+    field lengths for the tiers, those of the collection being replaced, else the archive's)."""
     from indexer.index import BUILDING
 
     name = f"{config.collection}_{time.strftime('%Y%m%d%H%M%S')}_{secrets.token_hex(4)}"
@@ -595,10 +598,6 @@ def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[s
         http.request("POST", "/collections", body=docs_schema(docs_collection(name)), write=True)
         plan = [(path, False, seq) for seq, path in enumerate(paths)]
         added: list[str] = []
-        # Tiers need average lengths before any document is analyzed: those of the collection
-        # being replaced, else the archive's.
-        current = resolve_alias(http, config.collection)
-        averages = _averages(read_stats(http, current) if current else None)
 
         def documents() -> Iterator[dict]:
             for path, _replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, averages, progress, BUILDING):

@@ -75,9 +75,10 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, campaign
         click.echo(f"   {r['path']}")
 
 
-def _store(index_dir: Path, backend: dict):
-    """The store the backend options name (the index directory, or the Typesense cluster)."""
-    config = typesense_config(**backend)
+def _store(index_dir: Path, backend: dict, config=None):
+    """The store the backend options name (the index directory, or the Typesense cluster;
+    `config`: their TypesenseConfig when the caller already has it)."""
+    config = config or typesense_config(**backend)
     if config is None:
         return IndexStore(index_dir)
     return make_store({"BACKEND": "typesense", "TYPESENSE": config})
@@ -161,7 +162,7 @@ def serve_command(index_dir: Path, host: str, port: int, workers: int | None, **
     """以生产级 WSGI 服务器（gunicorn）提供网页和 API；索引重建后自动生效。"""
     config = typesense_config(**backend)
     try:
-        store = _store(index_dir, backend)
+        store = _store(index_dir, backend, config)
         try:
             store.doc_count()
         finally:
