@@ -6,13 +6,18 @@ indexer.segment); `typesense_document` turns that Document into what Typesense s
 - every stored field the Whoosh index keeps, under the same names (indexer.fields);
 - the analyzer's tokens, space-joined, in `title_tok` / `text_tok` (main words in order, so
   that Typesense's phrase search is our phrase search), and every distinct token (sub-words
-  included) in `title_terms` / `text_terms`, so that a word is matched by an exact filter:
-  no typo tolerance, no prefix, no dropped word;
-- per-field term frequencies and lengths (`tf_title`, `tf_text`, `len_title`, `len_text`),
-  from which the search side computes Whoosh's BM25F exactly for the candidates it ranks;
-- `ti0` … `ti7` and `tx0` … `tx7`: each distinct token in the tier of its BM25 weight in this
+  included) in `terms` (and the title's in `title_terms`, those of the title only in
+  `title_only`), so that a word is matched by an exact filter: no typo tolerance, no prefix,
+  no dropped word;
+- the words that stand as a sub-word of a longer word (`title_subs` / `text_subs`): the only
+  documents where a phrase can match that Typesense's phrase search over main words misses;
+- per-field term frequencies and lengths (`tf_title_<b>`, `tf_text_<b>`, `len_title`,
+  `len_text`; the frequencies split into TF_BUCKETS strings by word, so that a search reads
+  only the buckets of its words), from which the search side computes Whoosh's BM25F exactly
+  for the candidates it ranks;
+- `ti0` … `ti15` and `tx0` … `tx15`: each distinct token in the tier of its BM25 weight in this
   document, among the title's words (ti) or the words only in the text (tx), so that
-  Typesense, asked for one word over a group's fields weighted 0..7, returns the documents
+  Typesense, asked for one word over a group's fields weighted 0..15, returns the documents
   in about the order of that word's score; the search side takes the head of each order as
   its candidates (typesense_search).
 
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 import multiprocessing
 import os
 import re
@@ -51,6 +57,10 @@ TIERS = 16  # tiers per group; Typesense weighs query_by fields 0..15
 # Tier field groups: words of the title (their order within a tier: shorter titles first) and
 # words found only in the text (shorter texts first). A word is in one tier of one group.
 TIER_GROUPS = {"title": "ti", "text": "tx"}
+TF_BUCKETS = 8  # term-frequency strings per field: a search reads those of its words only
+# What the collections hold and how; a collection of another layout is rebuilt by the next
+# index run (the pipeline version covers the analysis, this covers the Typesense side).
+LAYOUT = "2"
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults (whoosh.scoring.BM25F)
 TITLE_BOOST = 3.0  # indexer.fields: TITLE field_boost
 IMPORT_BATCH = 500
@@ -75,6 +85,16 @@ class NoCollection(IndexNotFound):
         QsearchError.__init__(
             self, f"Typesense 集群 {config.describe()} 上还没有索引 {config.collection}：请先运行 "
             f"`qsearch index --backend typesense --nodes {config.describe()} --corpus 语料目录` 建立索引。")
+
+
+class OldLayout(IndexNotFound):
+    """The collection behind the alias was written by another version of the indexer."""
+
+    def __init__(self, config: "TypesenseConfig") -> None:
+        QsearchError.__init__(
+            self, f"Typesense 集群 {config.describe()} 上的索引 {config.collection} 由另一版本的索引程序写入，"
+            f"检索程序读不了：请运行 `qsearch index --backend typesense --nodes {config.describe()} --corpus 语料目录` "
+            "重建（读者在重建完成前照旧用旧索引会出错，重建完成后自动换用新索引）。")
 
 
 class CollectionMissing(TypesenseError):
@@ -203,24 +223,39 @@ def _bm25_part(tf: float, length: int, avg: float) -> float:
     return (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * length / avg))
 
 
-def _field_tokens(text: str) -> tuple[Counter, int, list[str]]:
-    """(term frequencies with sub-words, field length as Whoosh counts it, main words in order)."""
+def _field_tokens(text: str) -> tuple[Counter, int, list[str], set[str]]:
+    """(term frequencies with sub-words, field length as Whoosh counts it, main words in order,
+    the words that stand as a sub-word of a longer word)."""
     toks = analyze(text, index_mode=True)
     counts = Counter(t.text for t in toks)
     main: list[str] = []
+    at: list[str] = []  # the tokens at the current position
+    subs: set[str] = set()
     last = -1
     for tok in toks:  # sub-words come first at a position, the main word last
         if tok.pos != last:
+            subs.update(at[:-1])
             main.append(tok.text)
+            at = [tok.text]
             last = tok.pos
         else:
             main[-1] = tok.text
-    return counts, len(toks), main
+            at.append(tok.text)
+    subs.update(at[:-1])
+    return counts, len(toks), main, subs
 
 
-def _tf_string(counts: Counter) -> str:
-    """Term frequencies as "\\nword\\tcount" lines, searched by the ranking side."""
-    return "".join(f"\n{w}\t{n}" for w, n in counts.items()) + "\n"
+def tf_bucket(word: str) -> int:
+    """The term-frequency string a word's count is kept in (stable across processes)."""
+    return zlib.crc32(word.encode("utf-8")) % TF_BUCKETS
+
+
+def _tf_strings(prefix: str, counts: Counter) -> dict[str, str]:
+    """Term frequencies as "\\nword\\tcount" lines, one string per bucket that has any."""
+    lines: dict[int, list[str]] = {}
+    for w, n in counts.items():
+        lines.setdefault(tf_bucket(w), []).append(f"\n{w}\t{n}")
+    return {f"{prefix}_{b}": "".join(parts) + "\n" for b, parts in sorted(lines.items())}
 
 
 def _tier(impact: float, least: float, most: float) -> int:
@@ -263,8 +298,8 @@ def typesense_document(doc: Document, seq: int, avg_title: float = DEFAULT_AVERA
     """The two Typesense documents of an analyzed Document (`seq`: its order, for ties): the one
     searched (tokens, tiers, frequencies, facet codes) and the one of stored fields and phrases."""
     stored = doc.fields()
-    title_tf, title_len, title_main = _field_tokens(doc.title)
-    text_tf, text_len, text_main = _field_tokens(doc.text)
+    title_tf, title_len, title_main, title_subs = _field_tokens(doc.title)
+    text_tf, text_len, text_main, text_subs = _field_tokens(doc.text)
     tiers: dict[str, list[list[str]]] = {group: [[] for _ in range(TIERS)] for group in TIER_GROUPS}
     for word in title_tf.keys() | text_tf.keys():
         impact = _bm25_part(text_tf[word], text_len, avg_text) if word in text_tf else 0.0
@@ -293,10 +328,15 @@ def typesense_document(doc: Document, seq: int, avg_title: float = DEFAULT_AVERA
         # Every distinct token of title and text: a query word is the filter `terms:=[word]`,
         # which needs no brackets (Typesense 0.24 refuses a filter of more than about 25 pairs).
         "terms": sorted(title_tf.keys() | text_tf.keys()),
+        # The text's own terms are not kept: a text frequency is `terms` less `title_only`,
+        # and the smaller document is cheaper for Typesense to read (it reads one per hit and
+        # per facet value it returns).
         "title_terms": sorted(title_tf),
-        "text_terms": sorted(text_tf),
-        "tf_title": _tf_string(title_tf),
-        "tf_text": _tf_string(text_tf),
+        "title_only": sorted(title_tf.keys() - text_tf.keys()),
+        "title_subs": sorted(title_subs),
+        "text_subs": sorted(text_subs),
+        **_tf_strings("tf_title", title_tf),
+        **_tf_strings("tf_text", text_tf),
         "len_title": title_len,
         "len_text": text_len,
         # The order inside a title tier: shorter titles first, then shorter texts.
@@ -334,7 +374,9 @@ def collection_schema(name: str) -> dict:
             field(F.ORG_NAMES, "string[]"),
             field("terms", "string[]"),
             field("title_terms", "string[]"),
-            field("text_terms", "string[]"),
+            field("title_only", "string[]"),
+            field("title_subs", "string[]"),
+            field("text_subs", "string[]"),
             *(field(name, "string") for group in TIER_GROUPS for name in tier_fields(group)),
         ],
         "default_sorting_field": "seq",
@@ -416,6 +458,7 @@ def write_stats(http: Http, collection: str) -> dict:
     stats = {
         "id": collection, "generation": int(old.get("generation", 0)) + 1, "documents": docs,
         "len_title": title, "len_text": text, "max_seq": max_seq, "pipeline": F.PIPELINE_VERSION,
+        "layout": LAYOUT,
         "facet_values": codes,
     }
     http.request("POST", f"/collections/{STATS}/documents", params={"action": "upsert"}, body=stats, write=True)
@@ -536,7 +579,7 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
     try:
         current = resolve_alias(http, config.collection)
         stats = read_stats(http, current) if current else None
-        if current is None or rebuild or (stats or {}).get("pipeline") != F.PIPELINE_VERSION:
+        if current is None or rebuild or not is_current(stats):
             return _full_build(http, corpus, config, paths, report, progress, jobs, _averages(stats))
         hidden = tuple("" if d == "." else d + "/" for d in walk.unreadable_dirs)
         state = {row[F.PATH]: (row.get(F.CONTENT_HASH, ""), row.get(F.PIPELINE, ""))
@@ -577,6 +620,11 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         return report
     finally:
         http.close()
+
+
+def is_current(stats: dict | None) -> bool:
+    """True when a collection was written by this pipeline version in this layout."""
+    return bool(stats) and stats.get("pipeline") == F.PIPELINE_VERSION and stats.get("layout") == LAYOUT
 
 
 def _averages(stats: dict | None) -> tuple[float, float]:

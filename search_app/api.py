@@ -17,7 +17,7 @@ bp = Blueprint("api", __name__)
 @cached
 def api_search():
     result = store().search(request.args, current_app.config["SEARCH_TIME_BUDGET"])
-    if result["partial"]:
+    if result["partial"] and not store().partial_is_final:
         uncacheable()  # cut short by the time budget: another try may rank more
     return jsonify(result)
 

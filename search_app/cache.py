@@ -7,7 +7,9 @@ and `Cache-Control: no-cache`: browsers and proxies may keep it but must ask aga
 `If-None-Match` that still matches gets an empty 304. A new commit or a swapped-in rebuild
 changes the version, so no answer of an older index is ever served.
 
-Not kept: errors, answers a time budget cut short (`partial`), and bodies over MAX_BODY.
+Not kept: errors, answers a time budget cut short (`partial` from the Whoosh store; a Typesense
+answer is partial only through fixed caps, the same on every try, and is kept), and bodies
+over MAX_BODY.
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def search_page():
     if searching:
         try:
             result = current_store().search(args, current_app.config["SEARCH_TIME_BUDGET"])
-            if result["partial"]:
+            if result["partial"] and not current_store().partial_is_final:
                 uncacheable()
         except BadParameter as exc:
             error, status = str(exc), 400

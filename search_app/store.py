@@ -19,6 +19,9 @@ CHECK_EVERY = 1.0  # seconds between looks at the index directory
 class IndexStore:
     """Hands out searchers on the current index; notices new commits and swapped-in rebuilds."""
 
+    # A partial answer here is one the time budget cut short: another try may rank more.
+    partial_is_final = False
+
     def __init__(self, index_dir: Path | str) -> None:
         self.index_dir = Path(index_dir)
         self._lock = threading.Lock()

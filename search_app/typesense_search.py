@@ -1,7 +1,7 @@
 """Search on the typesense backend: the same parsed query, filters, ranking and answer shape.
 
 Matching is done by Typesense, exactly: each word of the query is a filter on the documents'
-distinct tokens (`title_terms` / `text_terms`, written by indexer.typesense_backend), so AND
+distinct tokens (`terms` / `title_terms`, written by indexer.typesense_backend), so AND
 stays AND, OR and NOT are filter operators, and there is no typo tolerance or prefix matching.
 A phrase is found by Typesense's phrase search over the space-joined tokens, per field, and
 becomes a set of ids in the filter.
@@ -29,8 +29,8 @@ from indexer import fields as F
 from indexer.normalize import fold
 from indexer.segment import query_words, sub_words
 from indexer.typesense_backend import (
-    B, FACET_CODES, K1, TIERS, TITLE_BOOST, CollectionMissing, Http, NoCollection, TypesenseConfig, TypesenseError,
-    docs_collection, export, facet_code, read_stats, resolve_alias, tier_fields,
+    B, FACET_CODES, K1, TIERS, TITLE_BOOST, CollectionMissing, Http, LAYOUT, NoCollection, OldLayout, TypesenseConfig,
+    TypesenseError, docs_collection, export, facet_code, read_stats, resolve_alias, tf_bucket, tier_fields,
 )
 from search_app.query import Clause, Filters, ParsedQuery, make_filters, parse_query
 from search_app.ranking import understood, _facets, check_sort, make_paging, result_item
@@ -53,7 +53,7 @@ CANDIDATE_SEARCHES = (
     (",".join(tier_fields("title")), "_text_match:desc,title_key:asc,date_rank:desc"),
     (",".join(tier_fields("text")), "_text_match:desc,len_text:asc,date_rank:desc"),
 )
-CANDIDATE_FIELDS = "id,seq,date_rank,len_title,len_text,tf_title,tf_text"
+CANDIDATE_FIELDS = "id,seq,date_rank,len_title,len_text"  # and the frequency buckets of the query's words
 FACET_FIELDS = ",".join([F.YEAR, *FACET_CODES.values()])
 _NOTHING = "seq:<0"  # a filter no document passes
 _EXACT = {"num_typos": 0, "prefix": False, "drop_tokens_threshold": 0, "typo_tokens_threshold": 0,
@@ -87,8 +87,8 @@ class _Phrases:
 
     Typesense's phrase search over the main words finds most of them. Whoosh also matches a
     phrase word against a sub-word of a long word at the same position (专家 in 医学专家), so the
-    documents that have every word of the phrase but were not found are checked here, on their
-    main words and the analyzer's sub-words."""
+    documents that have every word of the phrase, one of them as a sub-word (`<field>_subs`),
+    and were not found are checked here, on their main words and the analyzer's sub-words."""
 
     def __init__(self, store: "TypesenseStore", collection: str) -> None:
         self.store, self.collection = store, collection
@@ -113,8 +113,7 @@ class _Phrases:
             for field in ("title", "text"):
                 quoted = " ".join(w.replace('"', "") for w in words)
                 jobs.append((docs, {"q": f'"{quoted}"', "query_by": f"{field}_tok", **_EXACT}))
-                has_all = " && ".join(f"{field}_terms:=[{_value(w)}]" if _value(w) else _NOTHING for w in dict.fromkeys(words))
-                jobs.append((self.collection, {"q": "*", "filter_by": has_all}))
+                jobs.append((self.collection, {"q": "*", "filter_by": _maybe_phrase(words, field)}))
         sets = self._ids(jobs)
         unsure: dict[tuple[tuple[str, ...], str], set[str]] = {}
         for n, words in enumerate(todo):
@@ -170,14 +169,31 @@ class _Phrases:
         return title | text
 
 
+def _maybe_phrase(words: tuple[str, ...], field: str) -> str:
+    """The filter of the documents where a phrase can match through a sub-word: every word in
+    the field (the text's: in `terms`, a superset the check narrows) and one as a sub-word."""
+    values = [_value(w) for w in dict.fromkeys(words)]
+    if None in values:
+        return _NOTHING
+    has = "title_terms" if field == "title" else "terms"
+    return " && ".join([f"{field}_subs:=[{','.join(values)}]", *(f"{has}:=[{v}]" for v in values)])
+
+
 def has_phrase(tokens: list[str], words: tuple[str, ...]) -> bool:
     """True when the words stand at consecutive positions of the main words, each the word there
     or one of its sub-words (as Whoosh's phrase matcher sees the index-mode tokens)."""
     n = len(words)
-    for p in range(len(tokens) - n + 1):
-        if all(words[k] == tokens[p + k] or words[k] in sub_words(tokens[p + k]) for k in range(n)):
-            return True
-    return False
+    if n == 0:
+        return True
+    distinct = set(tokens)
+    # The tokens each word matches, looked up once per distinct token rather than per position.
+    fits = [{t for t in distinct if t == w or w in sub_words(t)} for w in words]
+    if not all(fits):
+        return False
+    first, rest = fits[0], list(enumerate(fits[1:], 1))
+    last = len(tokens) - n
+    return any(p <= last and all(tokens[p + k] in fit for k, fit in rest)
+               for p, t in enumerate(tokens) if t in first)
 
 
 def _condition(clause: Clause, phrases: _Phrases) -> str:
@@ -196,6 +212,12 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
         lacks = [_lacks_word(w) for w in clause.words]
         return lacks[0] if len(lacks) == 1 else "(" + " || ".join(lacks) + ")"
     return " && ".join(_has_word(w) for w in clause.words)
+
+
+def tf_fields(words: list[str]) -> str:
+    """The candidate fields to ask for: lengths, order keys and the frequency buckets of the words."""
+    buckets = sorted({tf_bucket(w) for w in words})
+    return ",".join([CANDIDATE_FIELDS, *(f"tf_{f}_{b}" for b in buckets for f in ("title", "text"))])
 
 
 def _tf(tf_field: str, word: str) -> int:
@@ -233,8 +255,9 @@ class _Scorer:
 
     def _word(self, word: str, doc: dict, memo: dict) -> tuple[float, float]:
         if word not in memo:
-            t = _tf(doc.get("tf_title", ""), word)
-            x = _tf(doc.get("tf_text", ""), word)
+            b = tf_bucket(word)
+            t = _tf(doc.get(f"tf_title_{b}", ""), word)
+            x = _tf(doc.get(f"tf_text_{b}", ""), word)
             memo[word] = (self._term("title", word, t, doc.get("len_title", 0)) if t else 0.0,
                           self._term("text", word, x, doc.get("len_text", 0)) if x else 0.0)
         return memo[word]
@@ -265,7 +288,8 @@ class _Scorer:
 
     @staticmethod
     def _has(word: str, doc: dict) -> bool:
-        return f"\n{word}\t" in doc.get("tf_title", "") or f"\n{word}\t" in doc.get("tf_text", "")
+        b = tf_bucket(word)
+        return f"\n{word}\t" in doc.get(f"tf_title_{b}", "") or f"\n{word}\t" in doc.get(f"tf_text_{b}", "")
 
 
 def _positive_words(clauses: list[Clause]) -> list[str]:
@@ -290,6 +314,9 @@ class TypesenseStore:
     """What the app asks of its index, answered by a Typesense cluster (the alias COLLECTION)."""
 
     backend = "typesense"
+    # A partial answer here comes from fixed caps (phrase documents checked, ranking depth), not
+    # from a clock: the same request gives the same answer until the collection changes.
+    partial_is_final = True
 
     def __init__(self, config: TypesenseConfig) -> None:
         self.config = config
@@ -319,6 +346,8 @@ class TypesenseStore:
                 return self._state  # the cluster is briefly unreachable: keep what we know
             if not collection or not stats:
                 raise NoCollection(self.config)
+            if stats.get("layout") != LAYOUT:
+                raise OldLayout(self.config)
             key = (collection, stats.get("generation"))
             if self._state is None or (self._state[0], self._state[1].get("generation")) != key:
                 self._cache = {}
@@ -400,12 +429,16 @@ class TypesenseStore:
         return " && ".join(parts)  # each part is one term, or in brackets
 
     def _document_frequencies(self, collection: str, words: list[str]) -> dict[tuple[str, str], int]:
-        missing = [(f, w) for w in words for f in ("title", "text") if (f, w) not in self._df]
+        """Documents with each word in the title and in the text, counted once per generation."""
+        missing = [w for w in words if ("text", w) not in self._df]
         if missing:
-            searches = [{"q": "*", "filter_by": f"{f}_terms:=[{_value(w) or '`'}]" if _value(w) else _NOTHING, "per_page": 0}
-                        for f, w in missing]
-            for key, result in zip(missing, self.multi(collection, searches)):
-                self._df[key] = result["found"]
+            # In the text: every document with the word, less those with it in the title only.
+            searches = [{"q": "*", "filter_by": f"{field}:=[{_value(w)}]" if _value(w) else _NOTHING, "per_page": 0}
+                        for w in missing for field in ("title_terms", "terms", "title_only")]
+            results = self.multi(collection, searches)
+            for n, w in enumerate(missing):
+                title, anywhere, title_only = (r["found"] for r in results[3 * n : 3 * n + 3])
+                self._df[("title", w)], self._df[("text", w)] = title, anywhere - title_only
         return {(f, w): self._df[(f, w)] for w in words for f in ("title", "text")}
 
     def run(self, parsed: ParsedQuery, filters: Filters, sort: str = "relevance", paging=None) -> dict:
@@ -429,7 +462,7 @@ class TypesenseStore:
         if by_date:
             # Newest first is Typesense's own order: the page itself (its page size is ours), each
             # date's documents then ordered by score as Whoosh orders them.
-            searches = [{"q": "*", **base, "sort_by": "date_rank:desc,seq:asc", "include_fields": CANDIDATE_FIELDS,
+            searches = [{"q": "*", **base, "sort_by": "date_rank:desc,seq:asc", "include_fields": tf_fields(words),
                          "per_page": paging.per_page, "page": paging.page, **facet}]
         else:
             per_word = max(CANDIDATES, limit + RANK_MARGIN)
@@ -443,7 +476,7 @@ class TypesenseStore:
                     for page in range(1, -(-per_search // PHRASE_PAGE) + 1):
                         searches.append({
                             "q": word, "query_by": fields, "query_by_weights": TIER_WEIGHTS, **base,
-                            "sort_by": sort_by, "include_fields": CANDIDATE_FIELDS,
+                            "sort_by": sort_by, "include_fields": tf_fields(words),
                             "per_page": min(per_search, PHRASE_PAGE), "page": page, **_EXACT,
                         })
         results = self.multi(collection, searches)

@@ -22,12 +22,14 @@ import pytest
 from conftest import SHARED_ARCHIVE, archive_slice, copy_sample_corpus, serving
 from indexer.document import doc_id
 from indexer.index import build_index
+from indexer.segment import sub_words
 from indexer.typesense_backend import (
-    STATS, Http, TypesenseConfig, TypesenseError, build_typesense, config_from, resolve_alias,
+    LAYOUT, STATS, Http, OldLayout, TypesenseConfig, TypesenseError, build_typesense, config_from, read_stats,
+    resolve_alias,
 )
 from search_app.cli import main
 from search_app.store import IndexStore
-from search_app.typesense_search import TypesenseStore
+from search_app.typesense_search import TypesenseStore, has_phrase
 
 QUERIES = Path(__file__).parent.parent / "bench" / "queries.tsv"
 BROKEN_FIXTURES = {"fixtures/binary.html", "fixtures/empty.txt", "fixtures/spaces_only.txt"}
@@ -115,6 +117,84 @@ def test_rebuild_is_a_new_collection_swapped_in_with_the_alias(config: Typesense
     finally:
         store.close()
         http.close()
+
+
+def test_phrase_through_a_sub_word_matches_on_both_backends(config: TypesenseConfig, tmp_path: Path) -> None:
+    """Whoosh matches a phrase word against a sub-word of a long word (专家 in 医学专家); Typesense's
+    phrase search sees main words only, so those documents come from the `_subs` prefilter."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = {
+        "sub.txt": "医学专家提醒大家注意饮食。",  # 专家 only as a sub-word of 医学专家
+        "main.txt": "专家提醒大家注意休息。",  # the phrase on main words
+        "apart.txt": "专家们说，要提醒大家。",  # both words, not side by side
+        "title_sub.txt": "医学专家提醒\n\n正文没有这个短语。",
+    }
+    for name, text in texts.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "index")
+    build_typesense(corpus, config)
+    whoosh, typesense = IndexStore(tmp_path / "index"), TypesenseStore(config)
+    try:
+        for q in ('"专家提醒"', '"专家 提醒"', '"医学专家 提醒"', '-"专家提醒" 大家'):
+            a, b = whoosh.search({"q": q}, None), typesense.search({"q": q})
+            assert sorted(r["path"] for r in a["results"]) == sorted(r["path"] for r in b["results"]), q
+            assert a["total"] == b["total"] and b["partial"] is False, q
+        found = {r["path"] for r in typesense.search({"q": '"专家提醒"'})["results"]}
+        assert {"sub.txt", "main.txt", "title_sub.txt"} <= found and "apart.txt" not in found
+    finally:
+        whoosh.close()
+        typesense.close()
+
+
+def test_has_phrase_is_the_position_by_position_definition() -> None:
+    """The phrase check equals its plain definition: at consecutive positions, each word the main
+    word there or one of its sub-words (random token lists over a small vocabulary)."""
+    import random
+
+    def plain(tokens: list[str], words: tuple[str, ...]) -> bool:
+        n = len(words)
+        return any(all(words[k] == tokens[p + k] or words[k] in sub_words(tokens[p + k]) for k in range(n))
+                   for p in range(len(tokens) - n + 1))
+
+    tokens = "我们 推进 质量强国建设 质量 强国 医学专家 专家 提醒 取得 成效".split()
+    vocabulary = tokens + ["建设", "医学", "质量强国"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        doc = [rng.choice(tokens) for _ in range(rng.randint(0, 9))]
+        words = tuple(rng.choice(vocabulary) for _ in range(rng.randint(1, 3)))
+        assert has_phrase(doc, words) == plain(doc, words), (doc, words)
+    assert has_phrase(["医学专家", "提醒"], ("专家", "提醒")) and not has_phrase(["专家", "们", "提醒"], ("专家", "提醒"))
+
+
+def test_a_collection_of_an_older_layout_is_rebuilt_and_refused_meanwhile(config: TypesenseConfig, tmp_path: Path) -> None:
+    """A collection another version of the indexer wrote: readers get a 503-class error that says to
+    re-index; the next index run (not a --rebuild) writes a new collection and swaps it in."""
+    corpus = copy_sample_corpus(tmp_path / "corpus")
+    build_typesense(corpus, config)
+    http = Http(config)
+    try:
+        old = resolve_alias(http, config.collection)
+        stats = read_stats(http, old)
+        http.request("POST", f"/collections/{STATS}/documents", params={"action": "upsert"},
+                     body={**stats, "layout": "1"}, write=True)
+        store = TypesenseStore(config)
+        try:
+            with pytest.raises(OldLayout, match="qsearch index --backend typesense"):
+                store.search({"q": "质量"})
+        finally:
+            store.close()
+        report = build_typesense(corpus, config)
+        new = resolve_alias(http, config.collection)
+        assert report.committed and new != old and read_stats(http, new)["layout"] == LAYOUT
+        assert http.json("GET", f"/collections/{old}", ok_missing=True) is None
+    finally:
+        http.close()
+    store = TypesenseStore(config)
+    try:
+        assert store.search({"q": "质量"})["total"] > 0
+    finally:
+        store.close()
 
 
 def test_broken_file_is_reported_and_the_rest_indexed(config: TypesenseConfig, tmp_path: Path) -> None:
@@ -284,3 +364,14 @@ def test_deep_pages_and_many_words_answer_within_bounds(typesense_app) -> None:
     by_date = client.get("/api/search", query_string={"q": "质量", "sort": "date", "page": 2, "per_page": 2}).get_json()
     first = client.get("/api/search", query_string={"q": "质量", "sort": "date", "page": 1, "per_page": 4}).get_json()
     assert [r["id"] for r in by_date["results"]] == [r["id"] for r in first["results"]][2:4]
+
+
+def test_a_partial_typesense_answer_is_kept_by_the_response_cache(typesense_app) -> None:
+    """On Typesense `partial` comes from fixed caps, not a clock: the same request gives the same
+    answer, so the response cache keeps it (on Whoosh a budget-cut answer is not kept)."""
+    client = typesense_app.test_client()
+    args = {"q": "质量 活动", "page": 1000, "per_page": 100}
+    first, second = (client.get("/api/search", query_string=args) for _ in range(2))
+    assert first.get_json()["partial"] is True
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+    assert first.get_data() == second.get_data()
