@@ -22,7 +22,7 @@ from search_app.security import HEADERS
 # percent-encoded, fits. A longer line gets a 400 {"error": …} from gunicorn.
 LIMIT_REQUEST_LINE = 8190
 SERVER_NAME = "qsearch"
-TYPESENSE_THREADS = 8  # threads per worker on the typesense backend (see serve())
+TYPESENSE_THREADS = 4  # threads per worker on the typesense backend (see serve())
 
 _PROTOCOL_ERRORS = {
     400: "请求格式有误",
@@ -94,7 +94,10 @@ def serve(index_dir: str, host: str, port: int, workers: int | None = None, type
             "worker_class": "gthread",
             # Whoosh: one thread per worker: queries are CPU-bound Python, and on the archive 4
             # threads per worker served 101 req/s (p95 401 ms) against 128 req/s (p95 255 ms) for 1.
-            # Typesense: a worker mostly waits for the cluster, so threads overlap those waits.
+            # Typesense: a worker waits for the cluster about 2/3 of a search, so a few threads
+            # overlap those waits. On the archive (30 s loads, unique / Zipf log): 2 threads 80 req/s
+            # p95 456 ms / p95 98 ms; 4: 83 req/s p95 345 ms / p95 53 ms; 8: 81 req/s p95 666 ms /
+            # p95 125 ms (more threads only queue more searches on the same two cores).
             "threads": TYPESENSE_THREADS if typesense is not None else 1,
             "timeout": 60,
             "limit_request_line": LIMIT_REQUEST_LINE,
