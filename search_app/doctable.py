@@ -105,6 +105,9 @@ class _Lru:
                 self._weight -= self._weigh(dropped)
         return value
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from heapq import heappush, heapreplace
 from itertools import accumulate, islice
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.collectors import TopCollector
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
@@ -22,6 +23,7 @@ from indexer import fields as F
 from search_app.query import BadParameter, Filters, ParsedQuery, filter_query
 from indexer.segment import query_words
 from search_app.doctable import CACHE
+from search_app.postings import ARRAYS, SCORE_TOLERANCE, Unsupported, query_scores
 from search_app.snippets import highlight, snippet
 
 SORTS = ("relevance", "date")
@@ -497,6 +499,20 @@ def _top(
     return collector.candidates()
 
 
+def _array_candidates(searcher: Searcher, query: Query, phrases: dict, docs: list[int], limit: int) -> list[int] | None:
+    """Of the matching `docs` (ascending), those whose score can place them among the first
+    `limit`: every one within SCORE_TOLERANCE of the limit-th best by the posting arrays, ties
+    included. None for a query the arrays do not score (Whoosh's matchers rank it then)."""
+    try:
+        scores = query_scores(searcher, query, phrases, ARRAYS)
+    except Unsupported:
+        return None
+    ids = np.asarray(docs, dtype=np.int64)
+    got = scores[ids]
+    last = float(np.partition(got, len(got) - limit)[len(got) - limit])
+    return ids[got >= last - SCORE_TOLERANCE * max(abs(last), 1e-6)].tolist()
+
+
 def search(
     searcher: Searcher, parsed: ParsedQuery, filters: Filters, sort: str = "relevance", paging: Paging | None = None,
     budget: float | None = TIME_BUDGET,
@@ -539,7 +555,12 @@ def search(
         ranked = sorted(by_date, key=lambda d: (-rank[d], -scores.get(d, 0.0), d))
         hits = [(scores.get(d), d) for d in ranked[:limit]]
     else:
-        if len(docs) <= SCORE_DIRECTLY:
+        chosen = _array_candidates(searcher, query, phrases, docs, limit) if len(docs) > limit else docs
+        if chosen is not None:
+            # The documents that can reach the page (by the cached posting arrays), scored
+            # exactly by Whoosh's own matchers.
+            candidates = _scored(searcher, query, chosen, clock, floor)
+        elif len(docs) <= SCORE_DIRECTLY:
             # A few documents: score just those rather than walk every posting.
             candidates = _scored(searcher, query, docs, clock, floor)
         else:

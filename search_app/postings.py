@@ -1,0 +1,201 @@
+"""Posting lists as arrays, decoded once per index version; a query's BM25F scores as array sums.
+
+Whoosh decodes a posting block by unzipping and unpickling it with its positions, and scores
+one document at a time in Python (5–10 µs each), on every query. Here a term's posting list is
+read once per index version into two arrays, its document numbers and its BM25F score in each
+document (the idf, average field length, B and K1 of the searcher's own BM25F, the weight
+Whoosh stored, the field length as Whoosh stores it), and kept in a bounded LRU shared by a
+worker's threads. A query's scores are then sums of those arrays over the query tree.
+
+The sums are in float32 and in another order than Whoosh's matchers add them, so they are used
+to choose candidates only: search_app.ranking rescores with Whoosh's own matchers the documents
+within SCORE_TOLERANCE of the last place and orders by those exact scores.
+"""
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, AndNot, Or, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from search_app.doctable import _Lru, version_key
+
+CACHE_BYTES = 64 * 1024 * 1024  # decoded postings per process (8 bytes a posting)
+SCORE_TOLERANCE = 1e-4  # relative: candidates this close to the last place are rescored exactly
+_BYTE_LENGTHS = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """A query node this module does not score (the caller uses Whoosh's matchers instead)."""
+
+
+class TermArrays(NamedTuple):
+    """A term's documents (ascending global numbers) and its BM25F score in each."""
+
+    docs: np.ndarray  # int32
+    scores: np.ndarray  # float32
+
+
+def _raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float], frozenset | None]:
+    """(ids, weights, deleted ids to drop) of a term in one segment, a block at a time."""
+    matcher = reader.postings(field, text)
+    deleted = None
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        deleted, matcher = frozenset(matcher._ids), matcher.child
+    ids: list[int] = []
+    weights: list[float] = []
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids[matcher._i :])
+            weights.extend(matcher._weights[matcher._i :])
+            if matcher._lastblock:
+                break
+            matcher._next_block()
+    else:  # inlined postings of a rare term
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return ids, weights, deleted
+
+
+class PostingArrays:
+    """Field lengths and term arrays of recent index versions (thread-safe)."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self._lengths = _Lru(4)
+        self._terms = _Lru(max_bytes, weigh=lambda t: t.docs.nbytes + t.scores.nbytes)
+        self._lock = threading.Lock()
+
+    def lengths(self, searcher: Searcher, field: str) -> np.ndarray:
+        """Every document's length of `field` as Whoosh's scorer reads it (1 when it has none)."""
+        return self._lengths.get((version_key(searcher), field), lambda: _read_lengths(searcher, field))
+
+    def term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
+        """A term's documents and scores in the searcher's index version."""
+        return self._terms.get((version_key(searcher), field, text), lambda: self._read_term(searcher, field, text))
+
+    def _read_term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F:
+            raise Unsupported(f"weighting {type(weighting).__name__}")
+        docs_parts, weight_parts = [], []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if (field, text) not in reader:
+                continue
+            ids, weights, deleted = _raw_postings(reader, field, text)
+            docs = np.asarray(ids, dtype=np.int64)
+            w = np.asarray(weights, dtype=np.float64)
+            if deleted:
+                keep = ~np.isin(docs, np.fromiter(deleted, dtype=np.int64))
+                docs, w = docs[keep], w[keep]
+            docs_parts.append(docs + offset)
+            weight_parts.append(w)
+        if not docs_parts:
+            return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float32))
+        docs = np.concatenate(docs_parts)
+        w = np.concatenate(weight_parts)
+        fl = self.lengths(searcher, field)[docs]
+        B = weighting._field_B.get(field, weighting.B)
+        K1 = weighting.K1
+        idf = searcher.idf(field, text)
+        avgfl = searcher.avg_field_length(field) or 1
+        # whoosh.scoring.bm25, element-wise
+        scores = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
+        return TermArrays(docs.astype(np.int32), scores.astype(np.float32))
+
+    def __len__(self) -> int:
+        """How many term arrays are kept."""
+        return len(self._terms)
+
+    def clear_terms(self) -> None:
+        """Forget the term arrays only (for measuring cold queries; lengths are read once per version)."""
+        self._terms.clear()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._lengths.clear()
+        self._terms.clear()
+
+
+def _read_lengths(searcher: Searcher, field: str) -> np.ndarray:
+    """Quantized field lengths of every document, read from each segment's length column."""
+    parts = []
+    for leaf, _offset in searcher.reader().leaf_readers():
+        count = leaf.doc_count_all()
+        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        raw = np.zeros(count, dtype=np.uint8)
+        if column is not None and column._count:
+            stored = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
+            raw[: len(stored)] = stored[:count]
+        lengths = _BYTE_LENGTHS[raw]
+        lengths[raw == 0] = 1.0  # the scorer's default for a document without the field
+        parts.append(lengths)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def query_scores(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays) -> np.ndarray:
+    """Every document's score for `query` (0 where it does not match), as Whoosh's matchers sum
+    their children's scores: an And only where all its parts match, an Or where any does, an
+    AndNot as its positive part; `phrases`: the documents each phrase was found in."""
+    size = searcher.doc_count_all()
+    scores, _ = _node(searcher, query, phrases, arrays, size)
+    return scores
+
+
+def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays, size: int) -> tuple[np.ndarray, np.ndarray]:
+    from search_app.ranking import _KnownPhrase
+
+    if isinstance(query, Term):
+        term = arrays.term(searcher, query.fieldname, query.text)
+        scores = np.zeros(size, np.float32)
+        mask = np.zeros(size, bool)
+        scores[term.docs] = term.scores * query.boost if query.boost != 1.0 else term.scores
+        mask[term.docs] = True
+        return scores, mask
+    if isinstance(query, _KnownPhrase):
+        phrase = query.phrase
+        found, _ = phrases[(phrase.fieldname, tuple(phrase.words))]
+        mask = np.zeros(size, bool)
+        mask[np.fromiter(found, dtype=np.int64, count=len(found))] = True
+        scores = np.zeros(size, np.float32)
+        for word in phrase.words:
+            term = arrays.term(searcher, phrase.fieldname, word)
+            scores[term.docs] += term.scores
+        scores *= mask
+        if query.boost != 1.0:
+            scores *= query.boost
+        return scores, mask
+    if isinstance(query, (And, Or)) and query.subqueries:
+        parts = [_node(searcher, sub, phrases, arrays, size) for sub in query.subqueries]
+        scores = parts[0][0].copy()
+        mask = parts[0][1].copy()
+        for s, m in parts[1:]:
+            scores += s
+            if isinstance(query, And):
+                mask &= m
+            else:
+                mask |= m
+        if isinstance(query, And):
+            scores *= mask
+        if query.boost != 1.0:
+            scores *= query.boost
+        return scores, mask
+    if isinstance(query, AndNot):
+        scores, mask = _node(searcher, query.a, phrases, arrays, size)
+        _, excluded = _node(searcher, query.b, phrases, arrays, size)
+        mask = mask & ~excluded
+        return scores * mask, mask
+    raise Unsupported(type(query).__name__)
+
+
+ARRAYS = PostingArrays()
