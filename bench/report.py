@@ -122,9 +122,11 @@ def write_report(r: dict, out: Path) -> None:
         lines.append(f"| HTTP | not measured: {s['skipped']} | |")
     lines += [
         "",
-        "*Cold*: the term posting sets cached by the service were emptied before each query, so each query",
-        "decodes its own posting lists (the per-index facet table stays, as it does in the server). *Warm*: the",
-        "same queries run a second time. Both include ranking, 10 highlighted snippets and facet counts.",
+        "*Cold*: the term posting sets and arrays cached by the service were emptied before each query, so each",
+        "query decodes its own posting lists (the per-index facet table stays, as it does in the server). *Warm*:",
+        "the same queries once every query has run (what a server holds after a while: each word decoded once",
+        "per index version), each still a full search (no response cache). Both include ranking, 10 highlighted",
+        "snippets and facet counts.",
         "",
         "## Build",
         "",

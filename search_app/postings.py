@@ -7,9 +7,12 @@ document (the idf, average field length, B and K1 of the searcher's own BM25F, t
 Whoosh stored, the field length as Whoosh stores it), and kept in a bounded LRU shared by a
 worker's threads. A query's scores are then sums of those arrays over the query tree.
 
-The sums are in float32 and in another order than Whoosh's matchers add them, so they are used
-to choose candidates only: search_app.ranking rescores with Whoosh's own matchers the documents
-within SCORE_TOLERANCE of the last place and orders by those exact scores.
+Those sums are in another order than Whoosh's matchers add them, so they choose candidates only:
+the documents within SCORE_TOLERANCE of the last place. `exact_scores` then scores the candidates
+as Whoosh would, bit for bit: it builds the matcher tree Whoosh builds for each segment (its order
+of additions depends on each segment's term sizes) and evaluates that tree over the candidates
+with the same float64 operations, taking each term's score from the arrays (the same formula on
+the same numbers as Whoosh's scorer), without decoding a posting block.
 """
 from __future__ import annotations
 
@@ -18,6 +21,11 @@ from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching import (
+    AndMaybeMatcher, AndNotMatcher, DisjunctionMaxMatcher, IntersectionMatcher, ListMatcher, NullMatcherClass,
+    UnionMatcher, WrappingMatcher,
+)
+from whoosh.codec.whoosh3 import W3LeafMatcher as _Leaf
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Query, Term
 from whoosh.scoring import BM25F
@@ -26,7 +34,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search_app.doctable import _Lru, version_key
 
-CACHE_BYTES = 64 * 1024 * 1024  # decoded postings per process (8 bytes a posting)
+CACHE_BYTES = 64 * 1024 * 1024  # decoded postings per process (12 bytes a posting)
 SCORE_TOLERANCE = 1e-4  # relative: candidates this close to the last place are rescored exactly
 _BYTE_LENGTHS = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)], dtype=np.float64)
 
@@ -39,7 +47,7 @@ class TermArrays(NamedTuple):
     """A term's documents (ascending global numbers) and its BM25F score in each."""
 
     docs: np.ndarray  # int32
-    scores: np.ndarray  # float32
+    scores: np.ndarray  # float64, each exactly the score Whoosh's scorer gives
 
 
 def _raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float], frozenset | None]:
@@ -101,7 +109,7 @@ class PostingArrays:
             docs_parts.append(docs + offset)
             weight_parts.append(w)
         if not docs_parts:
-            return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float32))
+            return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float64))
         docs = np.concatenate(docs_parts)
         w = np.concatenate(weight_parts)
         fl = self.lengths(searcher, field)[docs]
@@ -111,7 +119,7 @@ class PostingArrays:
         avgfl = searcher.avg_field_length(field) or 1
         # whoosh.scoring.bm25, element-wise
         scores = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
-        return TermArrays(docs.astype(np.int32), scores.astype(np.float32))
+        return TermArrays(docs.astype(np.int32), scores)
 
     def __len__(self) -> int:
         """How many term arrays are kept."""
@@ -196,6 +204,60 @@ def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays
         mask = mask & ~excluded
         return scores * mask, mask
     raise Unsupported(type(query).__name__)
+
+
+def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "PostingArrays") -> list[tuple[float, int]]:
+    """(score, docnum) of each of the given ascending documents that `query` matches, equal to
+    what Whoosh's matchers moved onto each document give (Unsupported for a matcher this does not know)."""
+    out: list[tuple[float, int]] = []
+    ids = np.asarray(docs, dtype=np.int64)
+    context = searcher.context()
+    for sub, offset in searcher.leaf_searchers():
+        lo, hi = np.searchsorted(ids, [offset, offset + sub.doc_count_all()])
+        if lo == hi:
+            continue
+        here = ids[lo:hi]
+        matched, scores = _evaluate(query.matcher(sub, context), here, offset, searcher, arrays)
+        out += zip(scores[matched].tolist(), here[matched].tolist())
+    return out
+
+
+def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays") -> tuple[np.ndarray, np.ndarray]:
+    """(matches, scores) of a Whoosh matcher tree at global `docs` of the segment at `offset`,
+    each node computing its score from its children's as the node's own score() does."""
+    from search_app.ranking import _BoostedMatcher, _ListMatcher
+
+    if isinstance(m, NullMatcherClass):
+        return np.zeros(len(docs), bool), np.zeros(len(docs))
+    if type(m) in (_Leaf, ListMatcher) and m.term() is not None:
+        field, btext = m.term()
+        term = arrays.term(searcher, field, btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+        at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))
+        hit = term.docs[at] == docs if len(term.docs) else np.zeros(len(docs), bool)
+        return hit, np.where(hit, term.scores[at] if len(term.docs) else 0.0, 0.0)
+    if type(m) is FilterMatcher:
+        hit, scores = _evaluate(m.child, docs, offset, searcher, arrays)
+        listed = np.isin(docs - offset, np.fromiter(m._ids, dtype=np.int64, count=len(m._ids)))
+        return hit & (~listed if m._exclude else listed), scores * m.boost
+    if type(m) is WrappingMatcher:
+        hit, scores = _evaluate(m.child, docs, offset, searcher, arrays)
+        return hit, scores * m.boost
+    if type(m) in (_ListMatcher, _BoostedMatcher):
+        hit, scores = _evaluate(m._inner, docs, offset, searcher, arrays)
+        hit = hit & np.isin(docs - offset, np.asarray(m._ids, dtype=np.int64))
+        return hit, scores * m._boost if type(m) is _BoostedMatcher else scores
+    if type(m) in (UnionMatcher, IntersectionMatcher, AndNotMatcher, AndMaybeMatcher, DisjunctionMaxMatcher):
+        ha, sa = _evaluate(m.a, docs, offset, searcher, arrays)
+        hb, sb = _evaluate(m.b, docs, offset, searcher, arrays)
+        if type(m) is IntersectionMatcher:
+            return ha & hb, sa + sb
+        if type(m) is AndNotMatcher:
+            return ha & ~hb, sa
+        if type(m) is AndMaybeMatcher:
+            return ha, np.where(hb, sa + sb, sa)
+        both = np.maximum(sa, sb) if type(m) is DisjunctionMaxMatcher else sa + sb
+        return ha | hb, np.where(ha & hb, both, np.where(ha, sa, sb))
+    raise Unsupported(type(m).__name__)
 
 
 ARRAYS = PostingArrays()

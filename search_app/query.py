@@ -1,6 +1,7 @@
 """Queries: user text to a Whoosh query, escaped by default, with the indexer's analyzer.
 
-Syntax: words are ANDed; "…" or “…” is an exact phrase; `A OR B`; `NOT word` or `-word`.
+Syntax: words are ANDed; "…" or “…” is an exact phrase; `A OR B`; `NOT word` or `-word`
+(and `NOT "…"` or `-"…"` for a phrase).
 Everything else (brackets, `*`, `field:`, stray quotes, dangling operators) is plain text,
 so no input can make parsing fail.
 
@@ -29,7 +30,7 @@ MAX_WORDS = 16  # distinct words in a whole query
 MAX_CLAUSES = 16  # clauses, each alternative of an OR counting as one
 MAX_PHRASE_WORDS = 16  # words of one quoted phrase
 MAX_QUERY_CHARS = 2000
-_TOKEN = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)“([^”]*)”|(\S+)')
 # A year filter: empty (no filter), a year or a range, spaces around (ASCII, tab, ideographic).
 # The OpenAPI description gives this very pattern (YEAR_PATTERN), so the two cannot disagree.
 YEAR_PATTERN = (
@@ -139,13 +140,15 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     """(kind, value) pairs: kind is "phrase", "text" or an operator (OR, AND, NOT)."""
     tokens: list[tuple[str, str]] = []
     for m in _TOKEN.finditer(text):
-        phrase = m.group(1) if m.group(1) is not None else m.group(2)
+        minus, phrase = (m.group(1), m.group(2)) if m.group(2) is not None else (m.group(3), m.group(4))
         if phrase is not None:
+            if minus:
+                tokens.append(("NOT", "NOT"))  # -"…": the phrase negated, as on web search engines
             tokens.append(("phrase", phrase))
-        elif m.group(3) in ("OR", "AND", "NOT"):
-            tokens.append((m.group(3), m.group(3)))
+        elif m.group(5) in ("OR", "AND", "NOT"):
+            tokens.append((m.group(5), m.group(5)))
         else:
-            tokens.append(("text", m.group(3).replace('"', " ").replace("“", " ").replace("”", " ")))
+            tokens.append(("text", m.group(5).replace('"', " ").replace("“", " ").replace("”", " ")))
     return tokens
 
 

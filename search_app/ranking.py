@@ -23,7 +23,7 @@ from indexer import fields as F
 from search_app.query import BadParameter, Filters, ParsedQuery, filter_query
 from indexer.segment import query_words
 from search_app.doctable import CACHE
-from search_app.postings import ARRAYS, SCORE_TOLERANCE, Unsupported, query_scores
+from search_app.postings import ARRAYS, SCORE_TOLERANCE, Unsupported, exact_scores, query_scores
 from search_app.snippets import highlight, snippet
 
 SORTS = ("relevance", "date")
@@ -499,6 +499,15 @@ def _top(
     return collector.candidates()
 
 
+def _exact(searcher: Searcher, query: Query, docs: list[int], clock: Clock, floor: int) -> list[tuple[float, int]]:
+    """(score, docnum) of the given ascending documents: from the posting arrays through the
+    matcher tree Whoosh builds, else (a matcher the arrays do not cover) by Whoosh's matchers."""
+    try:
+        return exact_scores(searcher, query, docs, ARRAYS)
+    except Unsupported:
+        return _scored(searcher, query, docs, clock, floor)
+
+
 def _array_candidates(searcher: Searcher, query: Query, phrases: dict, docs: list[int], limit: int) -> list[int] | None:
     """Of the matching `docs` (ascending), those whose score can place them among the first
     `limit`: every one within SCORE_TOLERANCE of the limit-th best by the posting arrays, ties
@@ -551,15 +560,15 @@ def search(
         if len(by_date) > limit:
             boundary = rank[by_date[limit - 1]]
             by_date = [d for d in by_date if rank[d] >= boundary]
-        scores = {} if parsed.is_empty else {d: score for score, d in _scored(searcher, query, sorted(by_date), clock, floor)}
+        scores = {} if parsed.is_empty else {d: score for score, d in _exact(searcher, query, sorted(by_date), clock, floor)}
         ranked = sorted(by_date, key=lambda d: (-rank[d], -scores.get(d, 0.0), d))
         hits = [(scores.get(d), d) for d in ranked[:limit]]
     else:
         chosen = _array_candidates(searcher, query, phrases, docs, limit) if len(docs) > limit else docs
         if chosen is not None:
             # The documents that can reach the page (by the cached posting arrays), scored
-            # exactly by Whoosh's own matchers.
-            candidates = _scored(searcher, query, chosen, clock, floor)
+            # exactly as Whoosh's own matchers score them.
+            candidates = _exact(searcher, query, chosen, clock, floor)
         elif len(docs) <= SCORE_DIRECTLY:
             # A few documents: score just those rather than walk every posting.
             candidates = _scored(searcher, query, docs, clock, floor)

@@ -165,6 +165,9 @@ def test_repetition_collapses() -> None:
     assert not parse_query("的" * 80).truncated
     assert [c.describe() for c in parse_query("的 OR 是 OR 在 OR 的 OR 是").clauses] == ["的 或 是 或 在"]
     assert [c.describe() for c in parse_query("质量 -空气 -空气 NOT 空气").clauses] == ["质量", "不含 空气"]
+    # -"…" negates the whole phrase, as NOT "…" does (it used to negate the first word only).
+    assert [c.describe() for c in parse_query('质量 -"质量 提升"').clauses] == [c.describe() for c in parse_query('质量 NOT "质量 提升"').clauses]
+    assert [(c.kind, c.negated) for c in parse_query('质量 -“质量 提升”').clauses] == [("words", False), ("phrase", True)]
     # A and (A or B) is A.
     assert [c.describe() for c in parse_query("质量 质量 OR 品牌").clauses] == ["质量"]
 

@@ -79,3 +79,22 @@ def test_a_query_the_arrays_do_not_score_says_so(sample_index: Path) -> None:
     with windex.open_dir(str(sample_index)).searcher() as searcher:
         with pytest.raises(Unsupported):
             query_scores(searcher, Every(), {}, PostingArrays())
+
+
+def test_exact_scores_are_whoosh_scores_bit_for_bit(index_with_deletions: Path) -> None:
+    """exact_scores walks the matcher tree Whoosh builds per segment: the same scores, not close ones,
+    for words, ANDs, ORs, NOTs and phrases (resolved as the ranking resolves them), after deletions."""
+    from search_app.ranking import Clock, _docset, _resolve, _scored
+    from search_app.postings import exact_scores
+
+    arrays = PostingArrays()
+    queries = ("质量月", "质量 活动", "质量月 -空气", "瑞金医院 OR 烽火通信", "质量 OR 品牌 活动", '"质量 提升"', "质量 -\"质量 提升\"")
+    with windex.open_dir(str(index_with_deletions)).searcher() as searcher:
+        for q in queries:
+            query, phrases = parse_query(q).to_whoosh(), {}
+            docs = sorted(_docset(searcher, query, Clock(None), phrases))
+            if phrases:
+                query = _resolve(searcher, query, phrases)
+            assert docs, q
+            want = _scored(searcher, query, docs)
+            assert exact_scores(searcher, query, docs, arrays) == want, q
