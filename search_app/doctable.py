@@ -137,6 +137,16 @@ class _VersionCache:
         """Document numbers matching a filter query (a set Whoosh accepts as a filter; never mutate it)."""
         return self._filters.get((version_key(searcher), repr(query)), lambda: set(searcher.docs_for_query(query)))
 
+    def filter_array(self, searcher: Searcher, query: Query):
+        """`filter_docs` as an ascending numpy array (cached beside it)."""
+        import numpy as np
+
+        def build():
+            docs = self.filter_docs(searcher, query)
+            return np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
+
+        return self._filters.get((version_key(searcher), "array", repr(query)), build)
+
     def clear_terms(self) -> None:
         """Forget the cached term sets only (the next queries read their posting lists)."""
         self._terms.clear()

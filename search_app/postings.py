@@ -81,6 +81,7 @@ class PostingArrays:
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self._lengths = _Lru(4)
         self._terms = _Lru(max_bytes, weigh=lambda t: t.docs.nbytes + t.scores.nbytes)
+        self._positions = _Lru(max_bytes, weigh=lambda keys: keys.nbytes)
         self._lock = threading.Lock()
 
     def lengths(self, searcher: Searcher, field: str) -> np.ndarray:
@@ -125,14 +126,52 @@ class PostingArrays:
         """How many term arrays are kept."""
         return len(self._terms)
 
+    def positions(self, searcher: Searcher, field: str, text: str) -> np.ndarray:
+        """Where a term stands: ascending int64 keys `docnum << 32 | position`, deleted documents left out."""
+        return self._positions.get((version_key(searcher), field, text), lambda: _read_positions(searcher, field, text))
+
     def clear_terms(self) -> None:
         """Forget the term arrays only (for measuring cold queries; lengths are read once per version)."""
         self._terms.clear()
+        self._positions.clear()
 
     def clear(self) -> None:
         """Forget everything."""
         self._lengths.clear()
         self._terms.clear()
+        self._positions.clear()
+
+
+def _read_positions(searcher: Searcher, field: str, text: str) -> np.ndarray:
+    """A term's positions in every live document, as `docnum << 32 | position` keys."""
+    decode = searcher.schema[field].format.decoder("positions")
+    keys: list[int] = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if (field, text) not in reader:
+            continue
+        matcher = reader.postings(field, text)  # deleted documents filtered out
+        while matcher.is_active():
+            base = (matcher.id() + offset) << 32
+            keys.extend(base | p for p in decode(matcher.value()))
+            matcher.next()
+    return np.asarray(keys, dtype=np.int64)
+
+
+def phrase_docs(searcher: Searcher, field: str, words: list[str], candidates: np.ndarray, arrays: "PostingArrays") -> np.ndarray:
+    """Of the ascending `candidates`, the documents where the words stand at consecutive
+    positions (word k at p + k), as Whoosh's phrase matcher (slop 1) decides."""
+    found: np.ndarray | None = None
+    for k, word in enumerate(words):
+        keys = arrays.positions(searcher, field, word)
+        docs = keys >> 32
+        at = np.minimum(np.searchsorted(candidates, docs), max(len(candidates) - 1, 0))
+        keys = keys[(candidates[at] == docs) & ((keys & 0xFFFFFFFF) >= k)] if len(candidates) else keys[:0]
+        shifted = keys - k  # word k at p + k: the key of its phrase's start
+        found = shifted if found is None else np.intersect1d(found, shifted)
+        if not len(found):
+            break
+    return np.unique(found >> 32) if found is not None else candidates[:0]
 
 
 def _read_lengths(searcher: Searcher, field: str) -> np.ndarray:

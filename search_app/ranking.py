@@ -23,7 +23,7 @@ from indexer import fields as F
 from search_app.query import BadParameter, Filters, ParsedQuery, filter_query
 from indexer.segment import query_words
 from search_app.doctable import CACHE
-from search_app.postings import ARRAYS, SCORE_TOLERANCE, Unsupported, exact_scores, query_scores
+from search_app.postings import ARRAYS, SCORE_TOLERANCE, Unsupported, exact_scores, phrase_docs, query_scores
 from search_app.snippets import highlight, snippet
 
 SORTS = ("relevance", "date")
@@ -222,45 +222,74 @@ def _block_ids(matcher: W3LeafMatcher) -> list[int]:
     return ids
 
 
-def _docset(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negated: bool = False) -> set[int]:
+def _docset(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negated: bool = False,
+            within: set[int] | None = None) -> set[int]:
     """Document numbers matching `query`, with set operations over posting lists.
 
     Walking Whoosh's union and intersection matchers costs several Python calls per
     document; a term's posting list is read block by block instead, and the sets are
     combined in C. Phrases are checked on the documents that have all their words
-    (`_phrase_docs`); under a negation (`negated`), the documents the clock left unchecked
+    (`_phrase_docs`), and are in `within` when given (the filters' documents: the caller cuts
+    the answer to them); under a negation (`negated`), the documents the clock left unchecked
     count as matching, so that a search cut short only ever misses documents.
     """
     if isinstance(query, Term):
         return CACHE.term_docs(searcher, query.fieldname, query.text, _term_docs)
     if isinstance(query, Phrase):
-        found, unchecked = _phrase_docs(searcher, query, clock, phrases)
+        found, unchecked = _phrase_docs(searcher, query, clock, phrases, within)
         return found | unchecked if negated else found
     if isinstance(query, Or):
         out: set[int] = set()
         for sub in query.subqueries:
-            out |= _docset(searcher, sub, clock, phrases, negated)
+            out |= _docset(searcher, sub, clock, phrases, negated, within)
         return out
     if isinstance(query, And):
-        parts = sorted((_docset(searcher, sub, clock, phrases, negated) for sub in query.subqueries), key=len)
+        parts = sorted((_docset(searcher, sub, clock, phrases, negated, within) for sub in query.subqueries), key=len)
         out = parts[0] if parts else set()
         for part in parts[1:]:
             out = out & part
         return out
     if isinstance(query, AndNot):
-        return _docset(searcher, query.a, clock, phrases, negated) - _docset(searcher, query.b, clock, phrases, not negated)
+        return (_docset(searcher, query.a, clock, phrases, negated, within)
+                - _docset(searcher, query.b, clock, phrases, not negated, within))
     if isinstance(query, Every):
         return CACHE.filter_docs(searcher, query)
     return set(searcher.docs_for_query(query))
 
 
-def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict) -> tuple[set[int], set[int]]:
+def _docarray(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negated: bool = False,
+              within: set[int] | None = None) -> np.ndarray:
+    """`_docset` as an ascending array: words from the cached posting arrays, the set
+    operations on sorted arrays (in C, also for sets of 100,000 documents)."""
+    if isinstance(query, Term):
+        return ARRAYS.term(searcher, query.fieldname, query.text).docs.astype(np.int64)
+    if isinstance(query, Or):
+        parts = [_docarray(searcher, sub, clock, phrases, negated, within) for sub in query.subqueries]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+    if isinstance(query, And):
+        parts = sorted((_docarray(searcher, sub, clock, phrases, negated, within) for sub in query.subqueries), key=len)
+        out = parts[0] if parts else np.zeros(0, np.int64)
+        for part in parts[1:]:
+            out = np.intersect1d(out, part, assume_unique=True)
+        return out
+    if isinstance(query, AndNot):
+        a = _docarray(searcher, query.a, clock, phrases, negated, within)
+        b = _docarray(searcher, query.b, clock, phrases, not negated, within)
+        return np.setdiff1d(a, b, assume_unique=True)
+    found = _docset(searcher, query, clock, phrases, negated, within)  # phrases, Every, anything else
+    return np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
+
+
+def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict,
+                 within: set[int] | None = None) -> tuple[set[int], set[int]]:
     """(documents with the phrase, documents the clock left unchecked).
 
-    The candidates are the documents having every word of the phrase (cached sets); each
-    is checked once per distinct word: its positions are read and the phrase must appear
-    at consecutive positions, exactly as Whoosh's phrase matcher (slop 1) decides. A phrase
-    of 60 times 的 reads the positions of 的 once per candidate, not 60 times."""
+    The candidates are the documents having every word of the phrase (cached sets), and of
+    the filters' documents (`within`) when there are filters. The phrase must appear at
+    consecutive positions, exactly as Whoosh's phrase matcher (slop 1) decides: checked with
+    the words' cached position arrays (search_app.postings.phrase_docs), or, once the budget
+    is spent, document by document while it lasts, each document's positions read once per
+    distinct word (a phrase of 60 times 的 reads those of 的 once, not 60 times)."""
     key = (phrase.fieldname, tuple(phrase.words))
     if key in phrases:
         return phrases[key]
@@ -270,9 +299,14 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
     candidates = set(sets[0]).intersection(*sets[1:]) if sets else set()
     found: set[int] = set()
     unchecked: set[int] = set()
+    if within is not None:
+        candidates &= within  # the answer is cut to the filters anyway: check only what can stay
     if len(words) < 2:
         found = candidates
-    else:
+    elif not clock.expired():
+        # Positions decoded once per index version, the phrase found by array operations.
+        found = set(phrase_docs(searcher, field, words, np.asarray(sorted(candidates), dtype=np.int64), ARRAYS).tolist())
+    else:  # the budget is spent: check document by document while it lasts
         ordered = sorted(candidates)
         slots = [distinct.index(w) for w in words]
         i = 0
@@ -548,10 +582,14 @@ def search(
     floor = min(limit, MIN_RANKED)
     rank = table.date_rank
     phrases: dict = {}
-    matched = _docset(searcher, query, clock, phrases)
+    try:
+        found = _docarray(searcher, query, clock, phrases, within=allowed)
+    except Unsupported:  # a weighting the arrays do not know: sets from Whoosh's postings
+        found = np.asarray(sorted(_docset(searcher, query, clock, phrases, within=allowed)), dtype=np.int64)
     if allowed is not None:
-        matched = matched & allowed
-    docs = sorted(matched)
+        found = found[np.isin(found, CACHE.filter_array(searcher, filter_query(filters)))]
+    docs = found.tolist()
+    matched = set(docs) if (allowed is not None or phrases) and len(docs) > SCORE_DIRECTLY else None
     if phrases:
         query = _resolve(searcher, query, phrases)
     if sort == "date" or parsed.is_empty:
@@ -573,8 +611,7 @@ def search(
             # A few documents: score just those rather than walk every posting.
             candidates = _scored(searcher, query, docs, clock, floor)
         else:
-            restrict = matched if allowed is not None or phrases else None
-            candidates = _top(searcher, query, restrict, limit, clock, floor)
+            candidates = _top(searcher, query, matched, limit, clock, floor)
         hits = sorted(candidates, key=lambda h: (-h[0], -rank[h[1]], h[1]))[:limit]
     start = (paging.page - 1) * paging.per_page
     words = parsed.highlight_words or (query_words(filters.org) if filters.org else [])
