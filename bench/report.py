@@ -56,8 +56,13 @@ def typesense_section(t: dict | None, b: dict, q: dict, s: dict, r_log: dict | N
     if "skipped" not in first["serving"]:
         rps, p95 = first["serving"]["rps"], first["serving"]["p95_ms"]
         lines += ["", f"Target through `qsearch serve --backend typesense`: ≥ 150 req/s at 16 clients, p95 ≤ 100 ms, 0 errors: "
-                  f"{_f(rps)} req/s {_ok(rps, 150, above=True)}, p95 {_f(p95, 0)} ms {_ok(p95, 100)}, "
-                  f"{first['serving']['errors']} errors {_ok(first['serving']['errors'], 0)} (1 node)."]
+                  f"unique queries {_f(rps)} req/s {_ok(rps, 150, above=True)}, p95 {_f(p95, 0)} ms {_ok(p95, 100)}, "
+                  f"{first['serving']['errors']} errors {_ok(first['serving']['errors'], 0)} (1 node)"]
+        log = first.get("serving_log") or {}
+        if log and "skipped" not in log:
+            lines[-1] += (f"; Zipf query log {_f(log['rps'])} req/s {_ok(log['rps'], 150, above=True)}, p95 {_f(log['p95_ms'], 0)} ms "
+                          f"{_ok(log['p95_ms'], 100)}, {log['errors']} errors {_ok(log['errors'], 0)}")
+        lines[-1] += "."
     return lines + [""]
 
 
@@ -107,9 +112,13 @@ def write_report(r: dict, out: Path) -> None:
             f"{_ok(s['rps'], 75, above=True)} |",
             f"| unique queries: p95 ≤ 250 ms | {_f(s['p95_ms'])} ms | {_ok(s['p95_ms'], 250)} |",
             f"| no errors | {s['errors']} | {_ok(s['errors'], 0)} |",
-            f"| ≤ 300 MB RSS per worker | {_f(s['peak_rss_worker_mb'], 0)} MB | {_ok(s['peak_rss_worker_mb'], 300)} |",
+            f"| ≤ 300 MB RSS per worker (issue 12 allows 400) | {_f(s['peak_rss_worker_mb'], 0)} MB | {_ok(s['peak_rss_worker_mb'], 300)} |",
             f"| first answer ≤ 2 s after start | {_f(s['first_answer_s'], 2)} s | {_ok(s['first_answer_s'], 2)} |",
         ]
+        big = next((g for g in r.get("growth", []) if g.get("label") == "4x archive"), None)
+        if big:
+            lines.append(f"| at 4× the archive: query p95 ≤ 60 ms (in process, warm) | {_f(big['warm_p95_ms'])} ms | "
+                         f"{_ok(big['warm_p95_ms'], 60)} |")
         zl = r.get("serving_log")
         if zl and "skipped" not in zl:
             lines += [

@@ -98,3 +98,35 @@ def test_exact_scores_are_whoosh_scores_bit_for_bit(index_with_deletions: Path) 
             assert docs, q
             want = _scored(searcher, query, docs)
             assert exact_scores(searcher, query, docs, arrays) == want, q
+
+
+def test_phrases_from_position_arrays_equal_the_document_by_document_check(index_with_deletions: Path) -> None:
+    """phrase_docs (cached positions, array intersections) finds what reading each candidate's
+    positions finds (the path the ranking takes once its time budget is spent), repeated words too."""
+    from whoosh.query import Phrase
+
+    from search_app.ranking import Clock, _phrase_docs
+
+    class SpentOnce:
+        """Spent when the phrase check starts (so it goes document by document), never after."""
+
+        ran_out = False
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def expired(self) -> bool:
+            self.calls += 1
+            return self.calls == 1
+
+    with windex.open_dir(str(index_with_deletions)).searcher() as searcher:
+        checked = 0
+        for words in (["质量", "月"], ["质量", "提升"], ["开展", "质量月"], ["质量", "质量"], ["的", "的", "的"], ["活动", "通知", "质量"]):
+            for field in (F.TITLE, F.TEXT_):
+                phrase = Phrase(field, words)
+                fast, _ = _phrase_docs(searcher, phrase, Clock(None), {})
+                clock = SpentOnce()
+                slow, unchecked = _phrase_docs(searcher, phrase, clock, {})
+                assert clock.calls >= 1 and not unchecked and fast == slow, (field, words)
+                checked += len(fast)
+        assert checked > 5
