@@ -94,6 +94,7 @@ class _Phrases:
         self.store, self.collection = store, collection
         self.found: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
         self.cut = False  # a phrase had more than MAX_PHRASE_DOCS documents to look at
+        self.seq: dict[str, int] = {}  # id -> seq of every document seen (a negated phrase filters on seq)
 
     def resolve(self, clauses: list[Clause]) -> None:
         """Find the documents of every phrase of the clauses."""
@@ -127,7 +128,7 @@ class _Phrases:
     def _ids(self, jobs: list[tuple[str, dict]]) -> list[set[str]]:
         """The ids of every hit of each (collection, search), page by page (MAX_PHRASE_DOCS at most)."""
         def page(search: dict, n: int) -> dict:
-            return {**search, "include_fields": "id", "per_page": PHRASE_PAGE, "page": n, "sort_by": "seq:asc"}
+            return {**search, "include_fields": "id,seq", "per_page": PHRASE_PAGE, "page": n, "sort_by": "seq:asc"}
 
         first = self.store.multi_each([(c, page(s, 1)) for c, s in jobs])
         more, where = [], []
@@ -137,10 +138,16 @@ class _Phrases:
             for p in range(2, min(-(-result["found"] // PHRASE_PAGE), MAX_PHRASE_DOCS // PHRASE_PAGE) + 1):
                 more.append((jobs[n][0], page(jobs[n][1], p)))
                 where.append(n)
-        sets = [{h["document"]["id"] for h in r["hits"]} for r in first]
+        sets = [self._seen(r) for r in first]
         for n, result in zip(where, self.store.multi_each(more)):
-            sets[n] |= {h["document"]["id"] for h in result["hits"]}
+            sets[n] |= self._seen(result)
         return sets
+
+    def _seen(self, result: dict) -> set[str]:
+        """The ids of a result's hits (their seq numbers kept)."""
+        for hit in result["hits"]:
+            self.seq[hit["document"]["id"]] = hit["document"]["seq"]
+        return {h["document"]["id"] for h in result["hits"]}
 
     def _check(self, unsure: dict[tuple[tuple[str, ...], str], set[str]]) -> dict[tuple[tuple[str, ...], str], set[str]]:
         """Of the documents having every word, those whose main words and sub-words hold the phrase."""
@@ -154,7 +161,7 @@ class _Phrases:
             for i in range(0, len(ordered), PHRASE_PAGE):
                 chunk = ordered[i : i + PHRASE_PAGE]
                 jobs.append((docs_collection(self.collection), {
-                    "q": "*", "filter_by": _ids(chunk), "include_fields": f"id,{key[1]}_tok", "per_page": len(chunk)}))
+                    "q": "*", "filter_by": _ids(chunk), "include_fields": f"id,seq,{key[1]}_tok", "per_page": len(chunk)}))
                 keys.append(key)
         out: dict = {key: set() for key in unsure}
         for key, result in zip(keys, self.store.multi_each(jobs)):
@@ -205,7 +212,7 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
     if clause.kind == "phrase" and len(clause.words) > 1:
         docs = phrases.docs(clause.words)
         if clause.negated:
-            return f"id:!=[{','.join(sorted(docs))}]" if docs else "seq:>=0"
+            return _not_seqs([phrases.seq[d] for d in docs])
         return _ids(docs)
     if clause.negated:
         # NOT (a AND b): a document lacking any one of the words.
@@ -218,6 +225,18 @@ def tf_fields(words: list[str]) -> str:
     """The candidate fields to ask for: lengths, order keys and the frequency buckets of the words."""
     buckets = sorted({tf_bucket(w) for w in words})
     return ",".join([CANDIDATE_FIELDS, *(f"tf_{f}_{b}" for b in buckets for f in ("title", "text"))])
+
+
+def _not_seqs(seqs: list[int]) -> str:
+    """The filter of every document whose seq is not one of `seqs`: Typesense 0.24 has no not-equals
+    on `id` or on numbers, so the gaps between them, as ranges in one bracket pair."""
+    ranges, last = [], -1
+    for seq in sorted(set(seqs)):
+        if seq > last + 1:
+            ranges.append(f"{last + 1}..{seq - 1}")
+        last = seq
+    ranges.append(f"{last + 1}..{2**31 - 1}")
+    return f"seq:[{','.join(ranges)}]"
 
 
 def _tf(tf_field: str, word: str) -> int:

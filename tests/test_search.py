@@ -93,6 +93,16 @@ def test_or_and_not(client) -> None:
     assert without < set(_paths(_search(client, q="质量月", per_page=50)))
 
 
+def test_a_negated_phrase_removes_exactly_the_phrase_documents(client) -> None:
+    """NOT "…" and -"…" (Typesense 0.24 has no not-equals on ids: the gaps between seq numbers)."""
+    every = set(_paths(_search(client, q="质量", per_page=100)))
+    phrase = set(_paths(_search(client, q='质量 "推动质量变革创新"', per_page=100)))
+    assert phrase and phrase < every
+    for q in ('质量 NOT "推动质量变革创新"', '质量 -"推动质量变革创新"'):
+        data = _search(client, q=q, per_page=100)
+        assert set(_paths(data)) == every - phrase and data["total"] == len(every - phrase), q
+
+
 @pytest.mark.parametrize("name,value", [("year", "2021"), ("year", "2020-2022"), ("region", "浙江"), ("doc_type", "通知"), ("region", "廣東")])
 def test_filters_and_facets_agree(client, name: str, value: str) -> None:
     everything = _search(client, q="质量", per_page=100)
