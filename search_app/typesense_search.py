@@ -272,13 +272,14 @@ class _Scorer:
                 total += self._clause(clause, doc, memo) or 0.0
         return total
 
-    def _word(self, word: str, doc: dict, memo: dict) -> tuple[float, float]:
+    def _word(self, word: str, doc: dict, memo: dict) -> tuple[float, float, bool]:
+        """(title score, text score, whether the document has the word) of a word in a candidate."""
         if word not in memo:
             b = tf_bucket(word)
             t = _tf(doc.get(f"tf_title_{b}", ""), word)
             x = _tf(doc.get(f"tf_text_{b}", ""), word)
             memo[word] = (self._term("title", word, t, doc.get("len_title", 0)) if t else 0.0,
-                          self._term("text", word, x, doc.get("len_text", 0)) if x else 0.0)
+                          self._term("text", word, x, doc.get("len_text", 0)) if x else 0.0, bool(t or x))
         return memo[word]
 
     def _clause(self, clause: Clause, doc: dict, memo: dict) -> float | None:
@@ -299,16 +300,11 @@ class _Scorer:
             return score if hit else None
         score = 0.0
         for word in clause.words:
-            title, text = self._word(word, doc, memo)
-            if not title and not text and not self._has(word, doc):
+            title, text, present = self._word(word, doc, memo)
+            if not present:
                 return None
             score += title + text
         return score
-
-    @staticmethod
-    def _has(word: str, doc: dict) -> bool:
-        b = tf_bucket(word)
-        return f"\n{word}\t" in doc.get(f"tf_title_{b}", "") or f"\n{word}\t" in doc.get(f"tf_text_{b}", "")
 
 
 def _positive_words(clauses: list[Clause]) -> list[str]:
