@@ -16,7 +16,6 @@ the same numbers as Whoosh's scorer), without decoding a posting block.
 """
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +24,6 @@ from whoosh.matching import (
     AndMaybeMatcher, AndNotMatcher, DisjunctionMaxMatcher, IntersectionMatcher, ListMatcher, NullMatcherClass,
     UnionMatcher, WrappingMatcher,
 )
-from whoosh.codec.whoosh3 import W3LeafMatcher as _Leaf
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Query, Term
 from whoosh.scoring import BM25F
@@ -82,7 +80,6 @@ class PostingArrays:
         self._lengths = _Lru(4)
         self._terms = _Lru(max_bytes, weigh=lambda t: t.docs.nbytes + t.scores.nbytes)
         self._positions = _Lru(max_bytes, weigh=lambda keys: keys.nbytes)
-        self._lock = threading.Lock()
 
     def lengths(self, searcher: Searcher, field: str) -> np.ndarray:
         """Every document's length of `field` as Whoosh's scorer reads it (1 when it has none)."""
@@ -268,7 +265,7 @@ def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "Pos
 
     if isinstance(m, NullMatcherClass):
         return np.zeros(len(docs), bool), np.zeros(len(docs))
-    if type(m) in (_Leaf, ListMatcher) and m.term() is not None:
+    if type(m) in (W3LeafMatcher, ListMatcher) and m.term() is not None:
         field, btext = m.term()
         term = arrays.term(searcher, field, btext.decode("utf-8") if isinstance(btext, bytes) else btext)
         at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))

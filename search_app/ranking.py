@@ -8,6 +8,7 @@ import time
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from functools import reduce
 from heapq import heappush, heapreplace
 from itertools import accumulate, islice
 
@@ -284,29 +285,32 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
                  within: set[int] | None = None) -> tuple[set[int], set[int]]:
     """(documents with the phrase, documents the clock left unchecked).
 
-    The candidates are the documents having every word of the phrase (cached sets), and of
-    the filters' documents (`within`) when there are filters. The phrase must appear at
-    consecutive positions, exactly as Whoosh's phrase matcher (slop 1) decides: checked with
-    the words' cached position arrays (search_app.postings.phrase_docs), or, once the budget
-    is spent, document by document while it lasts, each document's positions read once per
+    The candidates are the documents having every word of the phrase, and of the filters'
+    documents (`within`) when there are filters. The phrase must appear at consecutive
+    positions, exactly as Whoosh's phrase matcher (slop 1) decides: found with the words'
+    cached position arrays (search_app.postings.phrase_docs), or, once the budget is spent,
+    checked document by document while it lasts, each document's positions read once per
     distinct word (a phrase of 60 times 的 reads those of 的 once, not 60 times)."""
     key = (phrase.fieldname, tuple(phrase.words))
     if key in phrases:
         return phrases[key]
     field, words = phrase.fieldname, list(phrase.words)
     distinct = list(dict.fromkeys(words))
-    sets = sorted((CACHE.term_docs(searcher, field, w, _term_docs) for w in distinct), key=len)
-    candidates = set(sets[0]).intersection(*sets[1:]) if sets else set()
     found: set[int] = set()
     unchecked: set[int] = set()
+    only = _having_all(searcher, field, distinct, within) if len(words) >= 2 and not clock.expired() else None
+    if only is not None:
+        # Positions decoded once per index version, the phrase found by array operations.
+        found = set(phrase_docs(searcher, field, words, only, ARRAYS).tolist())
+        phrases[key] = (found, unchecked)
+        return found, unchecked
+    sets = sorted((CACHE.term_docs(searcher, field, w, _term_docs) for w in distinct), key=len)
+    candidates = set(sets[0]).intersection(*sets[1:]) if sets else set()
     if within is not None:
         candidates &= within  # the answer is cut to the filters anyway: check only what can stay
     if len(words) < 2:
         found = candidates
-    elif not clock.expired():
-        # Positions decoded once per index version, the phrase found by array operations.
-        found = set(phrase_docs(searcher, field, words, np.asarray(sorted(candidates), dtype=np.int64), ARRAYS).tolist())
-    else:  # the budget is spent: check document by document while it lasts
+    else:  # the budget is spent (or a weighting the arrays do not know): document by document
         ordered = sorted(candidates)
         slots = [distinct.index(w) for w in words]
         i = 0
@@ -336,6 +340,17 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
                 break
     phrases[key] = (found, unchecked)
     return found, unchecked
+
+
+def _having_all(searcher: Searcher, field: str, words: list[str], within: set[int] | None) -> np.ndarray | None:
+    """The documents having every word (and in `within`), from the words' posting arrays, which
+    scoring uses too; None under a weighting the arrays do not know."""
+    try:
+        docs = sorted((ARRAYS.term(searcher, field, w).docs for w in words), key=len)
+    except Unsupported:
+        return None
+    both = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), docs[1:], docs[0]).astype(np.int64)
+    return both if within is None else both[np.isin(both, np.fromiter(within, dtype=np.int64, count=len(within)))]
 
 
 def _has_phrase(positions: list[list[int]], slots: list[int]) -> bool:
@@ -492,11 +507,6 @@ def _resolve(searcher: Searcher, query: Query, phrases: dict) -> Query:
     return query
 
 
-def _filter_set(searcher: Searcher, filters: Filters) -> set[int] | None:
-    fq = filter_query(filters)
-    return CACHE.filter_docs(searcher, fq) if fq is not None else None
-
-
 def _scored(
     searcher: Searcher, query: Query, docs: list[int], clock: Clock | None = None, floor: int = 0,
 ) -> list[tuple[float, int]]:
@@ -542,15 +552,14 @@ def _exact(searcher: Searcher, query: Query, docs: list[int], clock: Clock, floo
         return _scored(searcher, query, docs, clock, floor)
 
 
-def _array_candidates(searcher: Searcher, query: Query, phrases: dict, docs: list[int], limit: int) -> list[int] | None:
-    """Of the matching `docs` (ascending), those whose score can place them among the first
+def _array_candidates(searcher: Searcher, query: Query, phrases: dict, ids: np.ndarray, limit: int) -> list[int] | None:
+    """Of the matching documents `ids` (ascending), those whose score can place them among the first
     `limit`: every one within SCORE_TOLERANCE of the limit-th best by the posting arrays, ties
     included. None for a query the arrays do not score (Whoosh's matchers rank it then)."""
     try:
         scores = query_scores(searcher, query, phrases, ARRAYS)
     except Unsupported:
         return None
-    ids = np.asarray(docs, dtype=np.int64)
     got = scores[ids]
     last = float(np.partition(got, len(got) - limit)[len(got) - limit])
     return ids[got >= last - SCORE_TOLERANCE * max(abs(last), 1e-6)].tolist()
@@ -577,7 +586,8 @@ def search(
     paging = paging or Paging()
     table = CACHE.table(searcher)
     query = parsed.to_whoosh()
-    allowed = _filter_set(searcher, filters)
+    fq = filter_query(filters)
+    allowed = CACHE.filter_docs(searcher, fq) if fq is not None else None
     limit = paging.page * paging.per_page
     floor = min(limit, MIN_RANKED)
     rank = table.date_rank
@@ -587,9 +597,8 @@ def search(
     except Unsupported:  # a weighting the arrays do not know: sets from Whoosh's postings
         found = np.asarray(sorted(_docset(searcher, query, clock, phrases, within=allowed)), dtype=np.int64)
     if allowed is not None:
-        found = found[np.isin(found, CACHE.filter_array(searcher, filter_query(filters)))]
+        found = found[np.isin(found, CACHE.filter_array(searcher, fq))]
     docs = found.tolist()
-    matched = set(docs) if (allowed is not None or phrases) and len(docs) > SCORE_DIRECTLY else None
     if phrases:
         query = _resolve(searcher, query, phrases)
     if sort == "date" or parsed.is_empty:
@@ -602,7 +611,7 @@ def search(
         ranked = sorted(by_date, key=lambda d: (-rank[d], -scores.get(d, 0.0), d))
         hits = [(scores.get(d), d) for d in ranked[:limit]]
     else:
-        chosen = _array_candidates(searcher, query, phrases, docs, limit) if len(docs) > limit else docs
+        chosen = _array_candidates(searcher, query, phrases, found, limit) if len(docs) > limit else docs
         if chosen is not None:
             # The documents that can reach the page (by the cached posting arrays), scored
             # exactly as Whoosh's own matchers score them.
@@ -611,7 +620,8 @@ def search(
             # A few documents: score just those rather than walk every posting.
             candidates = _scored(searcher, query, docs, clock, floor)
         else:
-            candidates = _top(searcher, query, matched, limit, clock, floor)
+            restrict = set(docs) if allowed is not None or phrases else None
+            candidates = _top(searcher, query, restrict, limit, clock, floor)
         hits = sorted(candidates, key=lambda h: (-h[0], -rank[h[1]], h[1]))[:limit]
     start = (paging.page - 1) * paging.per_page
     words = parsed.highlight_words or (query_words(filters.org) if filters.org else [])
