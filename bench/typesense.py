@@ -1,5 +1,5 @@
 """The typesense backend beside the Whoosh one, in the same `make bench` run: 1-node and 3-node
-clusters on loopback (search_app.typesense_cluster), the same corpus and committed queries.
+clusters on loopback (indexer.backends.typesense.cluster), the same corpus and committed queries.
 
 For each cluster: import time (`build_typesense`, a rebuild), in-process query latency through
 TypesenseStore (snippets and facets included), `qsearch serve --backend typesense` under wrk at
@@ -35,9 +35,9 @@ def _latency(store, queries: list[dict]) -> dict:
 
 def parity(whoosh_index: Path, store, queries: list[dict]) -> dict:
     """Top-10 overlap with the Whoosh backend: mean over all queries, per kind, phrases exact, totals equal."""
-    from search_app.store import IndexStore
+    from search_app.backends.whoosh.store import WhooshStore
 
-    whoosh = IndexStore(whoosh_index)
+    whoosh = WhooshStore(whoosh_index)
     kinds: dict[str, list[float]] = {}
     phrases_exact = totals_equal = 0
     try:
@@ -62,9 +62,10 @@ def parity(whoosh_index: Path, store, queries: list[dict]) -> dict:
 def typesense_runs(qsearch: str, corpus: Path, whoosh_index: Path, queries: list[dict], work: Path,
                    seconds: int = 60, node_counts: tuple[int, ...] = (1, 3)) -> dict:
     """Measure the typesense backend on 1- and 3-node clusters; {"skipped": why} when it cannot run."""
-    from indexer.typesense_backend import TypesenseConfig, build_typesense
-    from search_app import typesense_cluster as tc
-    from search_app.typesense_search import TypesenseStore
+    from indexer.backends.typesense import cluster as tc
+    from indexer.backends.typesense.client import TypesenseConfig
+    from indexer.backends.typesense.writer import build_typesense
+    from search_app.backends.typesense.store import TypesenseStore
 
     try:
         tc.server_path()

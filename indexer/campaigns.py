@@ -15,7 +15,7 @@ from functools import lru_cache
 from indexer.datafiles import data_lines
 from indexer.extract import find_regions
 from indexer.normalize import fold
-from indexer.segment import _segmenter
+from indexer.segment import segmenter
 
 _QUOTES = "“”\"「」『』‘’'"
 # The year written just before a campaign's name: 2024年中国品牌日, 2022年全国“质量月”, 2023年度质量月.
@@ -74,7 +74,7 @@ def campaign_names() -> list[str]:
 def _word_edges(folded: str, start: int, end: int) -> set[int]:
     """Offsets where jieba's words begin or end in folded[start:end] (the analyzer's cut)."""
     edges = set()
-    for _word, s, e in _segmenter().tokenize(folded[start:end], "default", True):
+    for _word, s, e in segmenter().tokenize(folded[start:end], "default", True):
         edges.update((start + s, start + e))
     return edges
 

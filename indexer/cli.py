@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
-from indexer.index import BuildReport, build_index
+from indexer import backends
+from indexer.backends import BACKEND_ENV, BACKENDS, Target
+from indexer.backends.typesense.client import API_KEY_ENV, API_KEY_FILE_ENV, NODES_ENV
+from indexer.build import BuildReport
 from indexer.errors import QsearchError
-from indexer.typesense_backend import BACKEND_ENV, BACKENDS, NODES_ENV, API_KEY_ENV, API_KEY_FILE_ENV, config_from
 
 CORPUS_OPTION = click.option(
     "--corpus", envvar="QSEARCH_CORPUS", default="corpus", show_default=True,
@@ -40,14 +42,23 @@ def backend_options(command):
     return command
 
 
-def typesense_config(backend: str, nodes: str | None, api_key: str | None, api_key_file: Path | None):
-    """The Typesense settings when `backend` is typesense (a ClickException when incomplete), else None."""
-    if backend != "typesense":
-        return None
+def index_target(index_dir: Path, backend: str, nodes: str | None, api_key: str | None, api_key_file: Path | None) -> Target:
+    """The index the options name (a ClickException when the typesense settings are incomplete)."""
     try:
-        return config_from(nodes, api_key, str(api_key_file) if api_key_file else None)
+        return backends.target(backend, index_dir, nodes, api_key, api_key_file)
     except QsearchError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def fail(exc: Exception, as_json: bool, code: int) -> None:
+    """Stop on an error: one JSON object `{"error"}` and exit `code` with --json, else click's message."""
+    message = exc.message if isinstance(exc, click.ClickException) else str(exc)
+    if as_json:
+        click.echo(json.dumps({"error": message}, ensure_ascii=False))  # still exactly one JSON object
+        sys.exit(code)
+    if isinstance(exc, click.ClickException):
+        raise exc
+    raise click.ClickException(message) from None
 
 
 class _Bar:
@@ -117,32 +128,19 @@ def index_command(corpus: Path, index_dir: Path, rebuild: bool, as_json: bool, j
                   backend: str, nodes: str | None, api_key: str | None, api_key_file: Path | None) -> None:
     """建立或增量更新索引（--backend typesense：写入 Typesense 集群）。"""
     if not corpus.is_dir():
-        message = f"语料目录 {corpus} 不存在或不是目录：请用 --corpus 或 QSEARCH_CORPUS 指定存放文档的目录。"
         if as_json:
-            click.echo(json.dumps({"error": message}, ensure_ascii=False))  # still exactly one JSON object
-            sys.exit(2)
+            fail(QsearchError(f"语料目录 {corpus} 不存在或不是目录：请用 --corpus 或 QSEARCH_CORPUS 指定存放文档的目录。"), True, 2)
         raise click.BadParameter(f"目录 {corpus} 不存在", param_hint="--corpus")
     try:
-        config = typesense_config(backend, nodes, api_key, api_key_file)
+        where = index_target(index_dir, backend, nodes, api_key, api_key_file)
     except click.ClickException as exc:
-        if as_json:
-            click.echo(json.dumps({"error": exc.message}, ensure_ascii=False))
-            sys.exit(2)
-        raise
+        fail(exc, as_json, 2)
     bar = _Bar() if sys.stderr.isatty() else None
     started = time.perf_counter()
     try:
-        if config is not None:
-            from indexer.typesense_backend import build_typesense
-
-            report = build_typesense(corpus, config, rebuild=rebuild, progress=bar, jobs=jobs)
-        else:
-            report = build_index(corpus, index_dir, rebuild=rebuild, progress=bar, jobs=jobs)
+        report = backends.build(corpus, where, rebuild=rebuild, progress=bar, jobs=jobs)
     except QsearchError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
-            sys.exit(1)
-        raise click.ClickException(str(exc)) from None
+        fail(exc, as_json, 1)
     except KeyboardInterrupt:
         click.echo("\n已中断：索引保持中断前的样子，下次运行会接着补上。", err=True)
         sys.exit(130)

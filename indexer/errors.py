@@ -26,3 +26,7 @@ class CorpusNotFound(QsearchError):
 
     def __init__(self, path: str) -> None:
         super().__init__(f"语料目录 {path} 不存在：请用 --corpus 或 QSEARCH_CORPUS 指定存放文档的目录。")
+
+
+class BackendUnavailable(QsearchError):
+    """The engine that holds the index cannot be reached or refused a request (HTTP 503, try again)."""

@@ -1,9 +1,9 @@
-"""Field names of the index, defined once, and the Whoosh schema built from them."""
+"""Field names of the index and the ranking constants, defined once for every backend.
+
+The Whoosh schema built from them is indexer.backends.whoosh.schema; the Typesense collection
+layout is indexer.backends.typesense.layout.
+"""
 from __future__ import annotations
-
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-
-from indexer.segment import ChineseAnalyzer
 
 ID_ = "id"
 PATH = "path"
@@ -29,33 +29,8 @@ PIPELINE = "pipeline"
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
 PIPELINE_VERSION = "6"
 
-
-def build_schema() -> Schema:
-    """The index schema: searchable title and text, filterable metadata."""
-    analyzer = ChineseAnalyzer()
-    return Schema(
-        **{
-            ID_: ID(stored=True, unique=True),
-            PATH: ID(stored=True),
-            TITLE: TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
-            TEXT_: TEXT(analyzer=analyzer, stored=True),
-            URL: STORED(),
-            DATE: ID(stored=True, sortable=True),
-            YEAR: NUMERIC(int, stored=True, sortable=True),
-            REGION: ID(stored=True),
-            DISTRICT: ID(stored=True),
-            REGIONS: KEYWORD(stored=True, commas=True, scorable=False),
-            DOC_TYPE: ID(stored=True),
-            DOC_NUMBER: ID(stored=True),
-            # [{"name", "kind", "original", "short_forms"}] as extracted; names for the org filter.
-            ORGANIZATIONS: STORED(),
-            ORG_NAMES: KEYWORD(stored=False, commas=True, scorable=False),
-            # [{"theme", "theme_simplified", "year", "region", "campaign"}] as stated by the document.
-            THEMES: STORED(),
-            # Names from indexer/data/campaigns.tsv of the campaigns the document is about.
-            CAMPAIGNS: KEYWORD(stored=True, commas=True, scorable=False),
-            ENCODING: STORED(),
-            CONTENT_HASH: ID(stored=True),
-            PIPELINE: ID(stored=True),
-        }
-    )
+# Ranking is BM25F on both backends: the title weighs TITLE_BOOST times a word of the text, and
+# B and K1 are Whoosh's defaults (whoosh.scoring.BM25F), which the Typesense side computes too.
+TITLE_BOOST = 3.0
+BM25_B = 0.75
+BM25_K1 = 1.2

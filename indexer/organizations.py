@@ -16,7 +16,7 @@ from functools import lru_cache
 from indexer.datafiles import data_lines
 from indexer.extract import gazetteer
 from indexer.normalize import fold
-from indexer.segment import _segmenter
+from indexer.segment import segmenter
 
 MAX_NAME = 30
 # Part-of-speech tags of dictionary words that cannot be inside a name: verbs, adverbs,
@@ -170,7 +170,7 @@ def _is_generic(name: str) -> bool:
     if m:
         stem = stem[m.end() :]
     if len(stem) == 1 and not stem.isascii():
-        return _segmenter().has_word(stem + suffix)  # 部分大型|船厂: the rest is one ordinary word
+        return segmenter().has_word(stem + suffix)  # 部分大型|船厂: the rest is one ordinary word
     return not stem
 
 
@@ -180,7 +180,7 @@ def _ends_in_verb(word: str) -> bool:
     if len(word) < 3:
         return False
     tail = word[-2:]
-    return _free_tag(tail) in ("v", "vd", "a") and _segmenter().has_word(tail)
+    return _free_tag(tail) in ("v", "vd", "a") and segmenter().has_word(tail)
 
 
 def _is_stop(word: str, tag: str) -> bool:
@@ -193,7 +193,7 @@ def _is_stop(word: str, tag: str) -> bool:
         or (bool(_NUMBER.search(word)) and not word.startswith("第"))
         or bool(_ORDINAL_EDITION.match(word))
         or word.isspace()
-        or (tag in _STOP_TAGS and _segmenter().has_word(word) and not word.startswith("第"))
+        or (tag in _STOP_TAGS and segmenter().has_word(word) and not word.startswith("第"))
     )
 
 
@@ -242,7 +242,7 @@ _VERB_TAGS = frozenset(("v", "vd", "vn"))
 @lru_cache(maxsize=100_000)
 def _free_tag(word: str) -> str | None:
     """The part of speech jieba gives `word` on its own (context changes it: 证实 n, 交由 n)."""
-    tags = _segmenter().tag(word, False)
+    tags = segmenter().tag(word, False)
     return tags[0][1] if len(tags) == 1 else None
 
 
@@ -268,7 +268,7 @@ def _unbalanced(name: str) -> bool:
 def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's)."""
     tokens, at = [], 0
-    for word, tag in _segmenter().tag(folded, True):
+    for word, tag in segmenter().tag(folded, True):
         tokens.append((word, at, at + len(word), tag))
         at += len(word)
     return tokens
@@ -520,7 +520,7 @@ _PROPER_TAGS = frozenset(("nt", "nz", "nr", "nrt", "nrfg", "ns", "j", "eng"))
 def _common_word(name: str) -> bool:
     """Ordinary dictionary words only (工业, 工业领域, 新媒体平台): not a brand. A brand has a proper
     name in it (振华|重装, 申通|地铁) or a word jieba's dictionary does not know."""
-    seg = _segmenter()
+    seg = segmenter()
     return all(seg.has_word(word) and tag not in _PROPER_TAGS for word, tag in seg.tag(name, False))
 
 
@@ -534,7 +534,7 @@ def _plain_stem(name: str) -> bool:
     stem = name[: len(name) - len(suffix)]
     if suffix not in _PLAIN_SUFFIXES or not stem or _tagged_org(name):
         return False
-    return len(_segmenter().tag(stem, False)) == 1 and _common_word(stem)
+    return len(segmenter().tag(stem, False)) == 1 and _common_word(stem)
 
 
 _BODY_ENDINGS = frozenset("部委局署办厅")

@@ -45,7 +45,8 @@ def domain_words() -> list[tuple[str, int | None]]:
     return words
 
 
-def _segmenter() -> rjieba.Jieba:
+def segmenter() -> rjieba.Jieba:
+    """jieba (rjieba) with the domain dictionary, loaded once per process."""
     global _jieba
     if _jieba is None:
         with _lock:
@@ -60,7 +61,7 @@ def _segmenter() -> rjieba.Jieba:
 @lru_cache(maxsize=200_000)
 def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
     """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them."""
-    jieba = _segmenter()
+    jieba = segmenter()
     found = []
     for n in (2, 3):
         if len(word) <= n:
@@ -83,7 +84,7 @@ def analyze(text: str, index_mode: bool = False) -> list[Tok]:
     folded = fold(text)
     out: list[Tok] = []
     pos = 0
-    for word, start, end in _segmenter().tokenize(folded, "default", True):
+    for word, start, end in segmenter().tokenize(folded, "default", True):
         if not _WORDLIKE.search(word):
             continue
         if index_mode and end - start > 2:

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Flask
 
+from indexer.backends import target, typesense_target
 from search_app.cache import DEFAULT_BYTES, DEFAULT_ENTRIES
-from search_app.ranking import TIME_BUDGET
+from search_app.results import TIME_BUDGET
 from search_app.security import MAX_CONTENT_LENGTH
 from search_app.store import make_store
 
@@ -18,7 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("QSEARCH_INDEX", "index"),
-        # "whoosh" (INDEX_DIR) or "typesense" (TYPESENSE: an indexer.typesense_backend.TypesenseConfig,
+        # "whoosh" (INDEX_DIR) or "typesense" (TYPESENSE: an indexer.backends.typesense.client.TypesenseConfig,
         # from QSEARCH_TYPESENSE_NODES and QSEARCH_TYPESENSE_API_KEY[_FILE] when not given).
         BACKEND=os.environ.get("QSEARCH_BACKEND", "whoosh"),
         # Seconds of matching and ranking one search may take before it answers partial.
@@ -37,11 +38,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    if app.config["BACKEND"] == "typesense" and not app.config.get("TYPESENSE"):
-        from indexer.typesense_backend import config_from
-
-        app.config["TYPESENSE"] = config_from()
-    app.extensions["qsearch_store"] = make_store(app.config)
+    if app.config["BACKEND"] == "typesense" and app.config.get("TYPESENSE"):
+        where = typesense_target(app.config["TYPESENSE"], app.config["INDEX_DIR"])
+    else:
+        where = target(app.config["BACKEND"], app.config["INDEX_DIR"])
+    app.extensions["qsearch_store"] = make_store(where)
 
     from search_app import api, cache, errors, pages, security
 

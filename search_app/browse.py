@@ -13,14 +13,12 @@ import io
 from dataclasses import dataclass
 from typing import Iterable
 
-from whoosh.searching import Searcher
-
 from indexer import fields as F
 from indexer.campaigns import campaign_names
 from indexer.extract import gazetteer
 from indexer.normalize import fold
 from search_app.query import BadParameter, campaign_name, parse_year
-from search_app.ranking import stored_campaigns
+from search_app.results import stored_campaigns
 
 KINDS = {"enterprise": "企业", "association": "协会团体", "government": "政府机关", "institution": "院校医院研究机构", "other": "其他"}
 SCOPES = {"campaign": "只看质量活动文档", "all": "全部文档"}
@@ -33,11 +31,6 @@ class Rows:
 
     docs: list[dict]  # {"id", "path", "title", "year", "regions", "campaigns", "organizations", "themes"}
     canonical: dict[str, str]  # short form -> full name, across the corpus
-
-
-def gather(searcher: Searcher) -> Rows:
-    """Read organizations and themes of every document from the index."""
-    return gather_stored(searcher.all_stored_fields())
 
 
 def gather_stored(all_stored: Iterable[dict]) -> Rows:
@@ -62,8 +55,8 @@ def gather_stored(all_stored: Iterable[dict]) -> Rows:
 
 
 def rows(store) -> Rows:
-    """The browse rows of a store's current index, gathered once per index version."""
-    return store.rows()
+    """The browse rows of a store's current index (a search_app.store.Store), gathered once per index version."""
+    return store.cached("browse-rows", lambda: gather_stored(store.stored_documents()))
 
 
 def check_kind(kind: str | None) -> str | None:

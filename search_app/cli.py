@@ -9,17 +9,36 @@ from pathlib import Path
 
 import click
 
-from indexer.cli import INDEX_OPTION, backend_options, index_command, typesense_config
+from indexer.backends.typesense import cluster as typesense_cluster
+from indexer.cli import INDEX_OPTION, backend_options, index_command, index_target
 from indexer.errors import QsearchError
-from search_app import browse, typesense_cluster
+from search_app import browse
 from search_app.query import BadParameter
-from search_app.ranking import MAX_PER_PAGE
-from search_app.store import IndexStore, make_store
+from search_app.results import MAX_PER_PAGE
+from search_app.store import Store, make_store
 
 _MARK = re.compile(r"</?mark>")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Command(click.Command):
+    """A subcommand whose errors of ours become click's messages: a bad parameter a usage error
+    (exit 2), anything else (no index, an unreachable cluster …) a one-line hint (exit 1)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BadParameter as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except QsearchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class _Commands(click.Group):
+    command_class = _Command
+    group_class = type
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """质量档案检索：建立索引、检索、提供网页服务。"""
 
@@ -51,16 +70,11 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, campaign
         "q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "campaign": campaign,
         "per_page": limit,
     }
+    store = _store(index_dir, backend)
     try:
-        store = _store(index_dir, backend)
-        try:
-            result = store.search({k: v for k, v in args.items() if v is not None})
-        finally:
-            store.close()
-    except BadParameter as exc:
-        raise click.UsageError(str(exc)) from None
-    except QsearchError as exc:
-        raise click.ClickException(str(exc)) from None
+        result = store.search({k: v for k, v in args.items() if v is not None})
+    finally:
+        store.close()
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -75,24 +89,17 @@ def search_command(query, index_dir: Path, year, region, doc_type, org, campaign
         click.echo(f"   {r['path']}")
 
 
-def _store(index_dir: Path, backend: dict, config=None):
-    """The store the backend options name (the index directory, or the Typesense cluster;
-    `config`: their TypesenseConfig when the caller already has it)."""
-    config = config or typesense_config(**backend)
-    if config is None:
-        return IndexStore(index_dir)
-    return make_store({"BACKEND": "typesense", "TYPESENSE": config})
+def _store(index_dir: Path, backend: dict) -> Store:
+    """The store the index and backend options name."""
+    return make_store(index_target(index_dir, **backend))
 
 
 def _rows(index_dir: Path, backend: dict) -> browse.Rows:
+    store = _store(index_dir, backend)
     try:
-        store = _store(index_dir, backend)
-        try:
-            return browse.rows(store)
-        finally:
-            store.close()
-    except QsearchError as exc:
-        raise click.ClickException(str(exc)) from None
+        return browse.rows(store)
+    finally:
+        store.close()
 
 
 @main.command("orgs")
@@ -111,10 +118,7 @@ def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool,
     """列出文档中提到的单位（企业、协会、政府机关、院校医院）。"""
     if as_json and as_csv:
         raise click.UsageError("--json 和 --csv 只能选一个")
-    try:
-        orgs = browse.organizations(_rows(index_dir, backend), year, kind, region, scope=scope)
-    except BadParameter as exc:
-        raise click.UsageError(str(exc)) from None
+    orgs = browse.organizations(_rows(index_dir, backend), year, kind, region, scope=scope)
     if as_json:
         click.echo(json.dumps({"organizations": orgs}, ensure_ascii=False))
     elif as_csv:
@@ -135,10 +139,7 @@ def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool,
 @backend_options
 def themes_command(index_dir: Path, year, region, campaign, as_json: bool, **backend) -> None:
     """按活动和年份列出文档陈述的活动主题。"""
-    try:
-        items = browse.themes(_rows(index_dir, backend), year, region, campaign)
-    except BadParameter as exc:
-        raise click.UsageError(str(exc)) from None
+    items = browse.themes(_rows(index_dir, backend), year, region, campaign)
     if as_json:
         click.echo(json.dumps({"themes": items}, ensure_ascii=False))
         return
@@ -160,18 +161,15 @@ def themes_command(index_dir: Path, year, region, campaign, as_json: bool, **bac
 @backend_options
 def serve_command(index_dir: Path, host: str, port: int, workers: int | None, **backend) -> None:
     """以生产级 WSGI 服务器（gunicorn）提供网页和 API；索引重建后自动生效。"""
-    config = typesense_config(**backend)
+    where = index_target(index_dir, **backend)
+    store = make_store(where)
     try:
-        store = _store(index_dir, backend, config)
-        try:
-            store.doc_count()
-        finally:
-            store.close()
-    except QsearchError as exc:
-        raise click.ClickException(str(exc)) from None
+        store.doc_count()
+    finally:
+        store.close()
     from search_app.serve import serve
 
-    serve(str(index_dir), host, port, workers, typesense=config)
+    serve(where, host, port, workers)
 
 
 @main.group("cluster")
@@ -191,28 +189,18 @@ DATA_OPTION = click.option(
 @click.option("--api-key", envvar="QSEARCH_TYPESENSE_API_KEY", default=None, help="API 密钥（默认随机生成并保存在数据目录）。")
 def cluster_start(data_dir: Path, nodes: int, api_key: str | None) -> None:
     """启动集群，等到每个节点健康、选出领导者后返回。"""
-    try:
-        info = typesense_cluster.start(data_dir, nodes=nodes, api_key=api_key)
-    except QsearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(info.describe())
+    click.echo(typesense_cluster.start(data_dir, nodes=nodes, api_key=api_key).describe())
 
 
 @cluster_group.command("stop")
 @DATA_OPTION
 def cluster_stop(data_dir: Path) -> None:
     """停止数据目录里记录的集群。"""
-    try:
-        click.echo(typesense_cluster.stop(data_dir).message)
-    except QsearchError as exc:
-        raise click.ClickException(str(exc)) from None
+    click.echo(typesense_cluster.stop(data_dir).message)
 
 
 @cluster_group.command("status")
 @DATA_OPTION
 def cluster_status(data_dir: Path) -> None:
     """每个节点：进程、健康、角色（领导者/跟随者）。"""
-    try:
-        click.echo(typesense_cluster.format_status(typesense_cluster.status(data_dir)))
-    except QsearchError as exc:
-        raise click.ClickException(str(exc)) from None
+    click.echo(typesense_cluster.format_status(typesense_cluster.status(data_dir)))

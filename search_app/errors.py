@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import IndexNotFound
-from indexer.typesense_backend import TypesenseError
+from indexer.errors import BackendUnavailable, IndexNotFound
 from search_app.query import BadParameter
 
 _MESSAGES = {
@@ -43,9 +42,9 @@ def init_app(app: Flask) -> None:
     def no_index(exc: IndexNotFound):
         return _respond(503, str(exc))
 
-    @app.errorhandler(TypesenseError)
-    def engine_unavailable(exc: TypesenseError):
-        app.logger.warning("typesense: %s", exc)
+    @app.errorhandler(BackendUnavailable)
+    def engine_unavailable(exc: BackendUnavailable):
+        app.logger.warning("backend unavailable: %s", exc)
         return _respond(503, str(exc), [("Retry-After", "5")])
 
     @app.errorhandler(HTTPException)

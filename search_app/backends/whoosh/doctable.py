@@ -1,0 +1,171 @@
+"""Per-document facet values and sort keys, read once per index version and kept in memory.
+
+Whoosh's own facets rebuild a document -> values map for a multi-valued field on every
+query (about 60 ms on the 26k-page archive); here the map is built once for each open
+index and facet counts become a pass over the matching document numbers.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from itertools import chain
+from typing import Callable, TypeVar
+
+from whoosh.query import Query
+from whoosh.searching import Searcher
+
+from indexer import fields as F
+
+_NO_DATE = -1  # date rank of documents without a date: after every dated one
+TERM_CACHE_IDS = 1_000_000  # about 60 MB of document numbers per process
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DocTable:
+    """Facet values and the date sort rank of every document number in one index version."""
+
+    year: list[int]
+    doc_type: list[str | None]
+    regions: list[tuple[str, ...]]
+    campaigns: list[tuple[str, ...]]
+    date_rank: list[int]  # larger is newer; _NO_DATE when missing
+
+    def facet_counts(self, docnums: list[int]) -> dict[str, Counter]:
+        """Counts of each facet value over `docnums` (a document counts once per value)."""
+        years = Counter(map(self.year.__getitem__, docnums))
+        types = Counter(map(self.doc_type.__getitem__, docnums))
+        places = Counter(chain.from_iterable(map(self.regions.__getitem__, docnums)))
+        campaigns = Counter(chain.from_iterable(map(self.campaigns.__getitem__, docnums)))
+        return {"year": years, "doc_type": types, "region": places, "campaign": campaigns}
+
+
+def _term_values(searcher: Searcher, field: str, size: int) -> list[list[str]]:
+    """The terms of `field` each document has, from the postings (one pass per term)."""
+    values: list[list[str]] = [[] for _ in range(size)]
+    reader = searcher.reader()
+    if field not in reader.indexed_field_names():
+        return values
+    for term in reader.field_terms(field):
+        for docnum in searcher.postings(field, term).all_ids():
+            values[docnum].append(term)
+    return values
+
+
+def _column(reader, field: str) -> list:
+    """A sortable field's value for every document, segment by segment: a segment whose
+    documents all lack the field has no column at all (a dateless notice added on its own),
+    and a multi-segment column reader would then be short by that segment's documents."""
+    values: list = []
+    for leaf, _offset in reader.leaf_readers():
+        if leaf.has_column(field):
+            values.extend(leaf.column_reader(field))
+        else:
+            values.extend([None] * leaf.doc_count_all())
+    return values
+
+
+def build_doctable(searcher: Searcher) -> DocTable:
+    """Read the facet fields and dates of every document of the searcher's index."""
+    reader = searcher.reader()
+    size = reader.doc_count_all()
+    years = [int(v or 0) for v in _column(reader, F.YEAR)]
+    dates = [str(v or "") for v in _column(reader, F.DATE)]
+    order = {d: n for n, d in enumerate(sorted({d for d in dates if d}))}
+    types = [(vals[0] if vals else None) for vals in _term_values(searcher, F.DOC_TYPE, size)]
+    regions = [tuple(vals) for vals in _term_values(searcher, F.REGIONS, size)]
+    campaigns = [tuple(vals) for vals in _term_values(searcher, F.CAMPAIGNS, size)]
+    return DocTable(years, types, regions, campaigns, [order.get(d, _NO_DATE) for d in dates])
+
+
+class Lru:
+    """A thread-safe least-recently-used map bounded by the total weight of its values."""
+
+    def __init__(self, limit: int, weigh: Callable[[object], int] = lambda value: 1) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._limit = limit
+        self._weigh = weigh
+        self._weight = 0
+
+    def get(self, key: tuple, build: Callable[[], T]) -> T:
+        """The value under `key`, built (outside the lock, so other requests go on) on a miss."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+                self._weight += self._weigh(value)
+            while self._weight > self._limit and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._weight -= self._weigh(dropped)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+            self._weight = 0
+
+
+class _VersionCache:
+    """DocTables, filter document sets and term document sets for the most recent index versions."""
+
+    def __init__(self, versions: int = 2, filters: int = 512) -> None:
+        self._tables = Lru(versions)
+        self._filters = Lru(filters)
+        # Decoding a long posting list costs more than anything else in a query; the sets of
+        # recently used terms are kept, up to TERM_CACHE_IDS document numbers in all.
+        self._terms = Lru(TERM_CACHE_IDS, weigh=len)
+
+    def table(self, searcher: Searcher) -> DocTable:
+        """The DocTable of the searcher's index version."""
+        return self._tables.get(version_key(searcher), lambda: build_doctable(searcher))
+
+    def term_docs(self, searcher: Searcher, field: str, text: str, read: Callable[[Searcher, str, str], set[int]]) -> set[int]:
+        """A term's document set, `read(searcher, field, text)` on a miss (never mutate it)."""
+        return self._terms.get((version_key(searcher), field, text), lambda: read(searcher, field, text))
+
+    def filter_docs(self, searcher: Searcher, query: Query) -> set[int]:
+        """Document numbers matching a filter query (a set Whoosh accepts as a filter; never mutate it)."""
+        return self._filters.get((version_key(searcher), repr(query)), lambda: set(searcher.docs_for_query(query)))
+
+    def filter_array(self, searcher: Searcher, query: Query):
+        """`filter_docs` as an ascending numpy array (cached beside it)."""
+        import numpy as np
+
+        def build():
+            docs = self.filter_docs(searcher, query)
+            return np.sort(np.fromiter(docs, dtype=np.int64, count=len(docs)))
+
+        return self._filters.get((version_key(searcher), "array", repr(query)), build)
+
+    def clear_terms(self) -> None:
+        """Forget the cached term sets only (the next queries read their posting lists)."""
+        self._terms.clear()
+
+    def clear(self) -> None:
+        """Forget everything (for measuring cold queries)."""
+        for cache in (self._tables, self._filters, self._terms):
+            cache.clear()
+
+
+def version_key(searcher: Searcher) -> tuple:
+    """Identifies what a searcher sees: its segments and their deletions."""
+    return tuple(
+        (leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf in _leaf_readers(searcher)
+    )
+
+
+def _leaf_readers(searcher: Searcher) -> list:
+    return [reader for reader, _ in searcher.reader().leaf_readers()]
+
+
+CACHE = _VersionCache()

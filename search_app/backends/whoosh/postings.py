@@ -1,0 +1,268 @@
+"""Posting lists as arrays, decoded once per index version; a query's BM25F scores as array sums.
+
+Whoosh decodes a posting block by unzipping and unpickling it with its positions, and scores
+one document at a time in Python (5–10 µs each), on every query. Here a term's posting list is
+read once per index version into two arrays, its document numbers and its BM25F score in each
+document (the idf, average field length, B and K1 of the searcher's own BM25F, the weight
+Whoosh stored, the field length as Whoosh stores it), and kept in a bounded LRU shared by a
+worker's threads. A query's scores are then sums of those arrays over the query tree.
+
+Those sums are in another order than Whoosh's matchers add them, so they choose candidates only:
+the documents within SCORE_TOLERANCE of the last place. `exact_scores` then scores the candidates
+as Whoosh would, bit for bit: it builds the matcher tree Whoosh builds for each segment (its order
+of additions depends on each segment's term sizes) and evaluates that tree over the candidates
+with the same float64 operations, taking each term's score from the arrays (the same formula on
+the same numbers as Whoosh's scorer), without decoding a posting block.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import (
+    AndMaybeMatcher, AndNotMatcher, DisjunctionMaxMatcher, IntersectionMatcher, ListMatcher, NullMatcherClass,
+    UnionMatcher, WrappingMatcher,
+)
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, AndNot, Or, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from search_app.backends.whoosh.doctable import Lru, version_key
+from search_app.backends.whoosh.internals import field_b, filter_ids, length_bytes, raw_postings
+from search_app.backends.whoosh.matchers import BoostedDocList, DocListMatcher, KnownPhrase
+
+CACHE_BYTES = 64 * 1024 * 1024  # decoded postings per process (12 bytes a posting)
+SCORE_TOLERANCE = 1e-4  # relative: candidates this close to the last place are rescored exactly
+_BYTE_LENGTHS = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)], dtype=np.float64)
+
+
+class Unsupported(Exception):
+    """A query node this module does not score (the caller uses Whoosh's matchers instead)."""
+
+
+class TermArrays(NamedTuple):
+    """A term's documents (ascending global numbers) and its BM25F score in each."""
+
+    docs: np.ndarray  # int32
+    scores: np.ndarray  # float64, each exactly the score Whoosh's scorer gives
+
+
+class PostingArrays:
+    """Field lengths and term arrays of recent index versions (thread-safe)."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self._lengths = Lru(4)
+        self._terms = Lru(max_bytes, weigh=lambda t: t.docs.nbytes + t.scores.nbytes)
+        self._positions = Lru(max_bytes, weigh=lambda keys: keys.nbytes)
+
+    def lengths(self, searcher: Searcher, field: str) -> np.ndarray:
+        """Every document's length of `field` as Whoosh's scorer reads it (1 when it has none)."""
+        return self._lengths.get((version_key(searcher), field), lambda: _read_lengths(searcher, field))
+
+    def term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
+        """A term's documents and scores in the searcher's index version."""
+        return self._terms.get((version_key(searcher), field, text), lambda: self._read_term(searcher, field, text))
+
+    def _read_term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F:
+            raise Unsupported(f"weighting {type(weighting).__name__}")
+        docs_parts, weight_parts = [], []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if (field, text) not in reader:
+                continue
+            ids, weights, deleted = raw_postings(reader, field, text)
+            docs = np.asarray(ids, dtype=np.int64)
+            w = np.asarray(weights, dtype=np.float64)
+            if deleted:
+                keep = ~np.isin(docs, np.fromiter(deleted, dtype=np.int64))
+                docs, w = docs[keep], w[keep]
+            docs_parts.append(docs + offset)
+            weight_parts.append(w)
+        if not docs_parts:
+            return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float64))
+        docs = np.concatenate(docs_parts)
+        w = np.concatenate(weight_parts)
+        fl = self.lengths(searcher, field)[docs]
+        B = field_b(weighting, field)
+        K1 = weighting.K1
+        idf = searcher.idf(field, text)
+        avgfl = searcher.avg_field_length(field) or 1
+        # whoosh.scoring.bm25, element-wise
+        scores = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
+        return TermArrays(docs.astype(np.int32), scores)
+
+    def __len__(self) -> int:
+        """How many term arrays are kept."""
+        return len(self._terms)
+
+    def positions(self, searcher: Searcher, field: str, text: str) -> np.ndarray:
+        """Where a term stands: ascending int64 keys `docnum << 32 | position`, deleted documents left out."""
+        return self._positions.get((version_key(searcher), field, text), lambda: _read_positions(searcher, field, text))
+
+    def clear_terms(self) -> None:
+        """Forget the term arrays only (for measuring cold queries; lengths are read once per version)."""
+        self._terms.clear()
+        self._positions.clear()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._lengths.clear()
+        self._terms.clear()
+        self._positions.clear()
+
+
+def _read_positions(searcher: Searcher, field: str, text: str) -> np.ndarray:
+    """A term's positions in every live document, as `docnum << 32 | position` keys."""
+    decode = searcher.schema[field].format.decoder("positions")
+    keys: list[int] = []
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if (field, text) not in reader:
+            continue
+        matcher = reader.postings(field, text)  # deleted documents filtered out
+        while matcher.is_active():
+            base = (matcher.id() + offset) << 32
+            keys.extend(base | p for p in decode(matcher.value()))
+            matcher.next()
+    return np.asarray(keys, dtype=np.int64)
+
+
+def phrase_docs(searcher: Searcher, field: str, words: list[str], candidates: np.ndarray, arrays: "PostingArrays") -> np.ndarray:
+    """Of the ascending `candidates`, the documents where the words stand at consecutive
+    positions (word k at p + k), as Whoosh's phrase matcher (slop 1) decides."""
+    found: np.ndarray | None = None
+    for k, word in enumerate(words):
+        keys = arrays.positions(searcher, field, word)
+        docs = keys >> 32
+        at = np.minimum(np.searchsorted(candidates, docs), max(len(candidates) - 1, 0))
+        keys = keys[(candidates[at] == docs) & ((keys & 0xFFFFFFFF) >= k)] if len(candidates) else keys[:0]
+        shifted = keys - k  # word k at p + k: the key of its phrase's start
+        found = shifted if found is None else np.intersect1d(found, shifted)
+        if not len(found):
+            break
+    return np.unique(found >> 32) if found is not None else candidates[:0]
+
+
+def _read_lengths(searcher: Searcher, field: str) -> np.ndarray:
+    """Quantized field lengths of every document, read from each segment's length column."""
+    parts = []
+    for leaf, _offset in searcher.reader().leaf_readers():
+        raw = length_bytes(leaf, field, leaf.doc_count_all())
+        lengths = _BYTE_LENGTHS[raw]
+        lengths[raw == 0] = 1.0  # the scorer's default for a document without the field
+        parts.append(lengths)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def query_scores(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays) -> np.ndarray:
+    """Every document's score for `query` (0 where it does not match), as Whoosh's matchers sum
+    their children's scores: an And only where all its parts match, an Or where any does, an
+    AndNot as its positive part; `phrases`: the documents each phrase was found in."""
+    size = searcher.doc_count_all()
+    scores, _ = _node(searcher, query, phrases, arrays, size)
+    return scores
+
+
+def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays, size: int) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(query, Term):
+        term = arrays.term(searcher, query.fieldname, query.text)
+        scores = np.zeros(size, np.float32)
+        mask = np.zeros(size, bool)
+        scores[term.docs] = term.scores * query.boost if query.boost != 1.0 else term.scores
+        mask[term.docs] = True
+        return scores, mask
+    if isinstance(query, KnownPhrase):
+        phrase = query.phrase
+        found, _ = phrases[(phrase.fieldname, tuple(phrase.words))]
+        mask = np.zeros(size, bool)
+        mask[np.fromiter(found, dtype=np.int64, count=len(found))] = True
+        scores = np.zeros(size, np.float32)
+        for word in phrase.words:
+            term = arrays.term(searcher, phrase.fieldname, word)
+            scores[term.docs] += term.scores
+        scores *= mask
+        if query.boost != 1.0:
+            scores *= query.boost
+        return scores, mask
+    if isinstance(query, (And, Or)) and query.subqueries:
+        parts = [_node(searcher, sub, phrases, arrays, size) for sub in query.subqueries]
+        scores = parts[0][0].copy()
+        mask = parts[0][1].copy()
+        for s, m in parts[1:]:
+            scores += s
+            if isinstance(query, And):
+                mask &= m
+            else:
+                mask |= m
+        if isinstance(query, And):
+            scores *= mask
+        if query.boost != 1.0:
+            scores *= query.boost
+        return scores, mask
+    if isinstance(query, AndNot):
+        scores, mask = _node(searcher, query.a, phrases, arrays, size)
+        _, excluded = _node(searcher, query.b, phrases, arrays, size)
+        mask = mask & ~excluded
+        return scores * mask, mask
+    raise Unsupported(type(query).__name__)
+
+
+def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "PostingArrays") -> list[tuple[float, int]]:
+    """(score, docnum) of each of the given ascending documents that `query` matches, equal to
+    what Whoosh's matchers moved onto each document give (Unsupported for a matcher this does not know)."""
+    out: list[tuple[float, int]] = []
+    ids = np.asarray(docs, dtype=np.int64)
+    context = searcher.context()
+    for sub, offset in searcher.leaf_searchers():
+        lo, hi = np.searchsorted(ids, [offset, offset + sub.doc_count_all()])
+        if lo == hi:
+            continue
+        here = ids[lo:hi]
+        matched, scores = _evaluate(query.matcher(sub, context), here, offset, searcher, arrays)
+        out += zip(scores[matched].tolist(), here[matched].tolist())
+    return out
+
+
+def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays") -> tuple[np.ndarray, np.ndarray]:
+    """(matches, scores) of a Whoosh matcher tree at global `docs` of the segment at `offset`,
+    each node computing its score from its children's as the node's own score() does."""
+    if isinstance(m, NullMatcherClass):
+        return np.zeros(len(docs), bool), np.zeros(len(docs))
+    if type(m) in (W3LeafMatcher, ListMatcher) and m.term() is not None:
+        field, btext = m.term()
+        term = arrays.term(searcher, field, btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+        at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))
+        hit = term.docs[at] == docs if len(term.docs) else np.zeros(len(docs), bool)
+        return hit, np.where(hit, term.scores[at] if len(term.docs) else 0.0, 0.0)
+    if type(m) is FilterMatcher:
+        child, ids, exclude = filter_ids(m)
+        hit, scores = _evaluate(child, docs, offset, searcher, arrays)
+        listed = np.isin(docs - offset, np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        return hit & (~listed if exclude else listed), scores * m.boost
+    if type(m) is WrappingMatcher:
+        hit, scores = _evaluate(m.child, docs, offset, searcher, arrays)
+        return hit, scores * m.boost
+    if type(m) in (DocListMatcher, BoostedDocList):
+        hit, scores = _evaluate(m.inner, docs, offset, searcher, arrays)
+        hit = hit & np.isin(docs - offset, np.asarray(m.ids, dtype=np.int64))
+        return hit, scores * m.factor if type(m) is BoostedDocList else scores
+    if type(m) in (UnionMatcher, IntersectionMatcher, AndNotMatcher, AndMaybeMatcher, DisjunctionMaxMatcher):
+        ha, sa = _evaluate(m.a, docs, offset, searcher, arrays)
+        hb, sb = _evaluate(m.b, docs, offset, searcher, arrays)
+        if type(m) is IntersectionMatcher:
+            return ha & hb, sa + sb
+        if type(m) is AndNotMatcher:
+            return ha & ~hb, sa
+        if type(m) is AndMaybeMatcher:
+            return ha, np.where(hb, sa + sb, sa)
+        both = np.maximum(sa, sb) if type(m) is DisjunctionMaxMatcher else sa + sb
+        return ha | hb, np.where(ha & hb, both, np.where(ha, sa, sb))
+    raise Unsupported(type(m).__name__)
+
+
+ARRAYS = PostingArrays()

@@ -1,0 +1,198 @@
+"""What a search answers, whichever backend ran it: the request read once, the JSON shaped once.
+
+`read_request` validates request-style parameters (query, filters, sort, page) into a
+SearchRequest; a backend finds and ranks the documents and hands `answer` the page's stored
+fields, scores, total, facet counts and whether its work was cut short; `answer` shapes the
+/api/search object (the README and search_app/data/openapi.json describe it).
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from indexer import fields as F
+from indexer.segment import query_words
+from search_app.query import BadParameter, Filters, ParsedQuery, make_filters, parse_query
+from search_app.snippets import highlight, snippet
+
+TIME_BUDGET = 0.5  # seconds of matching and ranking one search may take (None: no limit)
+SORTS = ("relevance", "date")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+FACETS = {"year": F.YEAR, "region": F.REGIONS, "doc_type": F.DOC_TYPE, "campaign": F.CAMPAIGNS}
+DOC_ID = re.compile(r"^[0-9a-f]{16}$")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
+@dataclass
+class Paging:
+    """Validated page and page size."""
+
+    page: int = 1
+    per_page: int = 10
+
+    @property
+    def limit(self) -> int:
+        """Results needed up to the end of this page."""
+        return self.page * self.per_page
+
+    @property
+    def start(self) -> int:
+        """Index of this page's first result."""
+        return (self.page - 1) * self.per_page
+
+
+def make_paging(page: str | int | None, per_page: str | int | None) -> Paging:
+    """Page numbers from request parameters; raise BadParameter for nonsense."""
+    try:
+        page_n = _integer(page, 1)
+        size = _integer(per_page, 10)
+    except (TypeError, ValueError):
+        raise BadParameter("page 和 per_page 必须是整数") from None
+    if not 1 <= page_n <= MAX_PAGE:
+        raise BadParameter(f"page 必须在 1 到 {MAX_PAGE} 之间")
+    if not 1 <= size <= MAX_PER_PAGE:
+        raise BadParameter(f"per_page 必须在 1 到 {MAX_PER_PAGE} 之间")
+    return Paging(page_n, size)
+
+
+def _integer(value: str | int | None, default: int) -> int:
+    """An integer parameter written in ASCII digits (as the OpenAPI description has it: not
+    " 5", "5_0" or "٥", which Python's int() would read); empty is the default."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, int):
+        return value
+    if not _INTEGER.fullmatch(value):
+        raise ValueError(value)
+    return int(value)
+
+
+def check_sort(sort: str | None) -> str:
+    """`relevance` (default) or `date`; anything else is a BadParameter."""
+    sort = sort or "relevance"
+    if sort not in SORTS:
+        raise BadParameter(f"sort 只能是 relevance 或 date，收到：{sort[:40]}")
+    return sort
+
+
+@dataclass
+class SearchRequest:
+    """A search as asked: the parsed query, the filters, the order and the page."""
+
+    query: ParsedQuery
+    filters: Filters = field(default_factory=Filters)
+    sort: str = "relevance"
+    paging: Paging = field(default_factory=Paging)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def by_date(self) -> bool:
+        """True when results come newest first (sort=date, or nothing to rank)."""
+        return self.sort == "date" or self.query.is_empty
+
+    @property
+    def highlight_words(self) -> list[str]:
+        """The words to mark in titles and snippets (the org filter's when the query has none)."""
+        return self.query.highlight_words or (query_words(self.filters.org) if self.filters.org else [])
+
+
+def read_request(args: Mapping[str, str]) -> SearchRequest:
+    """Validate request-style parameters (q, year, region, doc_type, org, campaign, sort, page,
+    per_page) into a SearchRequest; BadParameter on bad input."""
+    filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"), args.get("campaign"))
+    sort = check_sort(args.get("sort"))
+    paging = make_paging(args.get("page"), args.get("per_page"))
+    return SearchRequest(parse_query(args.get("q")), filters, sort, paging)
+
+
+def facets(counts: dict[str, Counter]) -> dict[str, list[dict]]:
+    """The answer's facets from value counts: years newest first, the others commonest first."""
+    out = {}
+    for name in FACETS:
+        rows = [{"value": value, "count": n} for value, n in counts[name].items() if value not in (None, "", 0)]
+        if name == "year":
+            rows.sort(key=lambda r: -int(r["value"]))
+        else:
+            rows.sort(key=lambda r: (-r["count"], str(r["value"])))
+        out[name] = rows
+    return out
+
+
+def stored_campaigns(stored: dict) -> list[str]:
+    """The campaigns a document is about, from its stored fields (an older index has none)."""
+    return [c for c in (stored.get(F.CAMPAIGNS) or "").split(",") if c]
+
+
+def stored_metadata(stored: dict) -> dict:
+    """The metadata every API object carries, from a document's stored fields."""
+    return {
+        "id": stored[F.ID_],
+        "title": stored.get(F.TITLE, ""),
+        "url": stored.get(F.URL),
+        "date": stored.get(F.DATE),
+        "year": stored.get(F.YEAR),
+        "region": stored.get(F.REGION),
+        "district": stored.get(F.DISTRICT),
+        "doc_type": stored.get(F.DOC_TYPE),
+        "path": stored.get(F.PATH),
+        "campaigns": stored_campaigns(stored),
+    }
+
+
+def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
+    """One result in the API's shape (plus title_html for the pages)."""
+    return {
+        **stored_metadata(stored),
+        "snippet": str(snippet(stored.get(F.TEXT_, ""), words)),
+        "title_html": str(highlight(stored.get(F.TITLE, ""), words)),
+        "score": round(score, 4) if score is not None else None,
+        "organizations": stored.get(F.ORGANIZATIONS, []),
+    }
+
+
+def document_item(stored: dict) -> dict:
+    """A document in the /api/documents shape, from its stored fields."""
+    return {
+        **stored_metadata(stored),
+        "doc_number": stored.get(F.DOC_NUMBER),
+        "text": stored.get(F.TEXT_, ""),
+        "organizations": stored.get(F.ORGANIZATIONS, []),
+        "themes": stored.get(F.THEMES, []),
+        "encoding": stored.get(F.ENCODING),
+    }
+
+
+def understood(request: SearchRequest) -> dict:
+    """How the search read its request: the answer's `understood` object."""
+    parsed = request.query
+    return {
+        "clauses": [c.describe() for c in parsed.clauses],
+        "truncated": parsed.truncated,
+        "negation_only": parsed.negation_only,
+        "filters": request.filters.active(),
+        "sort": request.sort,
+    }
+
+
+def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], total: int, facet_counts: dict[str, Counter],
+           partial: bool, total_exact: bool) -> dict:
+    """The /api/search object: `page` holds each result's stored fields and score, in order."""
+    words = request.highlight_words
+    scored = not request.query.is_empty
+    results = [result_item(stored, score if scored else None, words) for stored, score in page]
+    return {
+        "query": request.query.text,
+        "total": total,
+        "page": request.paging.page,
+        "per_page": request.paging.per_page,
+        "took_ms": round((time.perf_counter() - request.started) * 1000, 1),
+        "results": results,
+        "facets": facets(facet_counts),
+        "partial": partial,
+        "total_exact": total_exact,
+        "understood": understood(request),
+    }
