@@ -1,12 +1,14 @@
 """Hostile queries in process: the worst time of each query of bench/hostile_queries.tsv.
 
-    .venv/bin/python -m bench.hostile --index /tmp/hard_ix [--runs 3] [--budget 1.0] [--only LABEL]
+    .venv/bin/python -m bench.hostile --index /tmp/hard_ix [--runs 3] [--budget 1.0] [--only LABEL] [--cold]
 
 Each query goes through the whole Flask request (parsing, search, snippets, JSON or page
 rendering) with the app's test client, `--runs` times; the worst time is printed with the
 status, the total and whether the answer was marked partial. `document` rows open the
-largest document of the index with the query highlighted. Exit status 1 when a query took
-longer than `--budget` seconds. Never part of `make test`.
+largest document of the index with the query highlighted. With `--cold` every run starts with
+no decoded posting lists and no kept answers (as on a server that just opened a new index).
+Exit status 1 when a query took longer than `--budget` seconds without saying it was partial.
+Never part of `make test`.
 """
 from __future__ import annotations
 
@@ -46,11 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--budget", type=float, default=1.0, help="seconds a query may take")
     parser.add_argument("--only", action="append", help="run only these labels")
+    parser.add_argument("--cold", action="store_true", help="empty the term caches before every run")
     args = parser.parse_args(argv)
 
     from search_app import create_app
+    from search_app.backends.whoosh.doctable import CACHE
+    from search_app.backends.whoosh.postings import ARRAYS
 
-    app = create_app({"INDEX_DIR": args.index})
+    app = create_app({"INDEX_DIR": args.index, **({"RESPONSE_CACHE_ENTRIES": 0} if args.cold else {})})
     client = app.test_client()
     client.get("/api/search", query_string={"q": "质量月"})  # open the index, load the dictionary
     doc = largest_document(app)
@@ -64,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         params = {"q": q, **extra}
         worst, status, total, partial = 0.0, 0, "", ""
         for _ in range(args.runs):
+            if args.cold:
+                ARRAYS.clear_terms()
+                CACHE.clear_terms()
             started = time.perf_counter()
             response = client.get(url, query_string=params)
             body = response.get_data()
@@ -76,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         elif b"notice partial" in body:
             partial = "yes"
         worst_all = max(worst_all, worst)
-        flag = "  OVER" if worst > args.budget else ""
-        over += worst > args.budget
+        slow = worst > args.budget and not partial
+        flag = "  OVER" if slow else ""
+        over += slow
         print(f"{label:<22} {worst:8.3f} {status:>6} {total!s:>7} {partial}{flag}")
-    print(f"worst {worst_all:.3f} s; {over} over {args.budget} s")
+    print(f"worst {worst_all:.3f} s; {over} over {args.budget} s without being marked partial")
     app.extensions["qsearch_store"].close()
     return 1 if over else 0
 

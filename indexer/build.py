@@ -32,6 +32,8 @@ BUILDING = "建立索引"
 PARALLEL_MIN = 300
 PROGRESS_EVERY = 50
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Fault injection for the crash tests: a writer reaching the step named here kills itself (-9).
+CRASH_AT_ENV = "QSEARCH_CRASH_AT"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -146,6 +148,12 @@ def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict]) -
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the build
         failed.append({"path": path, "error": f"内部错误（{type(exc).__name__}）：{exc}"})
     return None
+
+
+def crash_point(step: str) -> None:
+    """Die here, as a kill -9 would, when QSEARCH_CRASH_AT names this step (tests/system/test_crash.py)."""
+    if os.environ.get(CRASH_AT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def die_with_parent(parent: int, lock_fd: int | None = None) -> None:

@@ -27,6 +27,24 @@ DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 
 
+class Clock:
+    """The time budget of one search: `expired()` is checked between units of work.
+
+    Once it has run out the answer is `partial`; `skipped` is set when a word's postings were
+    left unread, so that the answer's total is only a lower bound (`total_exact` false)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.perf_counter() + seconds
+        self.ran_out = False
+        self.skipped = False
+
+    def expired(self) -> bool:
+        """True once the budget is spent; the search is then marked partial."""
+        if not self.ran_out and self.deadline is not None and time.perf_counter() > self.deadline:
+            self.ran_out = True
+        return self.ran_out
+
+
 @dataclass
 class Paging:
     """Validated page and page size."""

@@ -2,7 +2,7 @@
 security headers of every reply (pages, API, static files and errors alike)."""
 from __future__ import annotations
 
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit, urlunsplit
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -37,6 +37,9 @@ def query_string_is_utf8(raw: bytes) -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the request checks and the response headers."""
+    # Werkzeug would answer `/static//x` with a 308 to an absolute URL built from the request's
+    # Host header; a doubled slash is simply not one of our paths (404).
+    app.url_map.merge_slashes = False
 
     @app.before_request
     def check_request() -> None:
@@ -56,4 +59,10 @@ def init_app(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        location = response.headers.get("Location")
+        if location:
+            # A redirect never names a host: whatever the request's Host header said stays out of it.
+            parts = urlsplit(location)
+            if parts.scheme or parts.netloc:
+                response.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
         return response

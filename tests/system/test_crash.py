@@ -198,3 +198,128 @@ def test_two_incremental_runs_at_once_never_duplicate_documents(corpus: Path, tm
     with windex.open_dir(str(index_dir)).searcher() as searcher:
         paths = [stored[F.PATH] for stored in searcher.all_stored_fields()]
     assert len(paths) == len(set(paths)) == FILES + 200
+
+
+# ---------------------------------------------------------------------------- kills at chosen steps
+
+# Each step of a writer, in order (indexer.build.crash_point), and whether the run's work is live
+# (committed, or swapped in) when a kill there strikes.
+FULL_STEPS = {"full:marked": False, "full:staged": False, "full:unmarked": False, "full:swapped": True, "full:cleaned": True}
+INCREMENTAL_STEPS = {"incremental:marked": False, "incremental:written": False, "incremental:unmarked": False,
+                     "incremental:committed": True}
+DISCARDED = "没有提交的内容已丢弃"  # the note of a writer that died before its work was live
+
+
+def _killed_at(step: str, *args: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from search_app.cli import main; main()", "index", *args, "--jobs", "1"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "QSEARCH_CRASH_AT": step},
+    )
+    assert proc.returncode == -signal.SIGKILL, (step, proc.returncode, proc.stderr[-500:])
+
+
+def _small_corpus(root: Path, count: int = 40) -> Path:
+    root.mkdir()
+    for n in range(count):
+        _write_doc(root, n)
+    return root
+
+
+def _after_kill(corpus: Path, index_dir: Path, expected: dict[str, str] | None, live: bool) -> list[str]:
+    """The next plain run: nothing left on record or on disk, the corpus indexed, notes that say only what happened."""
+    report = _run("--corpus", str(corpus), "--index", str(index_dir))
+    assert not (index_dir / ".qsearch-writer.pid").exists()
+    assert leftovers(index_dir) == [], leftovers(index_dir)
+    assert _paths(index_dir) == {p.name for p in corpus.iterdir()}
+    if expected is not None:
+        assert _hashes(index_dir) == expected
+    notes = report["recovered"]
+    if live:
+        assert not any(DISCARDED in note for note in notes), notes
+    return notes
+
+
+@pytest.mark.parametrize("step", FULL_STEPS)
+def test_a_kill_at_each_step_of_a_rebuild_leaves_nothing_on_record(tmp_path: Path, step: str) -> None:
+    corpus = _small_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "ix"
+    args = ("--corpus", str(corpus), "--index", str(index_dir))
+    _run(*args)
+    for n in range(5):
+        _write_doc(corpus, n, version=1)
+    _killed_at(step, *args, "--rebuild")
+    live = FULL_STEPS[step]
+    notes = _after_kill(corpus, index_dir, None, live)
+    if step in ("full:marked", "full:staged"):
+        assert any(DISCARDED in note for note in notes), notes  # the record of a writer that died mid-build
+    if step == "full:cleaned":
+        assert notes == []  # the rebuild was done and nothing was left: there is nothing to report
+    report = _run(*args)
+    assert report["recovered"] == [] and report["unchanged"] == 40
+
+
+@pytest.mark.parametrize("step", ["full:marked", "full:staged", "full:unmarked", "full:swapped", "full:cleaned"])
+def test_a_kill_at_each_step_of_a_first_build(tmp_path: Path, step: str) -> None:
+    corpus = _small_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "ix"
+    _killed_at(step, "--corpus", str(corpus), "--index", str(index_dir))
+    _after_kill(corpus, index_dir, None, FULL_STEPS[step])
+
+
+@pytest.mark.parametrize("step", INCREMENTAL_STEPS)
+def test_a_kill_at_each_step_of_an_incremental_run(tmp_path: Path, step: str) -> None:
+    corpus = _small_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "ix"
+    args = ("--corpus", str(corpus), "--index", str(index_dir))
+    _run(*args)
+    (corpus / "d0001.txt").unlink()
+    for n in range(40, 50):
+        _write_doc(corpus, n)
+    _killed_at(step, *args)
+    notes = _after_kill(corpus, index_dir, None, INCREMENTAL_STEPS[step])
+    if step in ("incremental:marked", "incremental:written"):
+        assert any(DISCARDED in note for note in notes), notes
+    if step == "incremental:committed":
+        assert notes == []
+
+
+def test_a_dead_writers_record_is_cleaned_by_a_run_with_nothing_to_do(tmp_path: Path) -> None:
+    """A record left by an older release (no start time, no generation) names a dead process: a run
+    with nothing to write removes it, saying so without claiming work was lost."""
+    corpus = _small_corpus(tmp_path / "corpus", 5)
+    index_dir = tmp_path / "ix"
+    args = ("--corpus", str(corpus), "--index", str(index_dir))
+    _run(*args)
+    gone = subprocess.run([sys.executable, "-c", "pass"], check=True)  # a process that has exited
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (index_dir / ".qsearch-writer.pid").write_text(f"{dead.pid}\n", "ascii")
+    assert leftovers(index_dir) == [index_dir / ".qsearch-writer.pid"]
+    report = _run(*args)
+    assert report["unchanged"] == 5 and not (index_dir / ".qsearch-writer.pid").exists()
+    assert report["recovered"] and all(DISCARDED not in note for note in report["recovered"]), report
+    assert gone.returncode == 0
+    assert _run(*args)["recovered"] == []
+
+
+def test_a_loser_of_the_lock_race_names_the_winner_not_the_dead_record(tmp_path: Path) -> None:
+    """Between taking the lock and writing its record the winner leaves the last (dead) writer's record
+    in place: the loser waits for the winner's record instead of naming the dead process."""
+    import threading
+
+    from indexer.backends.whoosh.lock import IndexBusy, WriteLock, mark_holder
+
+    index_dir = tmp_path / "ix"
+    _run("--corpus", str(_small_corpus(tmp_path / "corpus", 3)), "--index", str(index_dir))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (index_dir / ".qsearch-writer.pid").write_text(f"{dead.pid} 1 0\n", "ascii")
+    lock = WriteLock(index_dir)
+    lock.acquire()  # this process wins; its record comes a moment later
+    try:
+        threading.Timer(0.15, mark_holder, (index_dir,)).start()
+        with pytest.raises(IndexBusy) as busy:
+            WriteLock(index_dir).acquire()
+    finally:
+        lock.release()
+    assert f"进程 {os.getpid()}）写入" in str(busy.value) and str(dead.pid) not in str(busy.value)

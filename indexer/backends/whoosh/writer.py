@@ -25,8 +25,8 @@ from indexer.backends.whoosh import internals as W
 from indexer.backends.whoosh.lock import IndexBusy, WriteLock, clean_up, clean_up_now, leftovers, mark_holder, release_holder
 from indexer.backends.whoosh.schema import build_schema, schema_names
 from indexer.build import (
-    BUILDING, PROGRESS_EVERY, BuildReport, Progress, build_one, die_with_parent, jobs_for, scan_corpus, start_method,
-    to_index,
+    BUILDING, PROGRESS_EVERY, BuildReport, Progress, build_one, crash_point, die_with_parent, jobs_for, scan_corpus,
+    start_method, to_index,
 )
 from indexer.document import doc_id
 from indexer.errors import QsearchError
@@ -284,7 +284,9 @@ def build_index(
             # what is indexed now, or both runs would add the same files.
             state = _indexed_state(writer.reader())
             todo, gone = plan(state)
+        crash_point("incremental:marked")
         segments = _write(writer, corpus, todo, report, progress, jobs, writer.writelock)
+        crash_point("incremental:written")
         for path in gone:
             writer.delete_by_term(F.ID_, doc_id(path))
             report.deleted += 1
@@ -294,7 +296,9 @@ def build_index(
             _cancel(writer, segments)  # the corpus lost every document: keep the old index rather than empty it
         else:
             release_holder(index_dir)  # before the commit lets the lock go
+            crash_point("incremental:unmarked")
             W.commit_with(writer, segments)
+            crash_point("incremental:committed")
             report.committed = True
     except BaseException:
         if not writer.is_closed:
@@ -327,6 +331,7 @@ def _full_build(
         note = mark_holder(index_dir)
         report.recovered += ([note] if note else []) + clean_up(index_dir)
         staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.new-", dir=index_dir.parent))
+        crash_point("full:marked")
         try:
             ix = windex.create_in(str(staging), build_schema())
             writer = ix.writer(**WRITER_OPTIONS)
@@ -340,12 +345,19 @@ def _full_build(
                 report.documents = windex.open_dir(str(index_dir)).doc_count() if index_exists(index_dir) else 0
                 return report
             W.commit_with(writer, segments)
+            crash_point("full:staged")
             report.committed = True
             report.documents = ix.doc_count()
             ix.close()
+            # The record goes before the swap makes the new index live: a kill from here on leaves
+            # a complete index (old or new) and at most a staging folder, never a dead writer's record.
+            release_holder(index_dir)
+            crash_point("full:unmarked")
             W.swap_in(staging, index_dir)
+            crash_point("full:swapped")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        crash_point("full:cleaned")
     finally:
         lock.release()
     return report

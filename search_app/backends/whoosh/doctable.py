@@ -105,6 +105,14 @@ class Lru:
                 self._weight -= self._weigh(dropped)
         return value
 
+    def peek(self, key: tuple):
+        """The value under `key` (marked recently used), or None; nothing is built."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -14,6 +14,9 @@ sort ranks it). What is used, and why:
   `_dbfile`, `_basepos`, `_count`): every document's stored length byte read at once, the
   number BM25F divides by.
 - `BM25F._field_B`: the B of each field, as the searcher's scorer uses it.
+- `ArrayUnionMatcher._submatchers`, `_boost`, `_scored` (a CombinationMatcher's parts): Whoosh
+  builds one for an OR of many words in a small segment; its scores are evaluated from the arrays
+  in the same order of additions instead of walking it.
 - `TopCollector._collect`, `minscore`: a top-N collector that keeps ties at the N-th place and
   stops when the time budget runs out (the fallback for a matcher tree the arrays do not cover).
 """
@@ -27,12 +30,13 @@ from typing import Callable
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.collectors import TopCollector
+from whoosh.matching import ArrayUnionMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 
 
 class OutOfTime(Exception):
-    """The time budget of a search ran out (raised from inside Whoosh's collector loop)."""
+    """The time budget of a search ran out inside a loop of Whoosh's (a collector, a posting list)."""
 
 
 def block_ids(matcher) -> list[int]:
@@ -86,6 +90,13 @@ def filter_ids(matcher: FilterMatcher) -> tuple[object, set, bool]:
     """(child, ids, exclude) of a FilterMatcher: it matches its child's documents in (or, when
     `exclude`, not in) ids."""
     return matcher.child, matcher._ids, matcher._exclude
+
+
+def array_union_parts(matcher) -> tuple[list, float, bool] | None:
+    """(children, boost, scored) of an ArrayUnionMatcher, None for any other matcher."""
+    if type(matcher) is not ArrayUnionMatcher:
+        return None
+    return matcher._submatchers, matcher._boost, matcher._scored
 
 
 def length_bytes(leaf, field: str, count: int) -> np.ndarray:

@@ -31,11 +31,18 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from search_app.backends.whoosh.doctable import Lru, version_key
-from search_app.backends.whoosh.internals import field_b, filter_ids, length_bytes, raw_postings
+from search_app.backends.whoosh.internals import (
+    OutOfTime, array_union_parts, field_b, filter_ids, length_bytes, raw_postings,
+)
 from search_app.backends.whoosh.matchers import BoostedDocList, DocListMatcher, KnownPhrase
+from search_app.results import Clock
 
 CACHE_BYTES = 64 * 1024 * 1024  # decoded postings per process (12 bytes a posting)
 SCORE_TOLERANCE = 1e-4  # relative: candidates this close to the last place are rescored exactly
+# Once a search's time is spent, a term with more documents than this is no longer decoded (the
+# cost of a cold posting list grows with it); a shorter one costs less than checking the clock.
+SMALL_POSTINGS = 1000
+SMALL_POSITIONS = 100  # the same for a word's positions, which cost several times more to decode
 _BYTE_LENGTHS = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)], dtype=np.float64)
 
 
@@ -65,6 +72,17 @@ class PostingArrays:
     def term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
         """A term's documents and scores in the searcher's index version."""
         return self._terms.get((version_key(searcher), field, text), lambda: self._read_term(searcher, field, text))
+
+    def term_within(self, searcher: Searcher, field: str, text: str, clock: Clock | None) -> TermArrays | None:
+        """`term`, or None (and the clock told a word was skipped) when the search's time is spent
+        and the term is not decoded yet: decoding a long posting list is the cold path's main cost."""
+        if clock is None:
+            return self.term(searcher, field, text)
+        found = self._terms.peek((version_key(searcher), field, text))
+        if found is not None or searcher.doc_frequency(field, text) <= SMALL_POSTINGS or not clock.expired():
+            return found if found is not None else self.term(searcher, field, text)
+        clock.skipped = True
+        return None
 
     def _read_term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
         weighting = searcher.weighting
@@ -100,9 +118,15 @@ class PostingArrays:
         """How many term arrays are kept."""
         return len(self._terms)
 
-    def positions(self, searcher: Searcher, field: str, text: str) -> np.ndarray:
-        """Where a term stands: ascending int64 keys `docnum << 32 | position`, deleted documents left out."""
-        return self._positions.get((version_key(searcher), field, text), lambda: _read_positions(searcher, field, text))
+    def positions(self, searcher: Searcher, field: str, text: str, clock: Clock | None = None) -> np.ndarray:
+        """Where a term stands: ascending int64 keys `docnum << 32 | position`, deleted documents left out
+        (OutOfTime when `clock` runs out while they are read)."""
+        return self._positions.get((version_key(searcher), field, text),
+                                   lambda: _read_positions(searcher, field, text, clock))
+
+    def cached_positions(self, searcher: Searcher, field: str, text: str) -> np.ndarray | None:
+        """`positions` if they are decoded already, else None."""
+        return self._positions.peek((version_key(searcher), field, text))
 
     def clear_terms(self) -> None:
         """Forget the term arrays only (for measuring cold queries; lengths are read once per version)."""
@@ -116,8 +140,9 @@ class PostingArrays:
         self._positions.clear()
 
 
-def _read_positions(searcher: Searcher, field: str, text: str) -> np.ndarray:
-    """A term's positions in every live document, as `docnum << 32 | position` keys."""
+def _read_positions(searcher: Searcher, field: str, text: str, clock: Clock | None = None) -> np.ndarray:
+    """A term's positions in every live document, as `docnum << 32 | position` keys; OutOfTime
+    when the clock runs out on the way (a common word's positions take a good part of a budget)."""
     decode = searcher.schema[field].format.decoder("positions")
     keys: list[int] = []
     for sub, offset in searcher.leaf_searchers():
@@ -125,19 +150,33 @@ def _read_positions(searcher: Searcher, field: str, text: str) -> np.ndarray:
         if (field, text) not in reader:
             continue
         matcher = reader.postings(field, text)  # deleted documents filtered out
+        read = 0
         while matcher.is_active():
             base = (matcher.id() + offset) << 32
             keys.extend(base | p for p in decode(matcher.value()))
             matcher.next()
+            read += 1
+            if clock is not None and not read & 1023 and clock.expired():
+                raise OutOfTime(text)
     return np.asarray(keys, dtype=np.int64)
 
 
-def phrase_docs(searcher: Searcher, field: str, words: list[str], candidates: np.ndarray, arrays: "PostingArrays") -> np.ndarray:
+def phrase_docs(searcher: Searcher, field: str, words: list[str], candidates: np.ndarray, arrays: "PostingArrays",
+                clock: Clock | None = None) -> np.ndarray | None:
     """Of the ascending `candidates`, the documents where the words stand at consecutive
-    positions (word k at p + k), as Whoosh's phrase matcher (slop 1) decides."""
+    positions (word k at p + k), as Whoosh's phrase matcher (slop 1) decides; None when the
+    clock ran out before the positions of every word were read."""
     found: np.ndarray | None = None
     for k, word in enumerate(words):
-        keys = arrays.positions(searcher, field, word)
+        keys = arrays.cached_positions(searcher, field, word) if clock is not None else None
+        if keys is None:
+            long = clock is not None and searcher.doc_frequency(field, word) > SMALL_POSITIONS
+            if long and clock.expired():
+                return None
+            try:
+                keys = arrays.positions(searcher, field, word, clock if long else None)
+            except OutOfTime:
+                return None
         docs = keys >> 32
         at = np.minimum(np.searchsorted(candidates, docs), max(len(candidates) - 1, 0))
         keys = keys[(candidates[at] == docs) & ((keys & 0xFFFFFFFF) >= k)] if len(candidates) else keys[:0]
@@ -159,18 +198,24 @@ def _read_lengths(searcher: Searcher, field: str) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def query_scores(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays) -> np.ndarray:
+def query_scores(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays,
+                 clock: Clock | None = None) -> np.ndarray:
     """Every document's score for `query` (0 where it does not match), as Whoosh's matchers sum
     their children's scores: an And only where all its parts match, an Or where any does, an
-    AndNot as its positive part; `phrases`: the documents each phrase was found in."""
+    AndNot as its positive part; `phrases`: the documents each phrase was found in. A word the
+    clock left undecoded scores nothing."""
     size = searcher.doc_count_all()
-    scores, _ = _node(searcher, query, phrases, arrays, size)
+    scores, _ = _node(searcher, query, phrases, arrays, size, clock)
     return scores
 
 
-def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays, size: int) -> tuple[np.ndarray, np.ndarray]:
+_NO_TERM = TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float64))
+
+
+def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays, size: int,
+          clock: Clock | None) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(query, Term):
-        term = arrays.term(searcher, query.fieldname, query.text)
+        term = arrays.term_within(searcher, query.fieldname, query.text, clock) or _NO_TERM
         scores = np.zeros(size, np.float32)
         mask = np.zeros(size, bool)
         scores[term.docs] = term.scores * query.boost if query.boost != 1.0 else term.scores
@@ -183,14 +228,14 @@ def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays
         mask[np.fromiter(found, dtype=np.int64, count=len(found))] = True
         scores = np.zeros(size, np.float32)
         for word in phrase.words:
-            term = arrays.term(searcher, phrase.fieldname, word)
+            term = arrays.term_within(searcher, phrase.fieldname, word, clock) or _NO_TERM
             scores[term.docs] += term.scores
         scores *= mask
         if query.boost != 1.0:
             scores *= query.boost
         return scores, mask
     if isinstance(query, (And, Or)) and query.subqueries:
-        parts = [_node(searcher, sub, phrases, arrays, size) for sub in query.subqueries]
+        parts = [_node(searcher, sub, phrases, arrays, size, clock) for sub in query.subqueries]
         scores = parts[0][0].copy()
         mask = parts[0][1].copy()
         for s, m in parts[1:]:
@@ -205,16 +250,22 @@ def _node(searcher: Searcher, query: Query, phrases: dict, arrays: PostingArrays
             scores *= query.boost
         return scores, mask
     if isinstance(query, AndNot):
-        scores, mask = _node(searcher, query.a, phrases, arrays, size)
-        _, excluded = _node(searcher, query.b, phrases, arrays, size)
+        scores, mask = _node(searcher, query.a, phrases, arrays, size, clock)
+        _, excluded = _node(searcher, query.b, phrases, arrays, size, clock)
         mask = mask & ~excluded
         return scores * mask, mask
     raise Unsupported(type(query).__name__)
 
 
-def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "PostingArrays") -> list[tuple[float, int]]:
+def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "PostingArrays",
+                 clock: Clock | None = None, floor: int = 0) -> list[tuple[float, int]]:
     """(score, docnum) of each of the given ascending documents that `query` matches, equal to
-    what Whoosh's matchers moved onto each document give (Unsupported for a matcher this does not know)."""
+    what Whoosh's matchers moved onto each document give.
+
+    Whoosh's matcher tree is built once per segment and evaluated over the segment's documents
+    from the arrays; a tree with a matcher this does not know is walked as Whoosh walks it. Once
+    `floor` documents are scored, the clock may stop the work between segments (and the walk
+    between documents): the documents left are left out."""
     out: list[tuple[float, int]] = []
     ids = np.asarray(docs, dtype=np.int64)
     context = searcher.context()
@@ -222,38 +273,76 @@ def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "Pos
         lo, hi = np.searchsorted(ids, [offset, offset + sub.doc_count_all()])
         if lo == hi:
             continue
+        if clock is not None and len(out) >= floor and clock.expired():
+            break
         here = ids[lo:hi]
-        matched, scores = _evaluate(query.matcher(sub, context), here, offset, searcher, arrays)
+        matcher = query.matcher(sub, context)
+        try:
+            matched, scores = _evaluate(matcher, here, offset, searcher, arrays, clock)
+        except Unsupported:
+            out += walk(matcher, here.tolist(), offset, clock, floor - len(out))
+            continue
         out += zip(scores[matched].tolist(), here[matched].tolist())
     return out
 
 
-def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays") -> tuple[np.ndarray, np.ndarray]:
+def walk(matcher, docs: list[int], offset: int, clock: Clock | None = None, floor: int = 0) -> list[tuple[float, int]]:
+    """(score, docnum) of the given ascending global documents of one segment (at `offset`) that
+    the matcher matches, by moving Whoosh's matcher onto each; the clock may stop it once `floor`
+    are scored."""
+    out: list[tuple[float, int]] = []
+    for docnum in docs:
+        if not matcher.is_active():
+            break
+        if clock is not None and len(out) >= floor and clock.expired():
+            break
+        local = docnum - offset
+        matcher.skip_to(local)
+        if matcher.is_active() and matcher.id() == local:
+            out.append((matcher.score(), docnum))
+    return out
+
+
+def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays",
+              clock: Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(matches, scores) of a Whoosh matcher tree at global `docs` of the segment at `offset`,
     each node computing its score from its children's as the node's own score() does."""
     if isinstance(m, NullMatcherClass):
         return np.zeros(len(docs), bool), np.zeros(len(docs))
     if type(m) in (W3LeafMatcher, ListMatcher) and m.term() is not None:
         field, btext = m.term()
-        term = arrays.term(searcher, field, btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+        term = arrays.term_within(searcher, field, btext.decode("utf-8") if isinstance(btext, bytes) else btext, clock)
+        term = term or _NO_TERM
         at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))
         hit = term.docs[at] == docs if len(term.docs) else np.zeros(len(docs), bool)
         return hit, np.where(hit, term.scores[at] if len(term.docs) else 0.0, 0.0)
+    union = array_union_parts(m)
+    if union is not None:
+        children, boost, scored = union
+        if not scored:
+            raise Unsupported("ArrayUnionMatcher without scores")
+        # Whoosh adds each child's score times the boost into a zeroed array, child by child,
+        # and matches the documents whose sum is above 0.
+        total = np.zeros(len(docs))
+        for child in children:
+            hit, scores = _evaluate(child, docs, offset, searcher, arrays, clock)
+            total = np.where(hit, total + scores * boost, total)
+        return total > 0, total
     if type(m) is FilterMatcher:
         child, ids, exclude = filter_ids(m)
-        hit, scores = _evaluate(child, docs, offset, searcher, arrays)
+        hit, scores = _evaluate(child, docs, offset, searcher, arrays, clock)
         listed = np.isin(docs - offset, np.fromiter(ids, dtype=np.int64, count=len(ids)))
         return hit & (~listed if exclude else listed), scores * m.boost
     if type(m) is WrappingMatcher:
-        hit, scores = _evaluate(m.child, docs, offset, searcher, arrays)
+        hit, scores = _evaluate(m.child, docs, offset, searcher, arrays, clock)
         return hit, scores * m.boost
     if type(m) in (DocListMatcher, BoostedDocList):
-        hit, scores = _evaluate(m.inner, docs, offset, searcher, arrays)
+        hit, scores = _evaluate(m.inner, docs, offset, searcher, arrays, clock)
         hit = hit & np.isin(docs - offset, np.asarray(m.ids, dtype=np.int64))
         return hit, scores * m.factor if type(m) is BoostedDocList else scores
     if type(m) in (UnionMatcher, IntersectionMatcher, AndNotMatcher, AndMaybeMatcher, DisjunctionMaxMatcher):
-        ha, sa = _evaluate(m.a, docs, offset, searcher, arrays)
-        hb, sb = _evaluate(m.b, docs, offset, searcher, arrays)
+        ha, sa = _evaluate(m.a, docs, offset, searcher, arrays, clock)
+        hb, sb = _evaluate(m.b, docs, offset, searcher, arrays, clock)
         if type(m) is IntersectionMatcher:
             return ha & hb, sa + sb
         if type(m) is AndNotMatcher:

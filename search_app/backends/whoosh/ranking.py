@@ -8,7 +8,6 @@ search_app.results.
 from __future__ import annotations
 
 import copy
-import time
 from bisect import bisect_left
 from functools import reduce
 
@@ -20,25 +19,13 @@ from search_app.backends.whoosh.compile import filter_query, to_whoosh
 from search_app.backends.whoosh.doctable import CACHE
 from search_app.backends.whoosh.internals import OutOfTime, TopWithTies, block_ids
 from search_app.backends.whoosh.matchers import KnownPhrase
-from search_app.backends.whoosh.postings import ARRAYS, SCORE_TOLERANCE, Unsupported, exact_scores, phrase_docs, query_scores
-from search_app.results import TIME_BUDGET, SearchRequest, answer
+from search_app.backends.whoosh.postings import (
+    ARRAYS, SCORE_TOLERANCE, Unsupported, exact_scores, phrase_docs, query_scores, walk,
+)
+from search_app.results import TIME_BUDGET, Clock, SearchRequest, answer
 
 SCORE_DIRECTLY = 2000  # up to this many filtered matches, each is scored on its own
 MIN_RANKED = 100  # documents ranked before the time budget may cut a search short
-
-
-class Clock:
-    """The time budget of one search: `expired()` is checked between units of work."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.deadline = None if seconds is None else time.perf_counter() + seconds
-        self.ran_out = False
-
-    def expired(self) -> bool:
-        """True once the budget is spent; the search is then marked partial."""
-        if not self.ran_out and self.deadline is not None and time.perf_counter() > self.deadline:
-            self.ran_out = True
-        return self.ran_out
 
 
 def _term_docs(searcher: Searcher, field: str, text: str) -> set[int]:
@@ -68,7 +55,9 @@ def _docset(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negat
         return CACHE.term_docs(searcher, query.fieldname, query.text, _term_docs)
     if isinstance(query, Phrase):
         found, unchecked = _phrase_docs(searcher, query, clock, phrases, within)
-        return found | unchecked if negated else found
+        if not negated:
+            return found
+        return set(range(searcher.doc_count_all())) if unchecked is UNKNOWN else found | unchecked
     if isinstance(query, Or):
         out: set[int] = set()
         for sub in query.subqueries:
@@ -91,9 +80,15 @@ def _docset(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negat
 def _docarray(searcher: Searcher, query: Query, clock: Clock, phrases: dict, negated: bool = False,
               within: set[int] | None = None) -> np.ndarray:
     """`_docset` as an ascending array: words from the cached posting arrays, the set
-    operations on sorted arrays (in C, also for sets of 100,000 documents)."""
+    operations on sorted arrays (in C, also for sets of 100,000 documents).
+
+    A word whose postings the spent clock leaves undecoded matches no document, and under a
+    negation every document: the answer is then a part of the true one, never a document too many."""
     if isinstance(query, Term):
-        return ARRAYS.term(searcher, query.fieldname, query.text).docs.astype(np.int64)
+        term = ARRAYS.term_within(searcher, query.fieldname, query.text, clock)
+        if term is None:
+            return np.arange(searcher.doc_count_all(), dtype=np.int64) if negated else np.zeros(0, np.int64)
+        return term.docs.astype(np.int64)
     if isinstance(query, Or):
         parts = [_docarray(searcher, sub, clock, phrases, negated, within) for sub in query.subqueries]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
@@ -111,6 +106,13 @@ def _docarray(searcher: Searcher, query: Query, clock: Clock, phrases: dict, neg
     return np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
 
 
+class _Unknown(frozenset):
+    """The documents a phrase left unchecked when none of its candidates is known: any of them."""
+
+
+UNKNOWN = _Unknown({-1})  # non-empty (the answer's total is a lower bound), never a document number
+
+
 def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict,
                  within: set[int] | None = None) -> tuple[set[int], set[int]]:
     """(documents with the phrase, documents the clock left unchecked).
@@ -120,7 +122,8 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
     positions, exactly as Whoosh's phrase matcher (slop 1) decides: found with the words'
     cached position arrays (postings.phrase_docs), or, once the budget is spent,
     checked document by document while it lasts, each document's positions read once per
-    distinct word (a phrase of 60 times 的 reads those of 的 once, not 60 times)."""
+    distinct word (a phrase of 60 times 的 reads those of 的 once, not 60 times). When the budget
+    is spent before a word's postings are read, no candidate is known: all are unchecked."""
     key = (phrase.fieldname, tuple(phrase.words))
     if key in phrases:
         return phrases[key]
@@ -128,57 +131,77 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
     distinct = list(dict.fromkeys(words))
     found: set[int] = set()
     unchecked: set[int] = set()
-    only = _having_all(searcher, field, distinct, within) if len(words) >= 2 and not clock.expired() else None
-    if only is not None:
-        # Positions decoded once per index version, the phrase found by array operations.
-        found = set(phrase_docs(searcher, field, words, only, ARRAYS).tolist())
-        phrases[key] = (found, unchecked)
-        return found, unchecked
-    sets = sorted((CACHE.term_docs(searcher, field, w, _term_docs) for w in distinct), key=len)
-    candidates = set(sets[0]).intersection(*sets[1:]) if sets else set()
-    if within is not None:
-        candidates &= within  # the answer is cut to the filters anyway: check only what can stay
+    try:
+        only = _having_all(searcher, field, distinct, within, clock)
+    except Unsupported:  # a weighting the arrays do not know: sets from Whoosh's postings
+        sets = sorted((CACHE.term_docs(searcher, field, w, _term_docs) for w in distinct), key=len)
+        candidates = set(sets[0]).intersection(*sets[1:]) if sets else set()
+        if within is not None:
+            candidates &= within  # the answer is cut to the filters anyway: check only what can stay
+        only = np.asarray(sorted(candidates), dtype=np.int64)
+    if only is None:  # out of time before every word was read
+        phrases[key] = (found, UNKNOWN)
+        return found, UNKNOWN
     if len(words) < 2:
-        found = candidates
-    else:  # the budget is spent (or a weighting the arrays do not know): document by document
-        ordered = sorted(candidates)
-        slots = [distinct.index(w) for w in words]
-        i = 0
-        checked = 0
-        for sub, offset in searcher.leaf_searchers():
-            end = offset + sub.doc_count_all()
-            j = bisect_left(ordered, end, i)
-            local = [d - offset for d in ordered[i:j]]
-            i = j
-            if not local:
-                continue
-            reader = sub.reader()
-            matchers = [reader.postings(field, w) for w in distinct]
-            for n, docnum in enumerate(local):
-                if checked >= 64 and not checked & 63 and clock.expired():
-                    unchecked.update(d + offset for d in local[n:])
-                    break
-                checked += 1
-                positions = []
-                for matcher in matchers:
-                    matcher.skip_to(docnum)
-                    positions.append(matcher.value_as("positions"))
-                if _has_phrase(positions, slots):
-                    found.add(docnum + offset)
-            if i < len(ordered) and clock.ran_out:
-                unchecked.update(ordered[i:])
-                break
+        found = set(only.tolist())
+    else:
+        # Positions decoded once per index version, the phrase found by array operations.
+        at = phrase_docs(searcher, field, words, only, ARRAYS, clock)
+        if at is not None:
+            found = set(at.tolist())
+        else:  # the budget is spent: document by document, while it lasts
+            found, unchecked = _check_each(searcher, field, words, only.tolist(), clock)
     phrases[key] = (found, unchecked)
     return found, unchecked
 
 
-def _having_all(searcher: Searcher, field: str, words: list[str], within: set[int] | None) -> np.ndarray | None:
+def _check_each(searcher: Searcher, field: str, words: list[str], ordered: list[int],
+                clock: Clock) -> tuple[set[int], set[int]]:
+    """(documents of `ordered` with the phrase, those left unchecked), reading each candidate's positions."""
+    distinct = list(dict.fromkeys(words))
+    slots = [distinct.index(w) for w in words]
+    found: set[int] = set()
+    unchecked: set[int] = set()
+    i = 0
+    checked = 0
+    for sub, offset in searcher.leaf_searchers():
+        end = offset + sub.doc_count_all()
+        j = bisect_left(ordered, end, i)
+        local = [d - offset for d in ordered[i:j]]
+        i = j
+        if not local:
+            continue
+        reader = sub.reader()
+        matchers = [reader.postings(field, w) for w in distinct]
+        for n, docnum in enumerate(local):
+            if checked >= 64 and not checked & 63 and clock.expired():
+                unchecked.update(d + offset for d in local[n:])
+                break
+            checked += 1
+            positions = []
+            for matcher in matchers:
+                matcher.skip_to(docnum)
+                positions.append(matcher.value_as("positions"))
+            if _has_phrase(positions, slots):
+                found.add(docnum + offset)
+        if i < len(ordered) and clock.ran_out:
+            unchecked.update(ordered[i:])
+            break
+    return found, unchecked
+
+
+def _having_all(searcher: Searcher, field: str, words: list[str], within: set[int] | None,
+                clock: Clock) -> np.ndarray | None:
     """The documents having every word (and in `within`), from the words' posting arrays, which
-    scoring uses too; None under a weighting the arrays do not know."""
-    try:
-        docs = sorted((ARRAYS.term(searcher, field, w).docs for w in words), key=len)
-    except Unsupported:
-        return None
+    scoring uses too; None when the clock left a word undecoded (Unsupported under a weighting
+    the arrays do not know)."""
+    docs = []
+    for word in words:
+        term = ARRAYS.term_within(searcher, field, word, clock)
+        if term is None:
+            return None
+        docs.append(term.docs)
+    docs.sort(key=len)
     both = reduce(lambda a, b: np.intersect1d(a, b, assume_unique=True), docs[1:], docs[0]).astype(np.int64)
     return both if within is None else both[np.isin(both, np.fromiter(within, dtype=np.int64, count=len(within)))]
 
@@ -216,24 +239,19 @@ def _resolve(searcher: Searcher, query: Query, phrases: dict) -> Query:
 def _scored(
     searcher: Searcher, query: Query, docs: list[int], clock: Clock | None = None, floor: int = 0,
 ) -> list[tuple[float, int]]:
-    """(score, docnum) of each of the given (ascending) documents, moving the matcher to each;
-    the documents the clock leaves (once `floor` are scored) are left out."""
-    out = []
+    """(score, docnum) of each of the given (ascending) documents, moving Whoosh's matchers to each
+    (the plain Whoosh path: the fallback for a weighting the arrays do not know, and the tests'
+    oracle); the documents the clock leaves (once `floor` are scored) are left out."""
+    out: list[tuple[float, int]] = []
     context = searcher.context()
     i = 0
     for sub, offset in searcher.leaf_searchers():
-        end = offset + sub.doc_count_all()
-        matcher = query.matcher(sub, context)
-        while i < len(docs) and docs[i] < end and matcher.is_active():
+        j = bisect_left(docs, offset + sub.doc_count_all(), i)
+        if j > i:
             if clock is not None and len(out) >= floor and clock.expired():
-                return out
-            local = docs[i] - offset
-            matcher.skip_to(local)
-            if matcher.is_active() and matcher.id() == local:
-                out.append((matcher.score(), docs[i]))
-            i += 1
-        while i < len(docs) and docs[i] < end:
-            i += 1
+                break
+            out += walk(query.matcher(sub, context), docs[i:j], offset, clock, floor - len(out))
+        i = j
     return out
 
 
@@ -249,21 +267,13 @@ def _top(
     return collector.candidates()
 
 
-def _exact(searcher: Searcher, query: Query, docs: list[int], clock: Clock, floor: int) -> list[tuple[float, int]]:
-    """(score, docnum) of the given ascending documents: from the posting arrays through the
-    matcher tree Whoosh builds, else (a matcher the arrays do not cover) by Whoosh's matchers."""
-    try:
-        return exact_scores(searcher, query, docs, ARRAYS)
-    except Unsupported:
-        return _scored(searcher, query, docs, clock, floor)
-
-
-def _array_candidates(searcher: Searcher, query: Query, phrases: dict, ids: np.ndarray, limit: int) -> list[int] | None:
+def _array_candidates(searcher: Searcher, query: Query, phrases: dict, ids: np.ndarray, limit: int,
+                      clock: Clock) -> list[int] | None:
     """Of the matching documents `ids` (ascending), those whose score can place them among the first
     `limit`: every one within SCORE_TOLERANCE of the limit-th best by the posting arrays, ties
     included. None for a query the arrays do not score (Whoosh's matchers rank it then)."""
     try:
-        scores = query_scores(searcher, query, phrases, ARRAYS)
+        scores = query_scores(searcher, query, phrases, ARRAYS, clock)
     except Unsupported:
         return None
     got = scores[ids]
@@ -310,15 +320,16 @@ def search(searcher: Searcher, request: SearchRequest, budget: float | None = TI
         if len(by_date) > limit:
             boundary = rank[by_date[limit - 1]]
             by_date = [d for d in by_date if rank[d] >= boundary]
-        scores = {} if parsed.is_empty else {d: score for score, d in _exact(searcher, query, sorted(by_date), clock, floor)}
+        exact = [] if parsed.is_empty else exact_scores(searcher, query, sorted(by_date), ARRAYS, clock, floor)
+        scores = {d: score for score, d in exact}
         ranked = sorted(by_date, key=lambda d: (-rank[d], -scores.get(d, 0.0), d))
         hits = [(scores.get(d), d) for d in ranked[:limit]]
     else:
-        chosen = _array_candidates(searcher, query, phrases, found, limit) if len(docs) > limit else docs
+        chosen = _array_candidates(searcher, query, phrases, found, limit, clock) if len(docs) > limit else docs
         if chosen is not None:
             # The documents that can reach the page (by the cached posting arrays), scored
             # exactly as Whoosh's own matchers score them.
-            candidates = _exact(searcher, query, chosen, clock, floor)
+            candidates = exact_scores(searcher, query, chosen, ARRAYS, clock, floor)
         elif len(docs) <= SCORE_DIRECTLY:
             # A few documents: score just those rather than walk every posting.
             candidates = _scored(searcher, query, docs, clock, floor)
@@ -328,4 +339,4 @@ def search(searcher: Searcher, request: SearchRequest, budget: float | None = TI
         hits = sorted(candidates, key=lambda h: (-h[0], -rank[h[1]], h[1]))[:limit]
     page = [(searcher.stored_fields(docnum), score) for score, docnum in hits[paging.start:limit]]
     return answer(request, page, len(docs), table.facet_counts(docs), partial=clock.ran_out,
-                  total_exact=not any(unchecked for _, unchecked in phrases.values()))
+                  total_exact=not clock.skipped and not any(unchecked for _, unchecked in phrases.values()))

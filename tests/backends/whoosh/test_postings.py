@@ -12,6 +12,7 @@ from indexer.backends.whoosh.writer import build_index
 from search_app.backends.whoosh.postings import PostingArrays, Unsupported, query_scores
 from search_app.backends.whoosh.compile import to_whoosh
 from search_app.query import parse_query
+from search_app.results import Clock
 
 
 @pytest.fixture()
@@ -86,10 +87,12 @@ def test_exact_scores_are_whoosh_scores_bit_for_bit(index_with_deletions: Path) 
     """exact_scores walks the matcher tree Whoosh builds per segment: the same scores, not close ones,
     for words, ANDs, ORs, NOTs and phrases (resolved as the ranking resolves them), after deletions."""
     from search_app.backends.whoosh.postings import exact_scores
-    from search_app.backends.whoosh.ranking import Clock, _docset, _resolve, _scored
+    from search_app.backends.whoosh.ranking import _docset, _resolve, _scored
 
     arrays = PostingArrays()
-    queries = ("质量月", "质量 活动", "质量月 -空气", "瑞金医院 OR 烽火通信", "质量 OR 品牌 活动", '"质量 提升"', "质量 -\"质量 提升\"")
+    queries = ("质量月", "质量 活动", "质量月 -空气", "瑞金医院 OR 烽火通信", "质量 OR 品牌 活动", '"质量 提升"', "质量 -\"质量 提升\"",
+               # Four or more alternatives: Whoosh preloads them in an ArrayUnionMatcher in a small segment.
+               "质量 OR 品牌 OR 标准 OR 活动", "质量月 OR 首席质量官 OR 瑞金医院 OR 烽火通信 OR 活动 -空气")
     with windex.open_dir(str(index_with_deletions)).searcher() as searcher:
         for q in queries:
             query, phrases = to_whoosh(parse_query(q)), {}
@@ -106,28 +109,15 @@ def test_phrases_from_position_arrays_equal_the_document_by_document_check(index
     positions finds (the path the ranking takes once its time budget is spent), repeated words too."""
     from whoosh.query import Phrase
 
-    from search_app.backends.whoosh.ranking import Clock, _phrase_docs
-
-    class SpentOnce:
-        """Spent when the phrase check starts (so it goes document by document), never after."""
-
-        ran_out = False
-
-        def __init__(self) -> None:
-            self.calls = 0
-
-        def expired(self) -> bool:
-            self.calls += 1
-            return self.calls == 1
+    from search_app.backends.whoosh.ranking import _check_each, _having_all, _phrase_docs
 
     with windex.open_dir(str(index_with_deletions)).searcher() as searcher:
         checked = 0
         for words in (["质量", "月"], ["质量", "提升"], ["开展", "质量月"], ["质量", "质量"], ["的", "的", "的"], ["活动", "通知", "质量"]):
             for field in (F.TITLE, F.TEXT_):
-                phrase = Phrase(field, words)
-                fast, _ = _phrase_docs(searcher, phrase, Clock(None), {})
-                clock = SpentOnce()
-                slow, unchecked = _phrase_docs(searcher, phrase, clock, {})
-                assert clock.calls >= 1 and not unchecked and fast == slow, (field, words)
+                fast, _ = _phrase_docs(searcher, Phrase(field, words), Clock(None), {})
+                candidates = _having_all(searcher, field, list(dict.fromkeys(words)), None, Clock(None))
+                slow, unchecked = _check_each(searcher, field, words, candidates.tolist(), Clock(None))
+                assert not unchecked and fast == slow, (field, words)
                 checked += len(fast)
         assert checked > 5
