@@ -83,19 +83,88 @@ class _Cues:
     footer: tuple[str, ...]
     share: tuple[str, ...]
     classes: frozenset[str]
+    lines: frozenset[str]
+    line_starts: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
 def cues() -> _Cues:
     """Chrome cue phrases from indexer/data/boilerplate.tsv, folded."""
-    kinds: dict[str, list[str]] = {"breadcrumb": [], "list": [], "footer": [], "share": [], "class": []}
+    kinds: dict[str, list[str]] = {k: [] for k in ("breadcrumb", "list", "footer", "share", "class", "line", "line_start")}
     for line in data_lines("boilerplate.tsv"):
         kind, phrase = line.split("\t", 1)
         kinds[kind].append(fold(phrase.strip()))
     return _Cues(
         tuple(kinds["breadcrumb"]), tuple(kinds["list"]), tuple(kinds["footer"]),
-        tuple(kinds["share"]), frozenset(kinds["class"]),
+        tuple(kinds["share"]), frozenset(kinds["class"]), frozenset(_bare(p) for p in kinds["line"]),
+        tuple(kinds["line_start"]),
     )
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_CHROME_LINE_MAX = 40
+
+
+def _bare(folded: str) -> str:
+    """A folded line without punctuation and spaces, for comparing with whole-line chrome cues."""
+    return _NOT_WORD.sub("", folded) or folded.strip()
+
+
+def is_chrome_line(line: str) -> bool:
+    """True for a line of site chrome: a breadcrumb, a tool bar, a greeting, a byline counter."""
+    c = cues()
+    folded = fold(line.strip())
+    if len(folded) <= 80 and folded.startswith(c.breadcrumb):
+        return True
+    if len(folded) <= _CHROME_LINE_MAX and (_bare(folded) in c.lines or folded.startswith(c.line_starts)):
+        return True
+    parts = [p for p in re.split(r"[|｜]", folded) if p.strip()]
+    return len(parts) >= 3 and all(len(p.strip()) <= 8 for p in parts)  # 帮助中心| 设为首页| 加入收藏
+
+
+@dataclass(frozen=True)
+class _Spam:
+    words: re.Pattern
+    brands: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def _spam() -> _Spam:
+    """Spam vocabulary from indexer/data/spam.tsv (folded): words of spam lines, injected brands."""
+    words, brands = [], []
+    for line in data_lines("spam.tsv"):
+        kind, term = line.split("\t", 1)
+        (words if kind == "word" else brands).append(re.escape(fold(term.strip())))
+    by_length = lambda terms: "|".join(sorted(terms, key=len, reverse=True))  # noqa: E731
+    # A brand with what spam sites glue to it: (中国), 中文, 官方网站/官网/网址/平台/入口, a company form.
+    brand_tail = r"(?:中文)?(?:\s*[(（]中国[)）])?(?:官方网站|官网|网址|平台|登录入口|入口|app)?(?:科技有限公司|有限公司|公司)?(?:欢迎您)?"
+    return _Spam(re.compile(by_length(words)), re.compile(f"(?:{by_length(brands)}){brand_tail}"))
+
+
+def is_spam_line(line: str) -> bool:
+    """True for a line of porn or gambling spam: two spam words, or one in a |-separated list."""
+    folded = fold(line)
+    hits = set(_spam().words.findall(folded))
+    return len(hits) >= 2 or (len(hits) == 1 and folded.count("|") + folded.count(",") >= 2 and len(folded) <= 400)
+
+
+def strip_spam(text: str) -> str:
+    """Text without spam lines and without gambling brands injected into its sentences."""
+    spam = _spam()
+    out = []
+    for line in text.split("\n"):
+        folded = fold(line)
+        if spam.words.search(folded) and is_spam_line(line):
+            continue
+        if spam.brands.search(folded):
+            # Folding keeps lengths, so spans found in the folded line cut the original one.
+            kept, last = [], 0
+            for m in spam.brands.finditer(folded):
+                kept.append(line[last : m.start()])
+                last = m.end()
+            line = "".join(kept) + line[last:]
+        out.append(line)
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- plain-text lines
@@ -130,7 +199,7 @@ def strip_chrome_lines(text: str) -> str:
                 i += 1
             continue
         if (
-            (len(line) <= 80 and folded.startswith(c.breadcrumb))
+            is_chrome_line(line)
             or (len(line) <= 60 and any(s in folded for s in c.share))
             or (len(line) <= 150 and any(f in folded for f in c.footer))
         ):
@@ -142,8 +211,8 @@ def strip_chrome_lines(text: str) -> str:
 
 
 def clean_plain(text: str) -> Article:
-    """A plain-text file: the text minus chrome lines; title and date are found later."""
-    return Article(text=strip_chrome_lines(text))
+    """A plain-text file: the text minus spam and chrome lines; title and date are found later."""
+    return Article(text=strip_chrome_lines(strip_spam(text)))
 
 
 # ---------------------------------------------------------------- HTML
@@ -373,7 +442,7 @@ def clean_html(text: str) -> Article:
     if node_len and _link_len(node) / node_len > 0.5 and node_len - _link_len(node) < 300:
         raise NotADocument("目录页：页面主要是链接列表，没有正文")
     _drop_link_lists(node)
-    body_text = strip_chrome_lines(_block_text(node))
+    body_text = strip_chrome_lines(strip_spam(_block_text(node)))
     if not body_text.strip():
         # Video-only and picture pages: the page's own summary is the only text there is.
         body_text = _clean_inline(meta.get("og:description") or meta.get("description"))

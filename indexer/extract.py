@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from htmldate import find_date as htmldate_find_date
 
-from indexer.clean import DATE_LABEL
+from indexer.clean import DATE_LABEL, is_chrome_line, is_spam_line
 from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
@@ -29,6 +29,8 @@ _FILE_HEADER = re.compile(r"^.{2,40}文件$")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
 _CLAUSE = re.compile(r"[，,；;：:]")
 _TITLE_END = re.compile(r"[。！？!?，,；;：:]$")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_HEADLINE_END = re.compile(r"[。，,；;：:]$")
 _TITLE_HINT = ("质量月", "活动", "会议", "仪式", "大会", "通知", "通报", "质量")
 _ADDRESSEE = re.compile(r"[:：]$")
 _PLACE_STOP = r"(?![东南西北中]?[一二三四五六七八九十]?[路街巷弄]|大道|大街|大学|中学|小学|公园|广场|时代)"
@@ -98,21 +100,156 @@ def fallback_date(html: str) -> str | None:
 # ---------------------------------------------------------------- title
 
 
+# A news dateline before the first sentence: 新华社北京2月6日电, 人民网北京7月22日电 (记者孙博洋),
+# 中国消费者报广州讯(…记者…), 閩南網3月25日訊, 城市化网讯, 本报讯 (记者 …).
+_DATELINE = re.compile(
+    r"^[^\s，,。：:“”\"]{0,16}?(?:社|网|網|报|報|台|站|新闻|消息|本报|本網|记者)?[^\s，,。：:“”\"]{0,10}?"
+    r"(?:\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*(?:电|電|讯|訊|消息)\s*(?:[(（][^)）]{0,40}[)）])?\s*"
+)
+_DATELINE_SOURCE = re.compile(r"社|网|網|报|報|台|站|新闻|本报|\d\s*日|在线")
+# Lines that say who wrote, when and where, never a headline: 发布时间:…, 来源:…, 作者:…, 2022-09-28 09:25.
+_BYLINE = re.compile(
+    r"^(?:[-•·]\s*)?(?:发布|發布|发表|發表|更新|上传|上傳)?(?:时间|時間|日期)\s*[:：]|^(?:来源|來源|作者|编辑|編輯|责任编辑|責任編輯|"
+    r"稿源|稿件来源|出处|出處|信息来源|信息來源|发布单位|發布單位|发布机构|记者|記者|撰稿|供稿|通讯员|通訊員|点击|點擊|浏览|瀏覽|"
+    r"字号|字號|二审|三审|一审|审核|審核)\s*[:：]"
+    r"|^(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$|来源|來源|作者|编辑)"
+    r"|^\d{1,2}:\d{2}|^admin$|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+)
+# Photo captions and credits: 启动仪式现场 摄影 黄月芬, 受访方供图, 图片来源:…, 自贡融媒记者 池莉.
+_FIELD = re.compile(r"[\u4e00-\u9fff]{2,4}\s*[:：]\s*\S")  # 信件类型: 我要咨询 姓名: 王**
+_TAG_LINE = re.compile(r"^(?:标签|关键词|关键字|tags?)\s*[:：]", re.I)
+_LONE_DATE = re.compile(r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_TIME_FIELD = re.compile(r"(?:时间|時間|日期)\s*[:：]\s*(?:19|20)\d{2}")
+_CAPTION = re.compile(r"^.{0,10}现场$|摄影|摄\s*$|供图|图片来源|图为|^图\d|记者\s*[\u4e00-\u9fff]{2,3}$|通讯员\s*[\u4e00-\u9fff]{2,3}$|审[:：]\s*[\u4e00-\u9fff]{2,3}$")
+_LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．)）]|[(（][一二三四五六七八九十\d]+[)）]|附件|•|-\s)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_FILE_NAME = re.compile(r"\.(?:docx?|pdf|xlsx?|wps|pptx?|txt)$", re.I)
+TITLE_LOOK = 24  # lines at the top of a text looked at for its headline
+REPEAT_LOOK = 200  # lines looked at for a repetition of the headline
+_NOTICE_END = re.compile(r"(?:通知|通报|决定|公告|公示|意见|办法|方案|函|批复|报告|规划|细则|名单)$")
+_ISSUER = re.compile(r"(?:人民政府|政府|办公厅|办公室|委员会|局|协会|学会|总工会)$")
+HEADLINE_MIN, HEADLINE_MAX = 4, 80
+
+
+def strip_dateline(sentence: str) -> str:
+    """A first sentence without the news dateline before it (新华社北京2月6日电 …, 本报讯(记者…))."""
+    m = _DATELINE.match(sentence)
+    if m and m.end() < len(sentence) and _DATELINE_SOURCE.search(sentence, 0, m.end()):
+        return sentence[m.end() :].lstrip(" ,，")
+    return sentence
+
+
 def _derived_title(paragraph: str) -> str | None:
-    """A title for text without one: the clause of the first sentence that names the event."""
-    first = _SENTENCE.match(paragraph)
-    sentence = (first.group(0) if first else paragraph).rstrip("。！？!?")
-    clauses = [c.strip() for c in _CLAUSE.split(sentence) if len(c.strip()) >= 4]
-    if not clauses:
+    """A title for text without a headline: its first real sentence (without a dateline); of a long
+    one, the clause that names the event (为全面贯彻…, 2022年9月, 市质量工作领导小组办公室等开展了…活动)."""
+    first = _SENTENCE.match(strip_dateline(paragraph))
+    sentence = (first.group(0) if first else paragraph).strip().rstrip("。！？!?")
+    if len(_HAN.findall(sentence)) < 2 and len(sentence) < 8:
         return None
+    if len(sentence) <= TITLE_MAX:
+        return sentence
+    clauses = [c.strip() for c in _CLAUSE.split(sentence) if len(c.strip()) >= 4]
     folded = [fold(c) for c in clauses]
-    hinted = (c for h in _TITLE_HINT for c, f in zip(clauses, folded) if h in f)
-    pick = next(hinted, max(clauses, key=len))
+    hinted = (c for h in _TITLE_HINT for c, f in zip(clauses, folded) if h in f and len(c) >= 8)
+    pick = next(hinted, sentence)
     return pick if len(pick) <= TITLE_MAX else pick[:TITLE_MAX] + "…"
 
 
+def _unbracket(line: str) -> str:
+    return line.strip().strip("()（）【】[] ")
+
+
+def _byline(line: str, labelled: bool = False) -> bool:
+    """Who wrote it, when, where from: 发布时间:…, 来源:…, 点击量:151 日期:2024-09-04, or (unless
+    `labelled`) a date alone."""
+    folded = fold(_unbracket(line))
+    if _TIME_FIELD.search(folded):
+        return True
+    m = _BYLINE.search(folded)
+    return bool(m) and not (labelled and _LONE_DATE.match(folded))
+
+
+def _junk(line: str) -> bool:
+    """Never a headline: chrome, spam, a byline or dateline, a photo caption, an addressee, a
+    document number alone, a bracketed section label, a line of form fields."""
+    folded = fold(line)
+    return (
+        is_chrome_line(line) or is_spam_line(line) or _byline(line)
+        or (len(line) <= 40 and bool(_ADDRESSEE.search(line))) or line.endswith("|")
+        or bool(_DOC_NUMBER.fullmatch(_unbracket(line))) or (">" in line and len(line) <= 80) or bool(_CAPTION.search(folded))
+        or (line.startswith("【") and line.endswith("】")) or (len(line) <= 60 and len(_FIELD.findall(folded)) >= 2)
+    )
+
+
+def _headline_like(line: str) -> bool:
+    """Shaped like a headline: short, Chinese, no sentence or clause end (an ! or ? may end one),
+    no list item."""
+    han = len(_HAN.findall(line))
+    return (
+        HEADLINE_MIN <= len(line) <= HEADLINE_MAX and han >= 2 and han >= len(line) / 3
+        and not _HEADLINE_END.search(line) and not _LIST_START.match(line)
+    )
+
+
+def _prose(line: str) -> bool:
+    """A paragraph of running text (the article's body has begun)."""
+    return len(line) >= 40
+
+
+def _headline(lines: list[str]) -> str | None:
+    """The page's headline among its first lines: of the headline-shaped lines before the body
+    begins (or, after an introduction, with a byline right under it), the one with the most signs
+    of one: a byline or date under it, repeated further on, a notice or event word; the earlier
+    wins a tie. None when no line is one."""
+    top = lines[:TITLE_LOOK]
+    near = [fold(line) for line in lines[:REPEAT_LOOK]]
+    tags = [x for x in near if _TAG_LINE.match(x)]
+    best, best_score = None, 0.0
+    body = False
+    seen = 0
+    for i, line in enumerate(top):
+        if _junk(line):
+            continue
+        if not _headline_like(line):
+            body = body or _prose(line)
+            continue
+        below = top[i + 1 : i + 3]
+        # Past the first paragraph a date alone under a line is a signature's, not a byline.
+        bylined = any(_byline(x, labelled=body) for x in below)
+        folded = fold(line)
+        repeated = len(_HAN.findall(line)) >= 6 and (near.count(folded) >= 2 or any(folded in x for x in tags))
+        issuer = len(line) <= 15 and bool(_ISSUER.search(folded))
+        if body and (issuer or not (bylined or any(folded in x for x in tags))):
+            continue  # past the first paragraph a headline has its byline under it (not a signature), or is the page's tag
+        score = 2.0 - 0.3 * seen
+        seen += 1
+        if bylined:
+            score += 3
+        if repeated:
+            score += 2  # the headline repeated as a line of its own, or in the page's tag line
+        if "关于" in folded and _NOTICE_END.search(folded):
+            score += 2  # 关于…的通知: the title of a notice
+        if len(_HAN.findall(line)) < 6:
+            score -= 2  # a site or column name, unless nothing better is there
+        if issuer:
+            score -= 2  # the issuing body above a notice's title
+        if _FILE_NAME.search(line):
+            score -= 1
+        if score > best_score:
+            best, best_score = line, score
+    return best
+
+
+def _first_paragraph(lines: list[str]) -> str | None:
+    """The first line that is prose, not chrome, spam or a byline."""
+    for line in lines[:TITLE_LOOK * 2]:
+        if not _junk(line) and (_prose(line) or _SENTENCE_END.search(line)) and not _LIST_START.match(line):
+            return line
+    return next((line for line in lines[:TITLE_LOOK] if not _junk(line) and len(line) >= 8), None)
+
+
 def title_from_text(text: str) -> str | None:
-    """Title of a plain-text file: a 文件 header's title, else a short first line, else a derived one."""
+    """Title of a plain-text file: a 文件 header's title, else its headline, else its first real sentence."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if not lines:
         return None
@@ -129,9 +266,11 @@ def title_from_text(text: str) -> str | None:
                 break
         if parts:
             return "".join(parts)
-    if len(lines[0]) <= 60 and not _TITLE_END.search(lines[0]):
-        return lines[0]
-    return _derived_title(lines[0])
+    headline = _headline(lines)
+    if headline:
+        return headline
+    paragraph = _first_paragraph(lines)
+    return _derived_title(paragraph) if paragraph else None
 
 
 # ---------------------------------------------------------------- year

@@ -18,6 +18,14 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 PINYIN_GLOSS = re.compile(
     rf"(?<=[^\s(（])[(（]\s?[a-zü]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}\s?[)）]"
 )
+# A toneless gloss, 質(zhi)(zhi)量(liang): a pinyin syllable in brackets after a character or
+# after another gloss. (QC), (ISO), (2022), (Quality Month) are no syllable. Stripped only on
+# a page that glosses (toned glosses, or at least TONELESS_MIN toneless ones): a lone "(tea)"
+# elsewhere stays.
+TONELESS_GLOSS = re.compile(
+    r"(?<=[\u3400-\u9fff)）])[(（](?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[aeiouvü]){1,3}(?:ng|n|r)?[)）]"
+)
+TONELESS_MIN = 3
 _SPACES = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u200b\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _INVISIBLE = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
@@ -29,8 +37,15 @@ _converter = opencc.OpenCC("tw2s")
 
 
 def strip_pinyin(text: str) -> str:
-    """Remove toned pinyin glosses that follow Chinese characters."""
-    return PINYIN_GLOSS.sub("", text)
+    """Remove the pinyin glosses that follow Chinese characters: toned ones always, toneless ones
+    (質(zhi)(zhi)量) on a page that glosses."""
+    stripped, toned = PINYIN_GLOSS.subn("", text)
+    if "(" not in stripped and "（" not in stripped:
+        return stripped
+    toneless = TONELESS_GLOSS.findall(stripped)
+    if toned or len(toneless) >= TONELESS_MIN:
+        stripped = TONELESS_GLOSS.sub("", stripped)
+    return stripped
 
 
 def tidy_whitespace(text: str) -> str:
@@ -39,8 +54,15 @@ def tidy_whitespace(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+# Line breaks saved as the letters \r\n (a crawler's escaped string): breaks again when a text has many.
+_LITERAL_BREAK = re.compile(r"(?:\\r)?\\n")
+LITERAL_BREAKS_MIN = 3
+
+
 def normalize_text(text: str) -> str:
-    """Clean display text: pinyin glosses out, whitespace tidied."""
+    """Clean display text: pinyin glosses out, escaped line breaks restored, whitespace tidied."""
+    if "\\n" in text and len(_LITERAL_BREAK.findall(text)) >= LITERAL_BREAKS_MIN:
+        text = _LITERAL_BREAK.sub("\n", text)
     return tidy_whitespace(strip_pinyin(_INVISIBLE.sub("", text)))
 
 

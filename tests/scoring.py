@@ -102,8 +102,8 @@ def score_organizations(pages: list[tuple[str, Document, dict]], kind: str | Non
 
 
 def title_acceptable(title: str, gold: dict) -> bool:
-    """The title is one of the page's headlines, or (a page without one) its first real sentence,
-    whole or cut after at least eight characters."""
+    """The title is one of the page's headlines, or (a page without one) its first real sentence or
+    one of that sentence's clauses, whole or cut after at least eight characters."""
     mine = key(title)
     if not mine:
         return False
@@ -112,7 +112,8 @@ def title_acceptable(title: str, gold: dict) -> bool:
     sentence = gold.get("first_sentence")
     if not sentence or len(mine) < 8:
         return False
-    return hashlib.sha1(mine.encode()).hexdigest()[:10] in set(sentence["prefix_sha1"])
+    digest = hashlib.sha1(mine.encode()).hexdigest()[:10]
+    return digest in set(sentence["prefix_sha1"]) or digest in set(sentence.get("clause_prefix_sha1", []))
 
 
 def report(title: str, figures: dict, most: int = 40) -> None:

@@ -24,7 +24,9 @@ SEED_GOLD = {
         date=None, year=2022, region="全国", district=None, doc_type="新闻", doc_number=None,
     ),
     "003_b1e6235fe70e8a2b.txt": dict(
-        title="由上海市質協和市質監局自貿區分局共同組織的質量月升旗儀式在中國上海自由貿易試驗區舉行",
+        # A page without a headline takes its first real sentence whole when it is short enough
+        # (issue 20); a clause of it was taken before.
+        title="8月29日上午,由上海市質協和市質監局自貿區分局共同組織的質量月升旗儀式在中國上海自由貿易試驗區舉行",
         date=None, year=2014, region="上海", district=None, doc_type="新闻", doc_number=None,
     ),
     "004_fb5c211a9a1c32cf.txt": dict(
