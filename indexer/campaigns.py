@@ -20,7 +20,7 @@ from indexer.segment import segmenter
 _QUOTES = "“”\"「」『』‘’'"
 # The year written just before a campaign's name: 2024年中国品牌日, 2022年全国“质量月”, 2023年度质量月.
 _YEAR_BEFORE = re.compile(
-    r"((?:19|20)\d{2})\s*(?:年度?)?\s*(?:全国|全省|全市|全区|国家|[\u4e00-\u9fff]{1,8}?[省市区县]|第[一二三四五六七八九十\d]+[届个次])?\s*[“\"「『]?$"
+    r"((?:19|20)\d{2})\s*(?:年度?)?\s*(?:全国|全省|全市|全区|国家|[\u4e00-\u9fff]{1,8}?[省市区县]|第[一二三四五六七八九十\d]+[届个次])?\s*[“\"「『‘']?$"
 )
 # Words that make a campaign's edition a local one: 本市以“…”为主题, 2022年全省“质量月”.
 _LOCAL_WORDS = re.compile(r"本市|全市|本省|全省|本区|全区|我市|我省|我区|本县|全县")

@@ -210,9 +210,17 @@ def strip_chrome_lines(text: str) -> str:
     return "\n".join(kept)
 
 
+PLAIN_HEAD_LINES = 15  # lines at the top of a text page whose labelled dates are its own
+
+
 def clean_plain(text: str) -> Article:
-    """A plain-text file: the text minus spam and chrome lines; title and date are found later."""
-    return Article(text=strip_chrome_lines(strip_spam(text)))
+    """A plain-text file: the text minus spam and chrome lines; title and date are found later.
+
+    Labelled dates at the top (发布时间:…) are kept as hints first: the chrome they share a line
+    with (打印 字号:) takes the line away."""
+    head = "\n".join(text.split("\n", PLAIN_HEAD_LINES)[:PLAIN_HEAD_LINES])
+    hints = [m.group(1) for m in DATE_LABEL.finditer(head)]
+    return Article(text=strip_chrome_lines(strip_spam(text)), date_hints=hints)
 
 
 # ---------------------------------------------------------------- HTML

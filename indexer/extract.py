@@ -19,7 +19,8 @@ _CN_DATE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二�
 _DATE_LINE = re.compile(
     r"^\s*(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零○一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})\s*$"
 )
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
+# A year: 2022年, 2022年度, or glued to the event it dates (2020全国首席质量官大会, 2019中国品牌日).
+_YEAR = re.compile(r"(?<![\d.-])((?:19|20)\d{2})(?:\s*(?:年|年度)|(?=全国|中国|国际|世界|首届|第[一二三四五六七八九十\d]))")
 _CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})年")
 _DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fff]{1,12}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号"
@@ -68,8 +69,30 @@ def parse_date(s: str) -> str | None:
     return None
 
 
+# A dateline at the top of a text page: a date with its time, or with 来源/作者 after it, or on a
+# short line of its own (• 2021年09月14日, 2025-10-22 09:33:35來源, 2017/7/14 10:00:50 来源:苏州日报).
+_HEAD_DATE = re.compile(
+    r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
+    r"(?=\s*\d{1,2}:\d{2}|\s*(?:来源|來源|作者|编辑|編輯|稿源|浏览|瀏覽|点击|點擊|信息来源|信息來源))"
+)
+_LABELLED_DATE = re.compile(r"(?:浏览|瀏覽|点击|點擊|时间|時間|日期|发布|發布)[^\d\n]{0,6}?[:：]\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_SHORT_DATE_LINE = re.compile(r"^[\W_]{0,3}((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)[\W_\d:]{0,12}$")
+HEAD_LINES = 12
+
+
+def _head_date(text: str) -> str | None:
+    """The dateline near the top of a text page, if it has one."""
+    for line in [x for x in text.split("\n", HEAD_LINES * 3)[: HEAD_LINES * 3] if x.strip()][:HEAD_LINES]:
+        m = _HEAD_DATE.search(line) or _SHORT_DATE_LINE.match(line.strip()) or _LABELLED_DATE.search(line)
+        found = parse_date(m.group(1)) if m else (parse_date(line) if len(line) <= 60 and _byline(line) else None)
+        if found:
+            return found
+    return None
+
+
 def find_date(hints: list[str], text: str) -> str | None:
-    """Publication date: page metadata, then a labelled date line, then a lone date line (signature)."""
+    """Publication date: page metadata, then a labelled date line, then a dateline at the top,
+    then a lone date line (a signature)."""
     for hint in hints:
         found = parse_date(hint)
         if found:
@@ -77,6 +100,9 @@ def find_date(hints: list[str], text: str) -> str | None:
     m = DATE_LABEL.search(text)
     if m:
         return parse_date(m.group(1))
+    found = _head_date(text)
+    if found:
+        return found
     # A signature date stands alone on a line, usually at the end of a notice.
     for line in reversed(text.split("\n")):
         if _DATE_LINE.match(line):
@@ -120,7 +146,7 @@ _FIELD = re.compile(r"[\u4e00-\u9fff]{2,4}\s*[:：]\s*\S")  # 信件类型: 我�
 _TAG_LINE = re.compile(r"^(?:标签|关键词|关键字|tags?)\s*[:：]", re.I)
 _LONE_DATE = re.compile(r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _TIME_FIELD = re.compile(r"(?:时间|時間|日期)\s*[:：]\s*(?:19|20)\d{2}")
-_CAPTION = re.compile(r"^.{0,10}现场$|摄影|摄\s*$|供图|图片来源|图为|^图\d|记者\s*[\u4e00-\u9fff]{2,3}$|通讯员\s*[\u4e00-\u9fff]{2,3}$|审[:：]\s*[\u4e00-\u9fff]{2,3}$")
+_CAPTION = re.compile(r"电话[:：]?\s*[\d()（）-]{7,}|^.{0,10}现场$|摄影|摄\s*$|供图|图片来源|图为|^图\d|记者\s*[\u4e00-\u9fff]{2,3}$|通讯员\s*[\u4e00-\u9fff]{2,3}$|审[:：]\s*[\u4e00-\u9fff]{2,3}$")
 _LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．)）]|[(（][一二三四五六七八九十\d]+[)）]|附件|•|-\s)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _FILE_NAME = re.compile(r"\.(?:docx?|pdf|xlsx?|wps|pptx?|txt)$", re.I)
@@ -280,8 +306,18 @@ def _cn_year(s: str) -> int:
     return int("".join(str(_CN_DIGITS[c]) for c in s))
 
 
+# Years a text names that are not its own: a target (到2020年, 2035年远景目标), a start or founding
+# looked back on (自1978年以来, 始于1978年, 1962年在日本创立).
+_OTHER_YEAR = re.compile(
+    r"(?:到|至|截至|截止|展望|面向|迈向|自|始于|起始于|始自|从)\s*((?:19|20)\d{2})\s*年"
+    r"|((?:19|20)\d{2})\s*年\s*(?:前|以前|以来|起|远景|目标|[^，,。]{0,8}?(?:创立|成立|设立|诞生|首创|开始))"
+)
+
+
 def _years_in(s: str, latest: int) -> list[int]:
-    years = [int(y) for y in _YEAR.findall(s)] + [_cn_year(y) for y in _CN_YEAR.findall(s)]
+    other = {m.start(1) if m.group(1) else m.start(2) for m in _OTHER_YEAR.finditer(s)}
+    years = [int(m.group(1)) for m in _YEAR.finditer(s) if m.start(1) not in other]
+    years += [_cn_year(y) for y in _CN_YEAR.findall(s)]
     return [y for y in years if 1949 <= y <= latest]
 
 
@@ -295,7 +331,9 @@ def document_year(title: str | None, text: str, date: str | None = None, campaig
             return year
     if date:
         return int(date[:4])
-    first_paragraph = next((line for line in text.split("\n") if line.strip()), "")
+    lines = [line for line in text.split("\n") if line.strip()]
+    # The first paragraph of prose: a lyrical opening line or a byline (□本报记者…) is not it.
+    first_paragraph = next((line for line in lines[:12] if len(line) >= 40), lines[0] if lines else "")
     years = _years_in(title or "", latest) or _years_in(first_paragraph, latest)
     return years[0] if years else None
 
