@@ -144,14 +144,84 @@ class Campaign:
     year: int | None
 
 
+_PAIRS = {"“": "”", "「": "」", "『": "』", "《": "》", "〈": "〉", "‘": "’"}
+_CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
+ENCLOSURE_WINDOW = 60
+
+
+def enclosure(folded: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """(opening mark, inner start, inner end) of the quotes or book-title marks around folded[start:end]
+    (the innermost still open; pairs closed before the name are skipped), or None."""
+    closed: dict[str, int] = {}
+    for i in range(start - 1, max(-1, start - ENCLOSURE_WINDOW), -1):
+        ch = folded[i]
+        if ch == "\n":
+            return None
+        if ch in _CLOSERS:
+            closed[_CLOSERS[ch]] = closed.get(_CLOSERS[ch], 0) + 1
+        elif ch in _PAIRS:
+            if closed.get(ch):
+                closed[ch] -= 1
+                continue
+            close = folded.find(_PAIRS[ch], end, end + ENCLOSURE_WINDOW)
+            newline = folded.find("\n", end, close) if close >= 0 else -1
+            return (ch, i + 1, close) if close >= 0 and newline < 0 else None
+    return None
+
+
+# A name that is part of a body's name (质量强国建设协调推进领导小组), not a mention of the campaign.
+_BODY_AFTER = re.compile(r"(?:建设|战略)?(?:协调推进|工作|推进)?(?:领导小组|委员会|办公室|组委会|工作组)")
+# A name in a clause that gives a purpose or a background (为深入贯彻质量强国战略, 推进质量强国建设,
+# 以…促进质量强国建设为主题): the text is about something else.
+_BACKGROUND = re.compile(
+    r"(?:^|[，,；;：:。])\s*(?:为了?|以|围绕|按照|根据)[^，,；;：:。]*$"
+    r"|(?:贯彻|落实|助力|服务于?|对标|推进|推动|促进|加快|迈向|实现|建设|实施|深化|参与|投身|践行|围绕)[^，,；;：:。]*$"
+)
+_THEME_AROUND = re.compile(r"(?:主题(?:为|是)|口号(?:为|是))[^。\n]*$")
+
+
+def background(folded: str, m: Mention) -> bool:
+    """True when a mention is part of a body's name, a purpose or background clause, or an unquoted theme."""
+    if _BODY_AFTER.match(folded, m.end):
+        return True
+    start, end = sentence_at(folded, m.start)
+    before = folded[start : m.start]
+    clause_end = min([i for i in (folded.find(ch, m.end, end) for ch in "，,；;。") if i >= 0] or [end])
+    if re.search(r"为主题|为口号", folded[m.end : clause_end + 6]) or _THEME_AROUND.search(before):
+        return True
+    return bool(_BACKGROUND.search(before))
+
+
+def _quoted_or_titled(folded: str, m: Mention) -> str | None:
+    """"book" when a mention stands inside 《…》 (a document's title), "quote" when inside a quotation
+    longer than the name (a theme or slogan: “推动质量变革创新 促进质量强国建设”), else None."""
+    found = enclosure(folded, m.start, m.end)
+    if found is None:
+        return None
+    mark, inner_start, inner_end = found
+    if mark in "《〈":
+        return "book"
+    inner = folded[inner_start:inner_end].strip()
+    return "quote" if len(inner) > (m.end - m.start) + 2 else None
+
+
 def find_campaigns(title: str | None, text: str) -> list[Campaign]:
-    """Campaigns the document is about, title's first, each with its year."""
+    """Campaigns the document is about, title's first, each with its year.
+
+    Not a mention of its own: a name inside a quoted theme or slogan, inside a 《document title》
+    in the text, or in an enumeration. A 《document》 the title names makes the page about its
+    campaign only when the title names no campaign itself (印发《质量强国建设纲要》)."""
     counts: dict[str, int] = {}
     first: dict[str, int | None] = {}
     about: list[str] = []
     for source, in_title in ((fold(title or ""), True), (fold(text), False)):
-        for m in mentions(source):
-            if _in_passing(source, m):
+        found = [m for m in mentions(source) if not _in_passing(source, m)]
+        where = {m: _quoted_or_titled(source, m) for m in found}
+        plain_in_title = in_title and any(where[m] is None for m in found)
+        for m in found:
+            if where[m] == "quote" or (where[m] == "book" and (not in_title or plain_in_title)):
+                continue
+            if (background(source, m) if not in_title else bool(_BODY_AFTER.match(source, m.end))):
                 continue
             name = m.campaign.name
             counts[name] = counts.get(name, 0) + 1

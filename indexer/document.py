@@ -8,7 +8,7 @@ from indexer import fields as F
 from indexer.clean import clean_html, clean_plain
 from indexer.errors import DocumentError
 from indexer.campaigns import campaign_passages, find_campaigns
-from indexer.extract import doc_number, doc_type, document_year, fallback_date, find_date, find_regions, title_from_text
+from indexer.extract import doc_number, doc_type, document_year, fallback_date, find_date, find_regions, text_title
 from indexer.normalize import normalize_text
 from indexer.organizations import find_organizations
 from indexer.themes import find_themes
@@ -77,14 +77,18 @@ def build_document(path: str, data: bytes) -> Document:
     decoded = decode(data, html=html)
     article = clean_html(decoded.text) if html else clean_plain(decoded.text)
     text = normalize_text(article.text)
-    title = normalize_text(article.title) if article.title else title_from_text(text)
+    if article.title:
+        title, headline = normalize_text(article.title), True
+    else:
+        title, headline = text_title(text)
     if not text and not title:
         raise DocumentError("没有可索引的正文或标题")
     date = find_date(article.date_hints, text)
     if date is None and html:
         date = fallback_date(decoded.text)
     region = find_regions(title, text)
-    campaigns = find_campaigns(title, text)
+    # A title made from the first sentence is text, not a headline that says what the page is about.
+    campaigns = find_campaigns(title if headline else None, text)
     year = document_year(title, text, date, [c.year for c in campaigns])
     names = [c.name for c in campaigns]
     return Document(

@@ -276,6 +276,21 @@ def _first_paragraph(lines: list[str]) -> str | None:
 
 def title_from_text(text: str) -> str | None:
     """Title of a plain-text file: a 文件 header's title, else its headline, else its first real sentence."""
+    return text_title(text)[0]
+
+
+def text_title(text: str) -> tuple[str | None, bool]:
+    """(title, whether it is the page's own headline rather than its first sentence) of a plain-text file."""
+    title = _text_headline(text)
+    if title:
+        return title, True
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    paragraph = _first_paragraph(lines)
+    return (_derived_title(paragraph) if paragraph else None), False
+
+
+def _text_headline(text: str) -> str | None:
+    """A 文件 header's title, else the headline among the first lines, else None."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if not lines:
         return None
@@ -292,11 +307,7 @@ def title_from_text(text: str) -> str | None:
                 break
         if parts:
             return "".join(parts)
-    headline = _headline(lines)
-    if headline:
-        return headline
-    paragraph = _first_paragraph(lines)
-    return _derived_title(paragraph) if paragraph else None
+    return _headline(lines)
 
 
 # ---------------------------------------------------------------- year
