@@ -147,6 +147,7 @@ class Campaign:
 _PAIRS = {"“": "”", "「": "」", "『": "』", "《": "》", "〈": "〉", "‘": "’"}
 _CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
 ENCLOSURE_WINDOW = 60
+_EVENT_END = re.compile(r"(?:行动|活动|仪式|大会|论坛|宣传周|宣传月|系列活动|启动式|开幕式|主场活动|媒体行)$")
 
 
 def enclosure(folded: str, start: int, end: int) -> tuple[str, int, int] | None:
@@ -170,7 +171,12 @@ def enclosure(folded: str, start: int, end: int) -> tuple[str, int, int] | None:
 
 
 # A name that is part of a body's name (质量强国建设协调推进领导小组), not a mention of the campaign.
-_BODY_AFTER = re.compile(r"(?:建设|战略)?(?:协调推进|工作|推进)?(?:领导小组|委员会|办公室|组委会|工作组)")
+_BODY_AFTER = re.compile(r"(?:建设|战略)?(?:协调推进|工作|推进)?(?:领导小组|委员会|办公室|组委会|工作组|成员单位)")
+
+
+def in_body_name(folded: str, m: Mention) -> bool:
+    """True when a campaign's name is the start of a body's name (质量强县成员单位, 质量强国建设领导小组)."""
+    return bool(_BODY_AFTER.match(folded, m.end))
 # A name in a clause that gives a purpose or a background (为深入贯彻质量强国战略, 推进质量强国建设,
 # 以…促进质量强国建设为主题): the text is about something else.
 _BACKGROUND = re.compile(
@@ -182,7 +188,7 @@ _THEME_AROUND = re.compile(r"(?:主题(?:为|是)|口号(?:为|是))[^。\n]*$")
 
 def background(folded: str, m: Mention) -> bool:
     """True when a mention is part of a body's name, a purpose or background clause, or an unquoted theme."""
-    if _BODY_AFTER.match(folded, m.end):
+    if in_body_name(folded, m):
         return True
     start, end = sentence_at(folded, m.start)
     before = folded[start : m.start]
@@ -192,7 +198,7 @@ def background(folded: str, m: Mention) -> bool:
     return bool(_BACKGROUND.search(before))
 
 
-def _quoted_or_titled(folded: str, m: Mention) -> str | None:
+def quoted_or_titled(folded: str, m: Mention) -> str | None:
     """"book" when a mention stands inside 《…》 (a document's title), "quote" when inside a quotation
     longer than the name (a theme or slogan: “推动质量变革创新 促进质量强国建设”), else None."""
     found = enclosure(folded, m.start, m.end)
@@ -202,7 +208,9 @@ def _quoted_or_titled(folded: str, m: Mention) -> str | None:
     if mark in "《〈":
         return "book"
     inner = folded[inner_start:inner_end].strip()
-    return "quote" if len(inner) > (m.end - m.start) + 2 else None
+    if len(inner) <= (m.end - m.start) + 2 or _EVENT_END.search(inner):
+        return None  # the name itself, or a quoted event of the campaign (“5·10中国品牌日媒体行动”)
+    return "quote"
 
 
 def find_campaigns(title: str | None, text: str) -> list[Campaign]:
@@ -216,12 +224,12 @@ def find_campaigns(title: str | None, text: str) -> list[Campaign]:
     about: list[str] = []
     for source, in_title in ((fold(title or ""), True), (fold(text), False)):
         found = [m for m in mentions(source) if not _in_passing(source, m)]
-        where = {m: _quoted_or_titled(source, m) for m in found}
+        where = {m: quoted_or_titled(source, m) for m in found}
         plain_in_title = in_title and any(where[m] is None for m in found)
         for m in found:
             if where[m] == "quote" or (where[m] == "book" and (not in_title or plain_in_title)):
                 continue
-            if (background(source, m) if not in_title else bool(_BODY_AFTER.match(source, m.end))):
+            if (background(source, m) if not in_title else in_body_name(source, m)):
                 continue
             name = m.campaign.name
             counts[name] = counts.get(name, 0) + 1

@@ -1,6 +1,8 @@
 """Extract stage: the themes a document states for a campaign or an event, with year, region and campaign.
 
-Stated themes: 以“…”为主题, 主题为/是“…”, 围绕/紧扣“…”（这一）主题, 活动主题：“…”, 聚焦今年“…”的主题.
+Stated themes: 以“…”为主题, 主题为/是/确定为“…”, 围绕/紧扣“…”（这一）主题, 活动主题：“…”, 聚焦今年“…”的主题,
+“…”主题活动, 全球/国际/国内/中国主题——“…”, unquoted ones (以推动…,促进…为主题), 活动主题 as a heading
+with the theme on the next line, and lists of past themes (2008年主题：信任), each line its own year.
 Digest headings (宝山：奋进滨江北转型 构筑质量新高地) state their unit's theme, but only in a digest
 of campaign activities: on a news page the same shape is a headline or a quotation
 (普京：…). A theme's campaign is the one its sentence (or paragraph, or the digest) names.
@@ -14,23 +16,46 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 from indexer import campaigns as C
+from indexer.datafiles import data_lines
 from indexer.extract import find_regions, gazetteer
 from indexer.normalize import fold
-from indexer.organizations import digest_headings, national_host
+from indexer.organizations import digest_headings, find_organizations, national_host
 
 _Q = r"[“\"「『]"
 _E = r"[”\"」』]"
 _BODY = r"([^”\"」』\n]{2,40})"
-THEME_PATTERNS = (
-    re.compile(r"以\s*" + _Q + _BODY + _E + r"为(?:主题|口号)"),
-    re.compile(r"主题(?:为|是)[:：]?\s*" + _Q + _BODY + _E),
-    re.compile(r"活动主题[:：]?\s*" + _Q + _BODY + _E),
-    re.compile(r"(?:围绕|紧扣|紧紧围绕|聚焦)(?:今年)?\s*" + _Q + _BODY + _E + r"\s*(?:的|这一|这个)?\s*主题"),
-    # “红领巾爱祖国”主题活动, “多彩神州”主题日: the quoted words are the activity's theme.
-    re.compile(_Q + _BODY + _E + r"主题(?:活动|日|月|周|采访活动|宣传活动|展览|晚会|党日)"),
+# Whose theme a form states: None (from the sentence), 国际 (全球/国际主题) or 全国 (国内/中国主题).
+THEME_PATTERNS: tuple[tuple[re.Pattern, str | None], ...] = (
+    (re.compile(r"以\s*" + _Q + _BODY + _E + r"为(?:主题|口号)"), None),
+    (re.compile(r"(?<![际内国球])主题(?:为|是|确定为|定为)[:：]?\s*" + _Q + _BODY + _E), None),
+    (re.compile(r"活动主题[:：]?\s*" + _Q + _BODY + _E), None),
+    (re.compile(r"(?:围绕|紧扣|紧紧围绕|聚焦)(?:今年)?\s*" + _Q + _BODY + _E + r"\s*(?:的|这一|这个)?\s*(?:活动)?主题"), None),
+    (re.compile(r"聚焦[^。\n“”]{0,30}主题\s*[:：]?\s*" + _Q + _BODY + _E), None),
+    # “红领巾爱祖国”主题活动, “质量第一”质量月主题活动: the quoted words are the activity's theme.
+    (re.compile(_Q + _BODY + _E + r"(?:全国)?(?:[“\"]?[\u4e00-\u9fff]{1,6}(?:月|日|周|节)[”\"]?)?主题(?:活动|日|月|周|采访活动|宣传活动|展览|晚会|党日)"), None),
+    (re.compile(r"(?:全球|国际)主题(?:为|是)?\s*(?:——|—|-|[:：])?\s*" + _Q + _BODY + _E), "国际"),
+    (re.compile(r"(?:国内|中国)主题(?:为|是)?\s*(?:——|—|-|[:：])?\s*" + _Q + _BODY + _E), "全国"),
+    # Unquoted: 以推动质量变革创新,促进质量强国建设为主题 / 主题为,建设质量强国决胜全面小康等。
+    (re.compile(r"(?<![\u4e00-\u9fff])以([^“”\"「」，,。；;\n]{4,24}(?:[，,\s][^“”\"「」，,。；;\n]{3,24})?)为主题"), None),
+    (re.compile(r"(?:活动|的)主题(?:为|是)[,，:：]?\s*([^“”\"「」。；;\n,，]{4,24}(?:[，,\s][^“”\"「」。；;\n,，]{3,24})?)[。；;\n]"), None),
 )
+# A heading 活动主题 (二、活动主题 / 活动主题：) with the theme alone on the next line.
+_HEADING_THEME = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．])?\s*(?:活动)?主题\s*[:：]?\s*$")
+# A line of a list of past themes: 2008年主题：信任 / 2021 “深入实施质量提升行动 大力推进质量强国建设”.
+_LISTED = re.compile(
+    r"^\s*((?:19|20)\d{2})\s*(?:年度?)?\s*(?:"
+    r"(?:[^\d\s:：“”\"]{0,10}?主题)\s*[:：]?\s*[“\"]?([^”\"\n:：]{2,30}?)[”\"]?"  # 2008年主题：信任
+    r"|[:：]\s*[“\"]?([^”\"\n:：]{2,30}?)[”\"]?"  # 2008年：“信任”
+    r"|[“\"]([^”\"\n:：]{2,30})[”\"]"  # 2021 “深入实施质量提升行动 大力推进质量强国建设”
+    r")\s*$"
+)
+LISTED_MIN = 3  # lines of that shape that make a list of themes
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# An enterprise running its own event under a theme: 公司召开了以“…”为主题的…, 组织开展以“…”为主题的….
+_OWN_EVENT = re.compile(r"(?:召开|举办|举行|开展|组织|启动)[^，,。；;]{0,12}$")
 
 
 @dataclass
@@ -42,6 +67,7 @@ class Theme:
     year: int | None
     region: str | None
     campaign: str | None = None
+    listed: bool = False  # from a list of past themes, one year a line
 
     def as_dict(self) -> dict:
         """The JSON shape stored in the index."""
@@ -49,6 +75,20 @@ class Theme:
             "theme": self.theme, "theme_simplified": self.folded, "year": self.year,
             "region": self.region, "campaign": self.campaign,
         }
+
+
+@lru_cache(maxsize=1)
+def national_themes() -> dict[str, tuple[str, int]]:
+    """Folded theme (no punctuation or spaces) -> (campaign, year) of the national editions' themes."""
+    out = {}
+    for line in data_lines("national_themes.tsv"):
+        campaign, year, theme = line.split("\t")
+        out[_key(theme)] = (campaign, int(year))
+    return out
+
+
+def _key(theme: str) -> str:
+    return re.sub(r"[\s，,、·—\-：:“”\"]", "", fold(theme))
 
 
 def _unit_region(unit: str) -> str:
@@ -79,19 +119,22 @@ def find_themes(
 ) -> list[Theme]:
     """Themes stated in `text`; the document's year, region, campaigns and date are fallbacks."""
     folded = fold(text)
-    mentions = C.mentions(folded)
+    # Mentions that can own a theme: not those inside a theme, a slogan or a 《document》.
+    mentions = [m for m in C.mentions(folded) if C.quoted_or_titled(folded, m) is None and not C.in_body_name(folded, m)]
     title_campaigns = [m.campaign.name for m in C.mentions(fold(title or ""))]
     found: list[Theme] = []
 
     starts = [m.start for m in mentions]  # in text order
 
-    def campaign_at(at: int, sentence: tuple[int, int]) -> C.Mention | None:
-        """The campaign named in the theme's sentence, else earlier in its paragraph."""
-        first = bisect.bisect_left(starts, sentence[0])
-        if first < len(starts) and starts[first] < sentence[1]:
-            return mentions[first]
-        last = bisect.bisect_left(starts, at) - 1
-        return mentions[last] if last >= 0 and starts[last] >= _paragraph_start(folded, at) else None
+    def campaign_at(span: tuple[int, int], sentence: tuple[int, int]) -> C.Mention | None:
+        """The campaign named in the theme's sentence (not inside the theme; right after it first:
+        以“…”为主题的“质量月”), else earlier in its paragraph."""
+        here = [m for m in mentions if sentence[0] <= m.start < sentence[1] and not (span[0] <= m.start < span[1])]
+        right_after = [m for m in here if span[1] <= m.start <= span[1] + 8]
+        if right_after or here:
+            return (right_after or here)[0]
+        last = bisect.bisect_left(starts, span[0]) - 1
+        return mentions[last] if last >= 0 and starts[last] >= _paragraph_start(folded, span[0]) else None
 
     def year_at(at: int, sentence: tuple[int, int], mention: C.Mention | None) -> int | None:
         if mention is not None and C.year_of(folded, mention):
@@ -122,21 +165,48 @@ def find_themes(
             return "全国"  # an event a national body holds belongs to 全国, wherever it is held
         return local
 
-    for pattern in THEME_PATTERNS:
+    def page_campaign() -> str | None:
+        """The campaign of a theme whose sentence names none: the page's, when its title names one of them."""
+        if len(set(title_campaigns)) == 1 and title_campaigns[0] in campaigns:
+            return title_campaigns[0]
+        return None
+
+    def add(theme_start: int, theme_end: int, at: int, hint: str | None) -> None:
+        while theme_end > theme_start and folded[theme_end - 1] in "等 ":
+            theme_end -= 1  # 主题为…等: the list ends, the theme does not
+        theme = folded[theme_start:theme_end].strip()
+        if C.mentions(theme) and len(theme) <= 6:
+            return  # the campaign's own name (“质量月”), not its theme
+        sentence = C.sentence_at(folded, at)
+        mention = campaign_at((theme_start, theme_end), sentence)
+        name = mention.campaign.name if mention else None
+        if name is None:
+            name = page_campaign()
+            mention = next((x for x in mentions if x.campaign.name == name), None)
+        place = hint or region_at(at, sentence, mention)
+        if hint is None and place in ("全国", "国际", region) and not (mention and C.year_of(folded, mention) and "全国" in folded[max(0, mention.start - 6) : mention.start]):
+            place = _host_enterprise(text, folded, sentence[0], at) or place
+        found.append(Theme(text[theme_start:theme_end].strip(), theme, year_at(at, sentence, mention), place, name))
+
+    for pattern, hint in THEME_PATTERNS:
         for m in pattern.finditer(folded):
-            theme = m.group(1).strip()
-            if C.mentions(theme) and len(theme) <= 6:
-                continue  # the campaign's own name (“质量月”), not its theme
-            sentence = C.sentence_at(folded, m.start())
-            mention = campaign_at(m.start(), sentence)
-            name = mention.campaign.name if mention else None
-            if name is None and len(set(title_campaigns)) == 1 and title_campaigns[0] in campaigns:
-                name = title_campaigns[0]
-                mention = next((x for x in mentions if x.campaign.name == name), None)
-            found.append(Theme(
-                text[m.start(1) : m.end(1)].strip(), theme, year_at(m.start(), sentence, mention),
-                region_at(m.start(), sentence, mention), name,
-            ))
+            add(m.start(1), m.end(1), m.start(), hint)
+    # 二、活动主题 / 推动质量变革创新 促进质量强国建设: the theme alone on the line under the heading.
+    offset = 0
+    lines = folded.split("\n")
+    for n, line in enumerate(lines):
+        if _HEADING_THEME.match(line):
+            after = offset + len(line) + 1
+            for nxt in lines[n + 1 : n + 3]:
+                if nxt.strip():
+                    body = nxt.strip()
+                    if 4 <= len(body) <= 40 and not re.search(r"[。；;:：]", body):
+                        start = folded.index(body, after)
+                        add(start, start + len(body), start, None)
+                    break
+                after += len(nxt) + 1
+        offset += len(line) + 1
+    found += _listed_themes(text, folded, campaigns)
     if campaigns:
         # A digest of campaign activities: each unit's heading states its theme for the campaign.
         for start, unit, slogan in headings:
@@ -145,9 +215,45 @@ def find_themes(
                 text[slogan_at : slogan_at + len(slogan)].strip(), slogan.strip(),
                 year, _unit_region(unit), campaigns[0],
             ))
+    known = national_themes()
+    listed = {id(t) for t in found if t.listed}
+    for theme in found:
+        national = known.get(_key(theme.folded))
+        if national and theme.region != "国际" and theme.campaign in (None, national[0]):
+            # The national edition's theme, wherever the page quotes it (a county's 质量月 under it);
+            # a list of past themes keeps the years it gives.
+            theme.campaign, theme.region = national[0], "全国"
+            if id(theme) not in listed:
+                theme.year = national[1]
     # One entry per theme and region: headings and the sentences under them often repeat it.
     unique: dict[tuple[str, str | None], Theme] = {}
     for theme in found:
         key = (re.sub(r"[\s，,、]", "", theme.folded), theme.region)
         unique.setdefault(key, theme)
     return sorted(unique.values(), key=lambda t: folded.find(t.folded))
+
+
+def _host_enterprise(text: str, folded: str, start: int, at: int) -> str | None:
+    """The enterprise that runs the event whose theme is stated at `at`, when the sentence names one
+    before it as the event's host (开云(中国)公司召开了以…): the theme is the company's own."""
+    before = folded[start:at]
+    if not _OWN_EVENT.search(before):
+        return None
+    enterprises = [o for o in find_organizations(text[start:at], digest=False) if o.kind == "enterprise"]
+    return enterprises[-1].original if enterprises else None
+
+
+def _listed_themes(text: str, folded: str, campaigns: list[str]) -> list[Theme]:
+    """A list of past themes, one year a line (2008年主题：信任): each theme with its own year, 全国."""
+    rows = []
+    offset = 0
+    for line in folded.split("\n"):
+        m = _LISTED.match(line)
+        group = next((g for g in (2, 3, 4) if m and m.group(g)), None)
+        if group and not re.search(r"[，,。；;]", m.group(group)) and len(re.findall(r"[\u4e00-\u9fff]", m.group(group))) >= 2:
+            rows.append((int(m.group(1)), offset + m.start(group), offset + m.end(group)))
+        offset += len(line) + 1
+    if len(rows) < LISTED_MIN:
+        return []
+    campaign = campaigns[0] if campaigns else None
+    return [Theme(text[a:b].strip(), folded[a:b].strip(), y, "全国", campaign, listed=True) for y, a, b in rows]
