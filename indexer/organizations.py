@@ -90,11 +90,16 @@ def _names() -> _Names:
     return _Names(kinds, pattern, countries, country_pattern)
 
 
-def _from_list(folded: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of whole names from the data file; a country before a government body joins it."""
+def _from_list(folded: str, edges: set[int] | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of whole names from the data file; a country before a government body joins it.
+
+    With `edges` (where jieba's words begin and end), a name must end where a word ends: 联合国 is
+    not named in 联合国家, nor 教育部 in 教育部门, nor 中国建筑 in 中国建筑材料联合会."""
     names = _names()
     spans = []
     for m in names.pattern.finditer(folded):
+        if edges is not None and m.end() not in edges:
+            continue
         start, kind = m.start(), names.kinds[m.group(0)]
         if kind == "government" and not _FOREIGN_BODY.match(m.group(0)):
             country = names.country_pattern.search(folded, max(0, start - 8), start)
@@ -141,12 +146,27 @@ def _suffix_of(name: str) -> str:
     return ""
 
 
+# Builders and railway companies named after the bureau they were (中建八局, 中铁十九局, 四航局, 南宁铁路局):
+# companies, not government bureaus.
+_COMPANY_BUREAU = re.compile(
+    r"^(?:中建|中铁|中交|中冶|中国建筑|中国中铁|中国铁建|中国交建|中国水电|中水|中电建|中国电建|中国能建|葛洲坝)"
+    r"[^局]{0,6}局|^.{0,4}[一二三四五六七八九十\d]+(?:工程)?局(?:集团|有限|公司)|航(?:务)?局$|工程局|铁路局"
+)
+# International and intergovernmental bodies (国际标准化组织, 国际计量局, 联合国教科文组织): other, never government.
+_INTERNATIONAL = re.compile(r"^(?:国际|世界|联合国|欧洲|亚洲|亚太|全球|欧盟|东盟)")
+
+
 def kind_of(name: str) -> str | None:
     """The kind a (folded) name's suffix marks, or None when it has no known suffix."""
     if name.startswith("共青团") or name.startswith("团市委") or name.startswith("团区委"):
         return "association"
     suffix = _suffix_of(name)
-    return _suffix_table()[1][suffix] if suffix else None
+    kind = _suffix_table()[1][suffix] if suffix else None
+    if kind == "government" and _COMPANY_BUREAU.search(name):
+        return "enterprise"
+    if kind in ("government", "association") and _INTERNATIONAL.match(name) and not name.startswith("国际合作"):
+        return "other"
+    return kind
 
 
 @lru_cache(maxsize=2)
@@ -156,8 +176,33 @@ def _generic_prefix(with_countries: bool) -> re.Pattern:
     return re.compile("(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")+")
 
 
+# A seat before a body's name that makes it a relative name of a local body (市市场监管局, 地区公安局).
+_RELATIVE = re.compile(r"^(?:市|省|区|县|州|地区|盟|镇|乡|街道|自治区|自治州|市区|县区)?$")
+_BODY_SUFFIXES = ("局", "委", "厅", "办", "部", "委员会", "办公室")
+
+
+@lru_cache(maxsize=1)
+def _functions() -> tuple[str, ...]:
+    """Departments' functions (indexer/data/org_functions.txt), longest first, folded."""
+    return tuple(sorted(_words("org_functions.txt"), key=len, reverse=True))
+
+
+def relative_body(name: str) -> bool:
+    """True for the relative name of a local government body: 县卫健委, 市市场监管局, 地区公安局, 科技局."""
+    if kind_of(name) != "government":
+        return False
+    for function in _functions():
+        at = name.find(function)
+        if at >= 0 and _RELATIVE.match(name[:at]) and name[at + len(function) :].lstrip("和") in (
+            *_BODY_SUFFIXES, "管理局", "监督管理局", "服务中心", "执法局", "支队", "大队"):
+            return True
+    return False
+
+
 def _is_generic(name: str) -> bool:
     """True for names made of generic words and a suffix: 行业协会, 各区政府, 有关部门, 日本公司."""
+    if relative_body(name):
+        return False  # 地区公安局, 县卫健委: a relative name, kept when the page gives no fuller one
     suffix = _suffix_of(name)
     stem = name[: len(name) - len(suffix)]
     if len(stem) < 2 and not stem.isascii() or stem[-1:] in _DEMONSTRATIVES or stem[:1] in _DEMONSTRATIVES:
@@ -183,9 +228,15 @@ def _ends_in_verb(word: str) -> bool:
     return _free_tag(tail) in ("v", "vd", "a") and segmenter().has_word(tail)
 
 
+# Words tagged as directions or places that begin company names (北方华锦, 东方电气, 华北制药).
+_NAME_DIRECTIONS = frozenset(("东方", "南方", "北方", "西方", "华北", "华东", "华南", "华中", "西北", "西南", "东北", "中原"))
+
+
 def _is_stop(word: str, tag: str) -> bool:
-    if word in _words("org_name_verbs.txt"):
+    if word in _words("org_name_verbs.txt") or word in _NAME_DIRECTIONS:
         return False
+    if tag in ("v", "d", "vn") and word in gazetteer().surface:
+        return False  # a place jieba took for a verb here (保定, 开封, 大连): 河北省电力公司保定供电公司
     return (
         word in _stops()
         or (tag in ("z", "i", "l", "a", "ad") and _ends_in_verb(word))
@@ -204,7 +255,8 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     depth = 0  # inside "(…)" while growing leftwards
     media = _names().kinds
     suffix = _suffix_of(tokens[i][0])
-    whole = tokens[i][3] == "nt"  # jieba knows the anchor as one organization word: 波音公司, 美国银行
+    # jieba knows the anchor as one organization word (波音公司, 美国银行), not as the suffix alone (协会).
+    whole = tokens[i][3] == "nt" and len(tokens[i][0]) > len(suffix)
     while j > 0:
         word, start, end, tag = tokens[j - 1]
         if whole and (j < i or not (only_places(word) or _RELATIVE_SEAT.match(word))):
@@ -265,11 +317,25 @@ def _unbalanced(name: str) -> bool:
     return depth != 0
 
 
+# People's titles jieba glues to the body they head (协会会长, 市委书记, 政协主席, 发展局副局长).
+_TITLE_TAIL = re.compile(
+    r"(?:副|常务副|名誉|执行)?(?:会长|书记|主席|局长|主任|处长|司长|院长|所长|厂长|总经理|经理|秘书长|理事长|部长|"
+    r"市长|县长|省长|区长|校长|董事长|总裁|行长|社长|台长|站长|队长|组长|委员|常委)$"
+)
+
+
 def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
-    """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's)."""
+    """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's); a token that
+    is a body's name with a person's title glued on (协会会长) is cut into the two."""
     tokens, at = [], 0
     for word, tag in segmenter().tag(folded, True):
-        tokens.append((word, at, at + len(word), tag))
+        title = _TITLE_TAIL.search(word) if len(word) >= 4 else None
+        if title and title.start() >= 2 and kind_of(word[: title.start()]):
+            cut = at + title.start()
+            tokens.append((word[: title.start()], at, cut, "nt"))
+            tokens.append((word[title.start() :], cut, at + len(word), "n"))
+        else:
+            tokens.append((word, at, at + len(word), tag))
         at += len(word)
     return tokens
 
@@ -334,7 +400,8 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
 def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every listed or suffix-anchored name in running text, longest spans only."""
     not_names = _not_name_endings()
-    listed = _from_list(folded)
+    edges = {t[1] for t in tokens} | {t[2] for t in tokens}
+    listed = _from_list(folded, edges)
     listed_by_end: dict[int, list[tuple[int, int, str]]] = {}
     for span in listed:
         listed_by_end.setdefault(span[1], []).append(span)
@@ -352,7 +419,7 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
         if lead and end - lead.end() >= 4:
             name_start = lead.end()
         name = folded[name_start:end]
-        if len(name) < 4 or _is_generic(name) or name[0] in _BAD_FIRST or _unbalanced(name):
+        if (len(name) < 4 and not relative_body(name)) or _is_generic(name) or name[0] in _BAD_FIRST or _unbalanced(name):
             continue
         if name.endswith("政府") and not _GOVERNMENT_SEAT.search(name[:-2]):
             continue
@@ -599,6 +666,65 @@ def _short_form_of(short: str, full: str) -> bool:
     return (not head or only_places(head)) and bool(_LEGAL_TAIL.match(tail))
 
 
+_BOOK_TITLE = re.compile(r"《[^》\n]{1,80}》")
+# The second of two names written together is a part of the first (中国平煤神马集团|开封炭素有限公司,
+# 国家市场监督管理总局|质量发展局): one body, as written.
+_PARENT_END = {"enterprise": re.compile(r"(?:集团|公司|有限公司|集团公司|\(集团\)有限公司)$"),
+               "government": re.compile(r"(?:总局|部|委|委员会|局|厅|署)$")}
+_PART_END = {"enterprise": re.compile(r"(?:公司|厂|店|中心|研究院|设计院|项目部|工程处)$"),
+             "government": re.compile(r"(?:局|司|处|办|办公室|中心|科|大队|支队|分局)$")}
+
+
+JOIN_GAP = 6  # characters a subsidiary's own name may add before its part the suffix found (大连加氢|反应器制造有限公司)
+_GAP = re.compile(r"[^\W\d_和与及等的在由为对向暨或、]{0,%d}" % JOIN_GAP)
+
+
+def _joined(folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The spans with a parent and its part written together joined into one name (an enterprise's
+    subsidiary may have a few characters of its own name between: 中国第一重型机械集团|大连加氢|反应器制造有限公司)."""
+    starts = sorted({start for start, _, _ in spans})
+    by_start = {start: (start, end, kind) for start, end, kind in spans}
+    out: list[tuple[int, int, str]] = []
+    used: set[tuple[int, int, str]] = set()
+    for span in sorted(spans):
+        if span in used:
+            continue
+        start, end, kind = span
+        while kind in _PARENT_END:
+            gap = JOIN_GAP if kind == "enterprise" else 0
+            i = bisect.bisect_left(starts, end)
+            if i >= len(starts) or starts[i] - end > gap or not _GAP.fullmatch(folded[end : starts[i]]):
+                break
+            nxt = by_start[starts[i]]
+            part = folded[nxt[0] : nxt[1]]
+            if nxt[2] != kind or not _PARENT_END[kind].search(folded[start:end]) or not _PART_END[kind].search(part) \
+                    or part in _names().kinds:
+                break
+            used.add(nxt)
+            end = nxt[1]
+        out.append((start, end, kind))
+    return out
+
+
+# A source line names who published the page: 来源:第一纺织网, 来源: 海门市人民政府, 信息来源：中化新网.
+_SOURCE = re.compile(r"(?:来源|稿源|信息来源|文章来源|稿件来源)\s*[:：]\s*([^\s|,，。;；:：()（）]{2,20})")
+_MEDIA_END = re.compile(r"(?:网|报|台|新闻|客户端|公众号|杂志|电视|广播|资讯|周刊|在线)$")
+_NOT_SOURCE = frozenset(("本站", "本网", "原创", "网络", "互联网", "网友", "转载", "本报讯", "本报", "综合"))
+
+
+def _sources(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the bodies source lines name: a medium (other) or a body with its suffix's kind."""
+    out = []
+    for m in _SOURCE.finditer(folded):
+        name = m.group(1)
+        if name in _NOT_SOURCE or only_places(name) or _person(name):
+            continue
+        kind = kind_of(name) or _names().kinds.get(name) or ("other" if _MEDIA_END.search(name) else None)
+        if kind and not _is_generic(name):
+            out.append((m.start(1), m.end(1), kind))
+    return out
+
+
 def find_organizations(text: str, title: str | None = None, digest: bool = True) -> list[Organization]:
     """Organizations named in a document, merged: one entry per organization, short forms linked.
 
@@ -612,7 +738,11 @@ def find_organizations(text: str, title: str | None = None, digest: bool = True)
         spans = _from_text(folded, tokens) + (_from_headings(folded) if digest else [])
         spans += _mentions_of_units(folded, tokens, spans)
         spans += _list_members(folded, tokens, spans)
+        spans = _joined(folded, spans) + _sources(folded)
+        books = [(m.start(), m.end()) for m in _BOOK_TITLE.finditer(folded)]
         for start, end, kind in spans:
+            if any(a <= start and end <= b for a, b in books):
+                continue  # named inside a 《document》's title: the document, not the body, is meant
             found.append((folded[start:end], source[start:end], kind))
     orgs: dict[str, Organization] = {}
     for name, written, kind in found:
