@@ -110,10 +110,11 @@ def _bare(folded: str) -> str:
     return _NOT_WORD.sub("", folded) or folded.strip()
 
 
-def is_chrome_line(line: str) -> bool:
-    """True for a line of site chrome: a breadcrumb, a tool bar, a greeting, a byline counter."""
+def is_chrome_line(line: str, folded: str | None = None) -> bool:
+    """True for a line of site chrome: a breadcrumb, a tool bar, a greeting, a byline counter
+    (`folded`: the line already folded, when the caller has it)."""
     c = cues()
-    folded = fold(line.strip())
+    folded = (fold(line) if folded is None else folded).strip()
     if len(folded) <= 80 and folded.startswith(c.breadcrumb):
         return True
     if len(folded) <= _CHROME_LINE_MAX and (_bare(folded) in c.lines or folded.startswith(c.line_starts)):
@@ -141,9 +142,9 @@ def _spam() -> _Spam:
     return _Spam(re.compile(by_length(words)), re.compile(f"(?:{by_length(brands)}){brand_tail}"))
 
 
-def is_spam_line(line: str) -> bool:
+def is_spam_line(line: str, folded: str | None = None) -> bool:
     """True for a line of porn or gambling spam: two spam words, or one in a |-separated list."""
-    folded = fold(line)
+    folded = fold(line) if folded is None else folded
     hits = set(_spam().words.findall(folded))
     return len(hits) >= 2 or (len(hits) == 1 and folded.count("|") + folded.count(",") >= 2 and len(folded) <= 400)
 
@@ -151,10 +152,12 @@ def is_spam_line(line: str) -> bool:
 def strip_spam(text: str) -> str:
     """Text without spam lines and without gambling brands injected into its sentences."""
     spam = _spam()
+    whole = fold(text)
+    if not spam.words.search(whole) and not spam.brands.search(whole):
+        return text  # most pages: one look at the whole text
     out = []
-    for line in text.split("\n"):
-        folded = fold(line)
-        if spam.words.search(folded) and is_spam_line(line):
+    for line, folded in zip(text.split("\n"), whole.split("\n")):
+        if spam.words.search(folded) and is_spam_line(line, folded):
             continue
         if spam.brands.search(folded):
             # Folding keeps lengths, so spans found in the folded line cut the original one.
@@ -187,11 +190,12 @@ def strip_chrome_lines(text: str) -> str:
     """Drop breadcrumb, share-bar, footer lines and sidebar link-list blocks from text."""
     c = cues()
     lines = text.split("\n")
+    folded_lines = fold(text).split("\n")  # folding keeps lengths: one call for the whole text
     kept: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i].strip()
-        folded = fold(line)
+        folded = folded_lines[i].strip()
         if _is_list_heading(folded, c):
             # A sidebar block: the heading, its 更多 link and the short lines that follow.
             i += 1
@@ -199,7 +203,7 @@ def strip_chrome_lines(text: str) -> str:
                 i += 1
             continue
         if (
-            is_chrome_line(line)
+            is_chrome_line(line, folded)
             or (len(line) <= 60 and any(s in folded for s in c.share))
             or (len(line) <= 150 and any(f in folded for f in c.footer))
         ):

@@ -156,6 +156,7 @@ _COMPANY_BUREAU = re.compile(
 _INTERNATIONAL = re.compile(r"^(?:国际|世界|联合国|欧洲|亚洲|亚太|全球|欧盟|东盟)")
 
 
+@lru_cache(maxsize=100_000)
 def kind_of(name: str) -> str | None:
     """The kind a (folded) name's suffix marks, or None when it has no known suffix."""
     if name.startswith("共青团") or name.startswith("团市委") or name.startswith("团区委"):
@@ -188,8 +189,12 @@ def _functions() -> tuple[str, ...]:
 
 
 def relative_body(name: str) -> bool:
-    """True for the relative name of a local government body: 县卫健委, 市市场监管局, 地区公安局, 科技局."""
-    if kind_of(name) != "government":
+    """True for the relative name of a local body: 县卫健委, 市市场监管局, 地区公安局, 科技局, 市质检中心."""
+    kind = kind_of(name)
+    if kind == "institution":
+        suffix = _suffix_of(name)
+        return len(suffix) >= 3 and bool(_RELATIVE.match(name[: len(name) - len(suffix)]))
+    if kind != "government":
         return False
     for function in _functions():
         at = name.find(function)
@@ -199,8 +204,14 @@ def relative_body(name: str) -> bool:
     return False
 
 
+# Addressees and collectives, not one body: 省政府各厅委, 县(市)人民政府, 质检两局, 省直管县(市)….
+_COLLECTIVE = re.compile(r"各|两局|两委|[县区市]\([县区市]\)|^省直管|^工作委员会$|^领导小组$|等单位")
+
+
 def _is_generic(name: str) -> bool:
     """True for names made of generic words and a suffix: 行业协会, 各区政府, 有关部门, 日本公司."""
+    if _COLLECTIVE.search(name):
+        return True
     if relative_body(name):
         return False  # 地区公安局, 县卫健委: a relative name, kept when the page gives no fuller one
     suffix = _suffix_of(name)
@@ -259,8 +270,8 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     whole = tokens[i][3] == "nt" and len(tokens[i][0]) > len(suffix)
     while j > 0:
         word, start, end, tag = tokens[j - 1]
-        if whole and (j < i or not (only_places(word) or _RELATIVE_SEAT.match(word))):
-            break  # 指控|美国银行, 越南老挝|古巴党中央: one place or seat at most may stand before it
+        if whole and (j < i or not (only_places(word) or _RELATIVE_SEAT.match(word))) and not (word == "中共" and j < i + 2):
+            break  # 指控|美国银行, 越南老挝|古巴党中央: one place or seat at most may stand before it (and 中共)
         if suffix and word.endswith(suffix) and len(word) > len(suffix) - 1:
             break  # an appositive: 最大核电站|扎波罗热核电站, 商业银行|德意志银行
         if _free_tag(word) in _VERB_TAGS and tokens[j][3] in _PROPER_TAGS:
@@ -277,8 +288,8 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
             if depth == 0:
                 break
             depth -= 1
-        elif depth == 0 and _is_stop(word, tag):
-            break
+        elif depth == 0 and _is_stop(word, tag) and not (_CN_NUMERAL.fullmatch(word) and _NUMBERED.match(tokens[j][0])):
+            break  # (十九|局, 八|局, 第一|重型机械: a numbered unit is named with its number)
         if length + (end - start) > MAX_NAME:
             break
         length += end - start
@@ -289,6 +300,8 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
 
 
 _VERB_TAGS = frozenset(("v", "vd", "vn"))
+_CN_NUMERAL = re.compile(r"第?[一二三四五六七八九十百零〇]+")
+_NUMBERED = re.compile(r"^(?:局|公司|分公司|工程|建筑|处|院|所|厂|中学|小学|冶|航|工区|分局|支队|大队|研究所)")
 
 
 @lru_cache(maxsize=100_000)
@@ -397,6 +410,10 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
     return a[0] < b[1] and b[0] < a[1] and not (a[0] <= b[0] and b[1] <= a[1]) and not (b[0] <= a[0] and a[1] <= b[1])
 
 
+# Last words of suffixes that jieba may cut apart (融媒体|中心, 临床|中心, 质检|所).
+_SPLIT_SUFFIX_ENDS = frozenset(("中心", "所", "院", "站", "台", "网"))
+
+
 def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every listed or suffix-anchored name in running text, longest spans only."""
     not_names = _not_name_endings()
@@ -410,9 +427,18 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     spans = list(listed)
     for i, (word, start, end, _tag) in enumerate(tokens):
         kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
+        anchor = i
+        if kind is None and i and word in _SPLIT_SUFFIX_ENDS:
+            # A suffix jieba cut into several words (融|媒体|中心, 质检|中心): anchor on its first word.
+            for k in (1, 2):
+                if i - k >= 0:
+                    joined = folded[tokens[i - k][1] : end]
+                    suffix = _suffix_of(joined)
+                    if len(suffix) > len(word) and len(suffix) >= end - tokens[i - k + 1][1]:
+                        kind, anchor = _suffix_table()[1][suffix], i - k
         if kind is None:
             continue
-        first = _grow_left(tokens, i)
+        first = _grow_left(tokens, anchor)
         name_start = tokens[first][1]
         # Function characters glued to a name by the segmenter: 由区…, 三是对标…
         lead = _LEADING.match(folded, name_start, end)
@@ -669,10 +695,14 @@ def _short_form_of(short: str, full: str) -> bool:
 _BOOK_TITLE = re.compile(r"《[^》\n]{1,80}》")
 # The second of two names written together is a part of the first (中国平煤神马集团|开封炭素有限公司,
 # 国家市场监督管理总局|质量发展局): one body, as written.
-_PARENT_END = {"enterprise": re.compile(r"(?:集团|公司|有限公司|集团公司|\(集团\)有限公司)$"),
-               "government": re.compile(r"(?:总局|部|委|委员会|局|厅|署)$")}
-_PART_END = {"enterprise": re.compile(r"(?:公司|厂|店|中心|研究院|设计院|项目部|工程处)$"),
-             "government": re.compile(r"(?:局|司|处|办|办公室|中心|科|大队|支队|分局)$")}
+_PARENT_END = {"enterprise": re.compile(r"(?:集团|公司|有限公司|集团公司|\(集团\)有限公司|局)$"),
+               "government": re.compile(r"(?:总局|部|委|委员会|局|厅|署)$"),
+               "association": re.compile(r"(?:协会|联合会|学会|商会|促进会)$")}
+_PART_END = {"enterprise": re.compile(r"(?:公司|厂|店|中心|研究院|研究所|设计院|项目部|工程处)$"),
+             "government": re.compile(r"(?:局|司|处|办|办公室|中心|科|大队|支队|分局)$"),
+             "association": re.compile(r"(?:分会|委员会|专业委员会|工作委员会)$")}
+# A numbered company right after its parent: 中建八局|一公司, 中铁四局|三公司.
+_NUMBERED_PART = re.compile(r"[一二三四五六七八九十]+(?:公司|分公司|工程公司)")
 
 
 JOIN_GAP = 6  # characters a subsidiary's own name may add before its part the suffix found (大连加氢|反应器制造有限公司)
@@ -697,11 +727,18 @@ def _joined(folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, i
                 break
             nxt = by_start[starts[i]]
             part = folded[nxt[0] : nxt[1]]
-            if nxt[2] != kind or not _PARENT_END[kind].search(folded[start:end]) or not _PART_END[kind].search(part) \
-                    or part in _names().kinds:
+            if nxt[2] not in (kind, "institution", "government") or not _PARENT_END[kind].search(folded[start:end]) \
+                    or not _PART_END[kind].search(part) or part in _names().kinds:
                 break
             used.add(nxt)
             end = nxt[1]
+            if nxt[2] == "institution":
+                kind = "institution"  # 中国船舶重工集团公司|第七〇二研究所: the institute
+                break
+        if kind == "enterprise":
+            numbered = _NUMBERED_PART.match(folded, end)
+            if numbered:
+                end = numbered.end()
         out.append((start, end, kind))
     return out
 
@@ -709,6 +746,7 @@ def _joined(folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, i
 # A source line names who published the page: 来源:第一纺织网, 来源: 海门市人民政府, 信息来源：中化新网.
 _SOURCE = re.compile(r"(?:来源|稿源|信息来源|文章来源|稿件来源)\s*[:：]\s*([^\s|,，。;；:：()（）]{2,20})")
 _MEDIA_END = re.compile(r"(?:网|报|台|新闻|客户端|公众号|杂志|电视|广播|资讯|周刊|在线)$")
+_DATELINE_SOURCE = re.compile(r"(?:^|\n)\s*([\u4e00-\u9fff]{2,10}?(?:网|报|台))(?:[\u4e00-\u9fff]{2,4})?(?:\d{1,2}月\d{1,2}日)?(?:讯|电|消息)")
 _NOT_SOURCE = frozenset(("本站", "本网", "原创", "网络", "互联网", "网友", "转载", "本报讯", "本报", "综合"))
 
 
@@ -722,6 +760,8 @@ def _sources(folded: str) -> list[tuple[int, int, str]]:
         kind = kind_of(name) or _names().kinds.get(name) or ("other" if _MEDIA_END.search(name) else None)
         if kind and not _is_generic(name):
             out.append((m.start(1), m.end(1), kind))
+    for m in _DATELINE_SOURCE.finditer(folded):
+        out.append((m.start(1), m.end(1), "other"))  # 城市化网讯, 新华网南宁9月1日电: the medium that reports
     return out
 
 
