@@ -34,6 +34,7 @@ class CampaignName:
 
     name: str
     national: bool
+    international: bool = False  # a day international bodies set (世界计量日): its theme is theirs unless China's is meant
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,18 @@ def _table() -> _Table:
     by_cue: dict[str, CampaignName] = {}
     for line in data_lines("campaigns.tsv"):
         name, scope, cues = (line.split("\t") + ["", ""])[:3]
-        campaign = CampaignName(name, scope == "national")
+        campaign = CampaignName(name, scope in ("national", "international"), scope == "international")
         for cue in [name, *(c for c in cues.split(",") if c)]:
             by_cue.setdefault(fold(cue), campaign)
     # A cue may carry quotes inside the text (“质量月”活动): the pattern allows them around the name.
     alternatives = sorted(by_cue, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(c) for c in alternatives))
     return _Table(by_cue, pattern, tuple(fold(c) for c in data_lines("campaign_cues.txt")))
+
+
+def campaign_named(name: str) -> CampaignName:
+    """The campaign of that name (a row of campaigns.tsv)."""
+    return _table().by_cue[fold(name)]
 
 
 def campaign_names() -> list[str]:

@@ -149,9 +149,14 @@ def is_spam_line(line: str, folded: str | None = None) -> bool:
     return len(hits) >= 2 or (len(hits) == 1 and folded.count("|") + folded.count(",") >= 2 and len(folded) <= 400)
 
 
+# Runs of symbols spam sites scatter through sentences: 批准★■◆◆★、表彰.
+_SYMBOL_RUN = re.compile(r"[★☆■□◆◇▲△●○※▼▽]{2,}")
+
+
 def strip_spam(text: str) -> str:
-    """Text without spam lines and without gambling brands injected into its sentences."""
+    """Text without spam lines, runs of scattered symbols and gambling brands injected into its sentences."""
     spam = _spam()
+    text = _SYMBOL_RUN.sub("", text)
     whole = fold(text)
     if not spam.words.search(whole) and not spam.brands.search(whole):
         return text  # most pages: one look at the whole text

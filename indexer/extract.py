@@ -75,15 +75,21 @@ _HEAD_DATE = re.compile(
     r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
     r"(?=\s*\d{1,2}:\d{2}|\s*(?:来源|來源|作者|编辑|編輯|稿源|浏览|瀏覽|点击|點擊|信息来源|信息來源))"
 )
-_LABELLED_DATE = re.compile(r"(?:浏览|瀏覽|点击|點擊|时间|時間|日期|发布|發布)[^\d\n]{0,6}?[:：]\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_LABELLED_DATE = re.compile(r"(?:浏览|瀏覽|点击|點擊|时间|時間|日期|发布|發布)(?:[^\d\n]{0,6}?[:：]|于|於)\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
 _SHORT_DATE_LINE = re.compile(r"^[\W_]{0,3}((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)[\W_\d:]{0,12}$")
+# A short source line ending in its date: 时政 中国质量新闻网 2017-05-06, 王朝家电·作者佚名  2010-09-03.
+_SOURCE_DATE_LINE = re.compile(r"^[^\d。，,]{2,30}\s((?:19|20)\d{2}-\d{1,2}-\d{1,2})$")
+# A signature run into the last paragraph: …特此公告,吴起县市场监督管理局2022年4月29日。
+_SIGNED = re.compile(r"(?:人民政府|政府|办公室|办公厅|监督管理局|管理局|委员会|协会)\s*((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)")
 HEAD_LINES = 12
+SIGNED_TAIL = 600  # characters at the end of a text looked at for a signature run into it
 
 
 def _head_date(text: str) -> str | None:
     """The dateline near the top of a text page, if it has one."""
     for line in [x for x in text.split("\n", HEAD_LINES * 3)[: HEAD_LINES * 3] if x.strip()][:HEAD_LINES]:
-        m = _HEAD_DATE.search(line) or _SHORT_DATE_LINE.match(line.strip()) or _LABELLED_DATE.search(line)
+        m = (_HEAD_DATE.search(line) or _SHORT_DATE_LINE.match(line.strip()) or _LABELLED_DATE.search(line)
+             or _SOURCE_DATE_LINE.match(line.strip()))
         found = parse_date(m.group(1)) if m else (parse_date(line) if len(line) <= 60 and _byline(line) else None)
         if found:
             return found
@@ -92,7 +98,7 @@ def _head_date(text: str) -> str | None:
 
 def find_date(hints: list[str], text: str) -> str | None:
     """Publication date: page metadata, then a labelled date line, then a dateline at the top,
-    then a lone date line (a signature)."""
+    then a lone date line (a signature), then a signing body's date at the end."""
     for hint in hints:
         found = parse_date(hint)
         if found:
@@ -107,7 +113,8 @@ def find_date(hints: list[str], text: str) -> str | None:
     for line in reversed(text.split("\n")):
         if _DATE_LINE.match(line):
             return parse_date(line)
-    return None
+    signed = list(_SIGNED.finditer(text[-SIGNED_TAIL:]))  # …市场监督管理局2022年4月29日 in the last paragraph
+    return parse_date(signed[-1].group(1)) if signed else None
 
 
 def fallback_date(html: str) -> str | None:
@@ -129,7 +136,7 @@ def fallback_date(html: str) -> str | None:
 # A news dateline before the first sentence: 新华社北京2月6日电, 人民网北京7月22日电 (记者孙博洋),
 # 中国消费者报广州讯(…记者…), 閩南網3月25日訊, 城市化网讯, 本报讯 (记者 …).
 _DATELINE = re.compile(
-    r"^[^\s，,。：:“”\"]{0,16}?(?:社|网|網|报|報|台|站|新闻|消息|本报|本網|记者)?[^\s，,。：:“”\"]{0,10}?"
+    r"^[^\s，,。：:“”\"]{0,16}(?:社|网|網|报|報|台|站|新闻|消息|本报|本網|记者)?[^\s，,。：:“”\"]{0,10}?"
     r"(?:\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*(?:电|電|讯|訊|消息)\s*(?:[(（][^)）]{0,40}[)）])?\s*"
 )
 _DATELINE_SOURCE = re.compile(r"社|网|網|报|報|台|站|新闻|本报|\d\s*日|在线")
@@ -139,17 +146,27 @@ _BYLINE = re.compile(
     r"稿源|稿件来源|出处|出處|信息来源|信息來源|发布单位|發布單位|发布机构|记者|記者|撰稿|供稿|通讯员|通訊員|点击|點擊|浏览|瀏覽|"
     r"字号|字號|二审|三审|一审|审核|審核)\s*[:：]"
     r"|^(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s|$|来源|來源|作者|编辑)"
-    r"|^\d{1,2}:\d{2}|^admin$|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+    r"|^\d{1,2}:\d{2}|^admin$|\s楼主$|发表于\s*(?:19|20)\d{2}|^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
 )
 # Photo captions and credits: 启动仪式现场 摄影 黄月芬, 受访方供图, 图片来源:…, 自贡融媒记者 池莉.
-_FIELD = re.compile(r"[\u4e00-\u9fff]{2,4}\s*[:：]\s*\S")  # 信件类型: 我要咨询 姓名: 王**
+_FIELD = re.compile(r"[\u4e00-\u9fff](?: ?[\u4e00-\u9fff]){1,3}\s*[:：]\s*\S")  # 信件类型: 我要咨询 姓名: 王**
 _TAG_LINE = re.compile(r"^(?:标签|关键词|关键字|tags?)\s*[:：]", re.I)
 _LONE_DATE = re.compile(r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _TIME_FIELD = re.compile(r"(?:时间|時間|日期)\s*[:：]\s*(?:19|20)\d{2}")
-_CAPTION = re.compile(r"电话[:：]?\s*[\d()（）-]{7,}|^.{0,10}现场$|摄影|摄\s*$|供图|图片来源|图为|^图\d|记者\s*[\u4e00-\u9fff]{2,3}$|通讯员\s*[\u4e00-\u9fff]{2,3}$|审[:：]\s*[\u4e00-\u9fff]{2,3}$")
+_CAPTION = re.compile(r"。\s*(?:新华社|新华网|人民网|中新社|中新网)(?:记者)?\s*\S{0,6}$|电话[:：]?\s*[\d()（）-]{7,}|^.{0,10}现场$|摄影|摄\s*$|供图|图片来源|图为|^图\d|记者\s*[\u4e00-\u9fff]{2,3}$|通讯员\s*[\u4e00-\u9fff]{2,3}$|审[:：]\s*[\u4e00-\u9fff]{2,3}$")
 _LIST_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、.．)）]|[(（][一二三四五六七八九十\d]+[)）]|附件|•|-\s)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_FILE_NAME = re.compile(r"\.(?:docx?|pdf|xlsx?|wps|pptx?|txt)$", re.I)
+_LATIN = re.compile(r"[A-Za-z]")
+_FILE_NAME = re.compile(r"\.(?:docx?|pdf|xlsx?|wps|pptx?|txt)(?:VIP)?$", re.I)
+_URL_LINE = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
+# A site's own name for its mobile or desktop edition, a section label before a colon (引言:…).
+_EDITION = re.compile(r"(?:移动版|手机版|电脑版|触屏版|客户端)$")
+_SECTION_LABEL = re.compile(r"^(?:引言|前言|导语|摘要|内容摘要|内容提要|提要|编者按|按语|正文)\s*[:：]")
+# The original headline of a repost (原标题:…), and a labelled title in a table of metadata
+# (文件名称 | 关于…的决定 |, 标题：…).
+_ORIGINAL_TITLE = re.compile(r"^[(（【]?\s*原标题\s*[:：]\s*(.{4,80}?)\s*[)）】]?$")
+_TITLE_FIELD = re.compile(r"^\|?\s*(?:文件名称|标\s*题|题\s*名|文章标题|信息名称)\s*(?:\||[:：])\s*([^|]{4,80}?)\s*(?:\||$)")
+_LIST_NUMBER = re.compile(r"^(?:\d{1,2}[.、．]|[(（]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、)\s*")
 TITLE_LOOK = 24  # lines at the top of a text looked at for its headline
 REPEAT_LOOK = 200  # lines looked at for a repetition of the headline
 _NOTICE_END = re.compile(r"(?:通知|通报|决定|公告|公示|意见|办法|方案|函|批复|报告|规划|细则|名单)$")
@@ -168,8 +185,15 @@ def strip_dateline(sentence: str) -> str:
 def _derived_title(paragraph: str) -> str | None:
     """A title for text without a headline: its first real sentence (without a dateline); of a long
     one, the clause that names the event (为全面贯彻…, 2022年9月, 市质量工作领导小组办公室等开展了…活动)."""
-    first = _SENTENCE.match(strip_dateline(paragraph))
-    sentence = (first.group(0) if first else paragraph).strip().rstrip("。！？!?")
+    text = _LIST_NUMBER.sub("", strip_dateline(paragraph), count=1)
+    first = _SENTENCE.match(text)
+    end = first.end() if first else len(text)
+    while end < len(text) and text.count("“", 0, end) > text.count("”", 0, end):
+        more = _SENTENCE.match(text, end)  # “明年五月再相会!”5月14日…: a quotation does not end the sentence
+        if not more or more.end() == end:
+            break
+        end = more.end()
+    sentence = text[:end].strip().rstrip("。！？!?")
     if len(_HAN.findall(sentence)) < 2 and len(sentence) < 8:
         return None
     if len(sentence) <= TITLE_MAX:
@@ -179,6 +203,11 @@ def _derived_title(paragraph: str) -> str | None:
     hinted = (c for h in _TITLE_HINT for c, f in zip(clauses, folded) if h in f and len(c) >= 8)
     pick = next(hinted, sentence)
     return pick if len(pick) <= TITLE_MAX else pick[:TITLE_MAX] + "…"
+
+
+def _bare_line(line: str) -> str:
+    """A line without the separators a page's layout left at its end (化夏化学:…发布 |)."""
+    return line.rstrip(" |｜").strip()
 
 
 def _unbracket(line: str) -> str:
@@ -200,19 +229,24 @@ def _junk(line: str) -> bool:
     document number alone, a bracketed section label, a line of form fields."""
     folded = fold(line)
     return (
-        is_chrome_line(line) or is_spam_line(line) or _byline(line)
-        or (len(line) <= 40 and bool(_ADDRESSEE.search(line))) or line.endswith("|")
+        not line or is_chrome_line(line) or is_spam_line(line) or _byline(line)
+        or (bool(_ADDRESSEE.search(line)) and (len(line) <= 40 or ("、" in line and not _SENTENCE_END.search(line)))) or line.endswith("|")
+        or bool(_URL_LINE.match(line)) or bool(_EDITION.search(folded)) or bool(_SECTION_LABEL.match(folded))
+        or "»" in line or "›" in line
         or bool(_DOC_NUMBER.fullmatch(_unbracket(line))) or (">" in line and len(line) <= 80) or bool(_CAPTION.search(folded))
-        or (line.startswith("【") and line.endswith("】")) or (len(line) <= 60 and len(_FIELD.findall(folded)) >= 2)
+        or (line.startswith("【") and line.endswith("】")) or (line.startswith("[") and line.endswith("]") and len(line) <= 12) or (len(line) <= 60 and len(_FIELD.findall(folded)) >= 2)
     )
 
 
-def _headline_like(line: str) -> bool:
-    """Shaped like a headline: short, Chinese, no sentence or clause end (an ! or ? may end one),
-    no list item."""
+def _headline_like(line: str, latin: bool = False) -> bool:
+    """Shaped like a headline: short, Chinese (or, on a `latin` page, words of three or more), no
+    sentence or clause end (an ! or ? may end one), no list item."""
     han = len(_HAN.findall(line))
+    letters = len(_LATIN.findall(line))
+    written = han >= 2 and (han >= len(line) / 3 or han + letters >= len(line) / 2)  # 2022年世界计量日主题发布——“Metrology…”
+    worded = latin and han == 0 and len(line.split()) >= 3 and line[:1].isupper()
     return (
-        HEADLINE_MIN <= len(line) <= HEADLINE_MAX and han >= 2 and han >= len(line) / 3
+        HEADLINE_MIN <= len(line) <= HEADLINE_MAX and (written or worded)
         and not _HEADLINE_END.search(line) and not _LIST_START.match(line)
     )
 
@@ -229,6 +263,8 @@ def _headline(lines: list[str]) -> str | None:
     wins a tie. None when no line is one."""
     top = lines[:TITLE_LOOK]
     near = [fold(line) for line in lines[:REPEAT_LOOK]]
+    head = "".join(top)
+    latin = len(_HAN.findall(head)) < len(_LATIN.findall(head)) / 4  # a page in English
     tags = [x for x in near if _TAG_LINE.match(x)]
     best, best_score = None, 0.0
     body = False
@@ -236,13 +272,17 @@ def _headline(lines: list[str]) -> str | None:
     for i, line in enumerate(top):
         if _junk(line):
             continue
-        if not _headline_like(line):
-            body = body or _prose(line)
-            continue
-        below = top[i + 1 : i + 3]
-        # Past the first paragraph a date alone under a line is a signature's, not a byline.
-        bylined = any(_byline(x, labelled=body) for x in below)
         folded = fold(line)
+        if not _headline_like(line, latin):
+            # A paragraph the page repeats further on is its summary, not the start of its body.
+            body = body or (_prose(line) and near.count(folded) < 2)
+            continue
+        # Past the first paragraph a date alone under a line is a signature's, not a byline; a
+        # byline two lines down is the nearer headline's (中国质量新闻网 / headline / 2020-08-27 …).
+        following = [x for x in top[i + 1 : i + 4] if _byline(x, labelled=body) or not _junk(x)][:2]
+        bylined = bool(following) and _byline(following[0], labelled=body)
+        bylined = bylined or (len(following) == 2 and _byline(following[1], labelled=body)
+                              and not _headline_like(following[0], latin))
         repeated = len(_HAN.findall(line)) >= 6 and (near.count(folded) >= 2 or any(folded in x for x in tags))
         issuer = len(line) <= 15 and bool(_ISSUER.search(folded))
         if body and (issuer or not (bylined or any(folded in x for x in tags))):
@@ -251,11 +291,13 @@ def _headline(lines: list[str]) -> str | None:
         seen += 1
         if bylined:
             score += 3
+        if i + 1 < len(top) and _defined(folded, fold(top[i + 1])):
+            score += 3  # an entry's name and the sentence that defines it: 世界计量日 / 世界计量日(英语:…)是…
         if repeated:
             score += 2  # the headline repeated as a line of its own, or in the page's tag line
         if "关于" in folded and _NOTICE_END.search(folded):
             score += 2  # 关于…的通知: the title of a notice
-        if len(_HAN.findall(line)) < 6:
+        if len(_HAN.findall(line)) < 6 and not (latin and len(line.split()) >= 4):
             score -= 2  # a site or column name, unless nothing better is there
         if issuer:
             score -= 2  # the issuing body above a notice's title
@@ -264,6 +306,11 @@ def _headline(lines: list[str]) -> str | None:
         if score > best_score:
             best, best_score = line, score
     return best
+
+
+def _defined(term: str, next_line: str) -> bool:
+    """True when `next_line` begins by defining `term` (世界计量日(英语:World Metrology Day)是…)."""
+    return len(term) >= 3 and next_line.startswith(term) and next_line[len(term) : len(term) + 1] in ("(", "（", "是", "，", ",")
 
 
 def _first_paragraph(lines: list[str]) -> str | None:
@@ -283,8 +330,8 @@ def text_title(text: str) -> tuple[str | None, bool]:
     """(title, whether it is the page's own headline rather than its first sentence) of a plain-text file."""
     title = _text_headline(text)
     if title:
-        return title, True
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+        return _FILE_NAME.sub("", title) or title, True
+    lines = [_bare_line(line) for line in text.split("\n") if _bare_line(line)]
     paragraph = _first_paragraph(lines)
     return (_derived_title(paragraph) if paragraph else None), False
 
@@ -294,6 +341,14 @@ def _text_headline(text: str) -> str | None:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if not lines:
         return None
+    for line in lines[:TITLE_LOOK]:
+        m = _TITLE_FIELD.match(line)
+        if m:
+            return m.group(1)
+    for line in lines[-REPEAT_LOOK:]:
+        m = _ORIGINAL_TITLE.match(line)
+        if m and not _HEADLINE_END.search(m.group(1)):
+            return m.group(1)  # a repost names the original headline
     if _FILE_HEADER.match(lines[0]):
         # 文件 header: skip it and the doc number, join the title lines up to the addressee.
         parts: list[str] = []

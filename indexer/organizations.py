@@ -153,6 +153,7 @@ _COMPANY_BUREAU = re.compile(
     r"[^局]{0,6}局|^.{0,4}[一二三四五六七八九十\d]+(?:工程)?局(?:集团|有限|公司)|航(?:务)?局$|工程局|铁路局"
 )
 # International and intergovernmental bodies (国际标准化组织, 国际计量局, 联合国教科文组织): other, never government.
+_ASSOCIATION_PARENT = re.compile(r"(?:协会|学会|工会|商会|联合会|质协|研究会|促进会)(?:全国|用户|专业|工作|技术)?$|^全国用户$")
 _INTERNATIONAL = re.compile(r"^(?:国际|世界|联合国|欧洲|亚洲|亚太|全球|欧盟|东盟)")
 
 
@@ -165,6 +166,8 @@ def kind_of(name: str) -> str | None:
     kind = _suffix_table()[1][suffix] if suffix else None
     if kind == "government" and _COMPANY_BUREAU.search(name):
         return "enterprise"
+    if kind == "government" and suffix in ("委员会", "办公室", "秘书处") and _ASSOCIATION_PARENT.search(name[: -len(suffix)]):
+        return "association"  # 江苏省质量协会用户委员会, 中国机械冶金建材工会全国委员会: a part of an association
     if kind in ("government", "association") and _INTERNATIONAL.match(name) and not name.startswith("国际合作"):
         return "other"
     return kind
@@ -188,11 +191,16 @@ def _functions() -> tuple[str, ...]:
     return tuple(sorted(_words("org_functions.txt"), key=len, reverse=True))
 
 
+_KINDS_OF_INSTITUTION = frozenset(("实验室", "研究院", "研究所", "研究中心", "培训中心", "服务中心", "检测中心", "设计院", "学校", "医院", "大学", "学院", "博物馆", "图书馆"))
+
+
 def relative_body(name: str) -> bool:
     """True for the relative name of a local body: 县卫健委, 市市场监管局, 地区公安局, 科技局, 市质检中心."""
     kind = kind_of(name)
     if kind == "institution":
         suffix = _suffix_of(name)
+        if name == suffix and suffix in _KINDS_OF_INSTITUTION:
+            return False  # 实验室, 研究院 alone: what it is, not which
         return len(suffix) >= 3 and bool(_RELATIVE.match(name[: len(name) - len(suffix)]))
     if kind != "government":
         return False
@@ -243,6 +251,10 @@ def _ends_in_verb(word: str) -> bool:
 _NAME_DIRECTIONS = frozenset(("东方", "南方", "北方", "西方", "华北", "华东", "华南", "华中", "西北", "西南", "东北", "中原"))
 
 
+# Words an association's name is made of (中国施工企业管理协会, 中国中小企业协会), stops before other names.
+_TRADE_WORDS = frozenset(("企业", "行业", "产业", "中小企业"))
+
+
 def _is_stop(word: str, tag: str) -> bool:
     if word in _words("org_name_verbs.txt") or word in _NAME_DIRECTIONS:
         return False
@@ -250,6 +262,7 @@ def _is_stop(word: str, tag: str) -> bool:
         return False  # a place jieba took for a verb here (保定, 开封, 大连): 河北省电力公司保定供电公司
     return (
         word in _stops()
+        or (len(word) > 2 and word.endswith("单位"))  # 承包单位|中建三局…: a role, not part of the name
         or (tag in ("z", "i", "l", "a", "ad") and _ends_in_verb(word))
         or bool(_PUNCT.match(word))
         or (bool(_NUMBER.search(word)) and not word.startswith("第"))
@@ -268,6 +281,7 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
     suffix = _suffix_of(tokens[i][0])
     # jieba knows the anchor as one organization word (波音公司, 美国银行), not as the suffix alone (协会).
     whole = tokens[i][3] == "nt" and len(tokens[i][0]) > len(suffix)
+    association = _suffix_table()[1].get(suffix) == "association"
     while j > 0:
         word, start, end, tag = tokens[j - 1]
         if whole and (j < i or not (only_places(word) or _RELATIVE_SEAT.match(word))) and not (word == "中共" and j < i + 2):
@@ -288,7 +302,8 @@ def _grow_left(tokens: list[tuple[str, int, int, str]], i: int) -> int:
             if depth == 0:
                 break
             depth -= 1
-        elif depth == 0 and _is_stop(word, tag) and not (_CN_NUMERAL.fullmatch(word) and _NUMBERED.match(tokens[j][0])):
+        elif (depth == 0 and _is_stop(word, tag) and not (_CN_NUMERAL.fullmatch(word) and _NUMBERED.match(tokens[j][0]))
+              and not (association and word in _TRADE_WORDS)):
             break  # (十九|局, 八|局, 第一|重型机械: a numbered unit is named with its number)
         if length + (end - start) > MAX_NAME:
             break
@@ -411,7 +426,47 @@ def _overlaps(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
 
 
 # Last words of suffixes that jieba may cut apart (融媒体|中心, 临床|中心, 质检|所).
-_SPLIT_SUFFIX_ENDS = frozenset(("中心", "所", "院", "站", "台", "网"))
+_SPLIT_SUFFIX_ENDS = frozenset(("中心", "所", "院", "站", "台", "网", "大学"))
+
+
+# A whole item of a list of names: between 、 (or a list number, or a line's start) and the next
+# 、, clause end, list number or 等: (1)徐州建机工程机械有限公司 (2)…, 、广东好太太科技集团股份有限公司、
+_ITEM_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9()（）·&]+$")
+_ITEM_MARK = re.compile(r"(?:[(（]\d{1,3}[)）]|\d{1,3}[.、．]|[一二三四五六七八九十]{1,3}、)")
+_ITEM_VERB = re.compile(r"(?:授予|表彰|命名|包括|分别为|分别是|依次为|如下)[:：]?")
+# A person's title right after the name ends the item as a separator would: 、铸成质量人才培训中心|副主任杨涛.
+_TITLE_AFTER = re.compile(r"(?:副|常务副|名誉|执行)?(?:会长|书记|主席|主任|院长|所长|厂长|总经理|经理|秘书长|理事长|董事长|总裁|校长)")
+_ITEM_STOP = re.compile(r"[\d等的与及是在为]")
+ITEM_GROWTH = 8  # characters the item rule may add before where the name grew to
+_ITEM_LEFT = frozenset("、\n ")
+_ITEM_RIGHT = frozenset("、，,。；;\n 等")
+
+
+def _list_item_start(folded: str, start: int, end: int) -> int:
+    """Where the list item that ends with folded[start:end] begins, when the name is a whole item
+    of a list; `start` otherwise (jieba took a word of the name for a verb: 好|太太科技…, 招|金矿业)."""
+    if end < len(folded) and folded[end] not in _ITEM_RIGHT and not _TITLE_AFTER.match(folded, end):
+        return start
+    left = max(0, end - MAX_NAME - 6)
+    at = start
+    while at > left and folded[at - 1] not in _ITEM_LEFT and folded[at - 1] not in "，,：:；;。":
+        at -= 1
+    verb = _ITEM_VERB.search(folded, at, start)
+    if verb and folded[end : end + 1] == "、":
+        return verb.end()  # the first item after 授予, 表彰, 包括: 市政府决定授予|广州广电城市服务集团股份有限公司、
+    opens = _ITEM_LEFT if folded[end : end + 1] != "、" else _ITEM_LEFT | {"：", ":"}  # 名单：A、B、C
+    if at == start or (at > 0 and folded[at - 1] not in opens) or at == left > 0:
+        return start
+    mark = _ITEM_MARK.match(folded, at, end)
+    item = at + (mark.end() - mark.start() if mark else 0)
+    if item >= end - 2 or not _ITEM_CHARS.match(folded, item, end):
+        return start
+    if folded[at - 1 : at] == " " and not mark and folded[end : end + 1] != "、":
+        return start  # a space alone separates words of a sentence as often as items
+    whole_line = (at == 0 or folded[at - 1] == "\n") and (mark or folded[end : end + 1] in ("\n", ""))
+    if (start - item > ITEM_GROWTH and not whole_line) or _ITEM_STOP.search(folded, item, start):
+        return start  # 媒体代表等50余人走进|陕西汽车…: a clause, not a name, ran up to it
+    return item if end - item <= MAX_NAME else start
 
 
 def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
@@ -428,7 +483,7 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     for i, (word, start, end, _tag) in enumerate(tokens):
         kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
         anchor = i
-        if kind is None and i and word in _SPLIT_SUFFIX_ENDS:
+        if i and word in _SPLIT_SUFFIX_ENDS and (kind is None or word == _suffix_of(word)):
             # A suffix jieba cut into several words (融|媒体|中心, 质检|中心): anchor on its first word.
             for k in (1, 2):
                 if i - k >= 0:
@@ -436,15 +491,21 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
                     suffix = _suffix_of(joined)
                     if len(suffix) > len(word) and len(suffix) >= end - tokens[i - k + 1][1]:
                         kind, anchor = _suffix_table()[1][suffix], i - k
+                        break
         if kind is None:
             continue
         first = _grow_left(tokens, anchor)
         name_start = tokens[first][1]
+        if kind in ("enterprise", "institution") or _suffix_of(word) in ("有限公司", "股份有限公司", "有限责任公司"):
+            name_start = _list_item_start(folded, name_start, end)
         # Function characters glued to a name by the segmenter: 由区…, 三是对标…
         lead = _LEADING.match(folded, name_start, end)
         if lead and end - lead.end() >= 4:
             name_start = lead.end()
         name = folded[name_start:end]
+        if name.endswith(_UNIT_PARTS) and kind_of(name[: -len(_suffix_of(name))] or "-"):
+            end -= len(_suffix_of(name))  # 检测检验所|实验室: the institute named, not its laboratory
+            name = folded[name_start:end]
         if (len(name) < 4 and not relative_body(name)) or _is_generic(name) or name[0] in _BAD_FIRST or _unbalanced(name):
             continue
         if name.endswith("政府") and not _GOVERNMENT_SEAT.search(name[:-2]):
@@ -454,8 +515,10 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
         if any(name_start < ls[0] and not _local_prefix(folded[name_start : ls[0]], folded[ls[0] : ls[1]]) for ls in listed_by_end.get(end, ())):
             continue
         span = (name_start, end, kind_of(name) or kind)
-        if span[2] == "enterprise" and _plain_stem(name):
-            continue  # 列车公司, 巧克力公司, 存量公司: a kind of company, not a company
+        if _plain_stem(name):
+            continue  # 列车公司, 存量公司, 计量实验室, 评审委员会: a kind of body, not a body
+        if _COLLECTIVE_CLAUSE.search(folded, max(0, name_start - MAX_NAME), name_start):
+            continue  # 各省、自治区、直辖市质协: every one of a kind, not one body
         near = listed[bisect.bisect_left(listed_starts, name_start - MAX_NAME) : bisect.bisect_left(listed_starts, end)]
         if any(_overlaps(span, ls) for ls in near) or only_places(name):
             continue
@@ -617,11 +680,14 @@ def _common_word(name: str) -> bool:
     return all(seg.has_word(word) and tag not in _PROPER_TAGS for word, tag in seg.tag(name, False))
 
 
-_PLAIN_SUFFIXES = frozenset(("公司", "银行", "厂"))
+_UNIT_PARTS = ("实验室",)
+_PLAIN_SUFFIXES = frozenset(("公司", "银行", "厂", "实验室", "学校", "委员会"))
+# A clause that begins with 各 and lists on with 、 up to the name: 各省、自治区、直辖市|质协.
+_COLLECTIVE_CLAUSE = re.compile(r"(?:^|[\n，,：:；;。])各[^\n，,：:；;。]*$")
 
 
 def _plain_stem(name: str) -> bool:
-    """True when 公司/银行/厂 follows one ordinary word (列车|公司, 存量|公司) and the whole is no
+    """True when 公司/银行/厂/实验室/学校/委员会 follows one ordinary word (列车|公司, 存量|公司) and the whole is no
     organization word jieba knows (人民出版社, 国家开发银行 are). 机场集团 in a list stays."""
     suffix = _suffix_of(name)
     stem = name[: len(name) - len(suffix)]
@@ -697,10 +763,14 @@ _BOOK_TITLE = re.compile(r"《[^》\n]{1,80}》")
 # 国家市场监督管理总局|质量发展局): one body, as written.
 _PARENT_END = {"enterprise": re.compile(r"(?:集团|公司|有限公司|集团公司|\(集团\)有限公司|局)$"),
                "government": re.compile(r"(?:总局|部|委|委员会|局|厅|署)$"),
-               "association": re.compile(r"(?:协会|联合会|学会|商会|促进会)$")}
+               "association": re.compile(r"(?:协会|联合会|学会|商会|促进会)$"),
+               "institution": re.compile(r"(?:医院|大学|研究院|科学院)$")}
 _PART_END = {"enterprise": re.compile(r"(?:公司|厂|店|中心|研究院|研究所|设计院|项目部|工程处)$"),
              "government": re.compile(r"(?:局|司|处|办|办公室|中心|科|大队|支队|分局)$"),
-             "association": re.compile(r"(?:分会|委员会|专业委员会|工作委员会)$")}
+             "association": re.compile(r"(?:分会|委员会|专业委员会|工作委员会)$"),
+             "institution": re.compile(r"(?:中心|研究所|学院|实验室)$")}
+# A company's plant or branch written right after it, ending the item: …有限公司|二水厂, …有限公司|马鞍溪水厂、
+_PLANT = re.compile(r"(?:[一二三四五六七八九十]+|[\u4e00-\u9fff]{1,4}?)(?:分公司|分厂|水厂|电厂)(?=[、，,。；;\s]|$)")
 # A numbered company right after its parent: 中建八局|一公司, 中铁四局|三公司.
 _NUMBERED_PART = re.compile(r"[一二三四五六七八九十]+(?:公司|分公司|工程公司)")
 
@@ -736,7 +806,8 @@ def _joined(folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, i
                 kind = "institution"  # 中国船舶重工集团公司|第七〇二研究所: the institute
                 break
         if kind == "enterprise":
-            numbered = _NUMBERED_PART.match(folded, end)
+            numbered = _NUMBERED_PART.match(folded, end) or (
+                _PLANT.match(folded, end) if folded[end - 2 : end] == "公司" else None)
             if numbered:
                 end = numbered.end()
         out.append((start, end, kind))
@@ -744,22 +815,59 @@ def _joined(folded: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, i
 
 
 # A source line names who published the page: 来源:第一纺织网, 来源: 海门市人民政府, 信息来源：中化新网.
-_SOURCE = re.compile(r"(?:来源|稿源|信息来源|文章来源|稿件来源)\s*[:：]\s*([^\s|,，。;；:：()（）]{2,20})")
+_SOURCE = re.compile(r"(?:来源|稿源|信息来源|文章来源|稿件来源|转自|转载自)\s*[:：]\s*([^\s|,，。;；:：()（）]{2,20}?)(?=撰写|作者|编辑|记者|发布|[\s|,，。;；:：()（）]|$)")
+_MASKED = re.compile(r"[*＊]*(?:点击查看)?")
+# A byline of a medium and a time: 陕西农村报 2019-09-11 09:00.
+_MEDIA_BYLINE = re.compile(r"(?:^|\n)\s*([\u4e00-\u9fff]{2,12}(?:网|报|台|新闻))\s+(?:19|20)\d{2}-\d{1,2}-\d{1,2}")
 _MEDIA_END = re.compile(r"(?:网|报|台|新闻|客户端|公众号|杂志|电视|广播|资讯|周刊|在线)$")
 _DATELINE_SOURCE = re.compile(r"(?:^|\n)\s*([\u4e00-\u9fff]{2,10}?(?:网|报|台))(?:[\u4e00-\u9fff]{2,4})?(?:\d{1,2}月\d{1,2}日)?(?:讯|电|消息)")
 _NOT_SOURCE = frozenset(("本站", "本网", "原创", "网络", "互联网", "网友", "转载", "本报讯", "本报", "综合"))
+
+
+# A list that counts its members as companies: 伊利、燕京啤酒、哈河水泥等10家单位, 分别是立新集团、晨龙新升…7家企业.
+_COUNTED_LIST = re.compile(
+    r"((?:[^、，,。；;：:\s“”\"]{2,24}、){1,40}[^、，,。；;：:\s“”\"]{2,24}?)\s*等?\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*家"
+    r"(?:获奖|参展|参赛|入选|示范|重点|骨干|龙头|优秀|先进)?(?:企业|单位|公司)"
+)
+_KINDS_OF_MEMBER = ("企业", "单位", "部门", "机构", "厂家", "商家", "门店")
+_BRACKETED = re.compile(r"[(（][^()（）]{0,20}[)）]$")
+
+
+def _counted_members(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the members of lists counted as companies (…等10家单位)."""
+    out = []
+    for m in _COUNTED_LIST.finditer(folded):
+        at = m.start(1)
+        for item in m.group(1).split("、"):
+            start, end = at, at + len(item)
+            at = end + 1
+            verb = _ITEM_VERB.search(folded, start, end)
+            if verb:
+                start = verb.end()  # 分别是|立新集团
+            bracket = _BRACKETED.search(folded, start, end)
+            if bracket:
+                end = bracket.start()  # 立新集团(罗曼罗兰): the brand in brackets is the same company
+            name = folded[start:end].strip()
+            if (not 2 <= len(name) <= 16 or _ITEM_STOP.search(name) or _unbalanced(name) or name[-1] in "(（" or only_places(name) or _is_generic(name)
+                    or _person(name) or name.endswith(_not_name_endings()) or name.endswith(_KINDS_OF_MEMBER)):
+                continue
+            out.append((start, end, kind_of(name) or "enterprise"))
+    return out
 
 
 def _sources(folded: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of the bodies source lines name: a medium (other) or a body with its suffix's kind."""
     out = []
     for m in _SOURCE.finditer(folded):
-        name = m.group(1)
+        masked = _MASKED.match(m.group(1))  # ****点击查看环境局: a site hid the place's name behind a link
+        name, at = m.group(1)[masked.end() :], m.start(1) + masked.end()
         if name in _NOT_SOURCE or only_places(name) or _person(name):
             continue
         kind = kind_of(name) or _names().kinds.get(name) or ("other" if _MEDIA_END.search(name) else None)
-        if kind and not _is_generic(name):
-            out.append((m.start(1), m.end(1), kind))
+        if kind and (kind == "other" or not _is_generic(name)):
+            out.append((at, m.end(1), kind))  # a source names its medium: 科技日报 is one
+    for m in _MEDIA_BYLINE.finditer(folded):
+        out.append((m.start(1), m.end(1), "other"))
     for m in _DATELINE_SOURCE.finditer(folded):
         out.append((m.start(1), m.end(1), "other"))  # 城市化网讯, 新华网南宁9月1日电: the medium that reports
     return out
@@ -778,7 +886,7 @@ def find_organizations(text: str, title: str | None = None, digest: bool = True)
         spans = _from_text(folded, tokens) + (_from_headings(folded) if digest else [])
         spans += _mentions_of_units(folded, tokens, spans)
         spans += _list_members(folded, tokens, spans)
-        spans = _joined(folded, spans) + _sources(folded)
+        spans = _joined(folded, spans) + _sources(folded) + _counted_members(folded)
         books = [(m.start(), m.end()) for m in _BOOK_TITLE.finditer(folded)]
         for start, end, kind in spans:
             if any(a <= start and end <= b for a, b in books):

@@ -24,30 +24,37 @@ from indexer.extract import find_regions, gazetteer
 from indexer.normalize import fold
 from indexer.organizations import digest_headings, find_organizations, national_host
 
-_Q = r"[“\"「『]"
-_E = r"[”\"」』]"
-_BODY = r"([^”\"」』\n]{2,40})"
+_Q = r"[“\"「『‘']"
+_E = r"[”\"」』’']"
+_BODY = r"([^”\"」』’'\n]{2,40})"
+_IS = r"(?:为|是|(?:正式)?确定为|定为)"
 # Whose theme a form states: None (from the sentence), 国际 (全球/国际主题) or 全国 (国内/中国主题).
 THEME_PATTERNS: tuple[tuple[re.Pattern, str | None], ...] = (
-    (re.compile(r"以\s*" + _Q + _BODY + _E + r"为(?:主题|口号)"), None),
-    (re.compile(r"(?<![际内国球])主题(?:为|是|确定为|定为)[:：]?\s*" + _Q + _BODY + _E), None),
+    (re.compile(r"以?\s*" + _Q + _BODY + _E + r"\s*为(?:活动)?(?:主题|口号)"), None),
+    (re.compile(r"(?<![际内国球])主题" + _IS + r"[:：]?\s*" + _Q + _BODY + _E), None),
+    # 2022年5.20世界计量日主题“Metrology in the Digital Era”: a day's or month's theme, quoted right after.
+    (re.compile(r"(?:日|月|周|节)[”\"]?主题\s*[:：]?\s*" + _Q + _BODY + _E), None),
     (re.compile(r"活动主题[:：]?\s*" + _Q + _BODY + _E), None),
-    (re.compile(r"(?:围绕|紧扣|紧紧围绕|聚焦)(?:今年)?\s*" + _Q + _BODY + _E + r"\s*(?:的|这一|这个)?\s*(?:活动)?主题"), None),
+    (re.compile(r"(?:围绕|紧扣|紧紧围绕|聚焦|贯彻|深化|落实|突出|践行)(?:今年)?\s*" + _Q + _BODY + _E + r"\s*(?:的|这一|这个)?\s*(?:年度|活动)?主题"), None),
     (re.compile(r"聚焦[^。\n“”]{0,30}主题\s*[:：]?\s*" + _Q + _BODY + _E), None),
     # “红领巾爱祖国”主题活动, “质量第一”质量月主题活动: the quoted words are the activity's theme.
     (re.compile(_Q + _BODY + _E + r"(?:全国)?(?:[“\"]?[\u4e00-\u9fff]{1,6}(?:月|日|周|节)[”\"]?)?主题(?:活动|日|月|周|采访活动|宣传活动|展览|晚会|党日)"), None),
-    (re.compile(r"(?:全球|国际)主题(?:为|是)?\s*(?:——|—|-|[:：])?\s*" + _Q + _BODY + _E), "国际"),
-    (re.compile(r"(?:国内|中国)主题(?:为|是)?\s*(?:——|—|-|[:：])?\s*" + _Q + _BODY + _E), "全国"),
+    (re.compile(r"(?:全球|国际)主题" + _IS + r"?\s*(?:——|—|-|[:：])?\s*" + _Q + _BODY + _E), "国际"),
+    (re.compile(r"(?:国内|中国)(?:特别)?主题" + _IS + r"?\s*(?:——|—|-|[:：])?\s*" + _Q + _BODY + _E), "全国"),
     # Unquoted: 以推动质量变革创新,促进质量强国建设为主题 / 主题为,建设质量强国决胜全面小康等。
     (re.compile(r"(?<![\u4e00-\u9fff])以([^“”\"「」，,。；;\n]{4,24}(?:[，,\s][^“”\"「」，,。；;\n]{3,24})?)为主题"), None),
-    (re.compile(r"(?:活动|的)主题(?:为|是)[,，:：]?\s*([^“”\"「」。；;\n,，]{4,24}(?:[，,\s][^“”\"「」。；;\n,，]{3,24})?)[。；;\n]"), None),
+    (re.compile(r"(?:活动|的|日|月|周)主题(?:为|是)[,，:：]?\s*([^“”\"「」。；;\n,，(（]{4,24}(?:[，,\s][^“”\"「」。；;\n,，(（]{3,24})?)\s*[(（。；;\n]"), None),
 )
+# Words that say China's own theme of an international day is meant: 中国主题, 我国…主题, 中文主题.
+_CHINA_MEANT = re.compile(r"中国|我国|国内|中文|全国")
+# A further quoted theme after one: 主题为“兼容”和“聚变”.
+_MORE_QUOTED = re.compile(r"\s*(?:和|、|及|与)\s*" + _Q + _BODY + _E)
 # A heading 活动主题 (二、活动主题 / 活动主题：) with the theme alone on the next line.
 _HEADING_THEME = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|\d+[、.．])?\s*(?:活动)?主题\s*[:：]?\s*$")
 # A line of a list of past themes: 2008年主题：信任 / 2021 “深入实施质量提升行动 大力推进质量强国建设”.
 _LISTED = re.compile(
     r"^\s*((?:19|20)\d{2})\s*(?:年度?)?\s*(?:"
-    r"(?:[^\d\s:：“”\"]{0,10}?主题)\s*[:：]?\s*[“\"]?([^”\"\n:：]{2,30}?)[”\"]?"  # 2008年主题：信任
+    r"(?:[^\s:：“”\"]{0,14}?主题)\s*[:：]?\s*[“\"]?([^”\"\n:：。]{2,30}?)[”\"]?。?"  # 2008年主题：信任, 2000年第31届世界标准日主题:…。
     r"|[:：]\s*[“\"]?([^”\"\n:：]{2,30}?)[”\"]?"  # 2008年：“信任”
     r"|[“\"]([^”\"\n:：]{2,30})[”\"]"  # 2021 “深入实施质量提升行动 大力推进质量强国建设”
     r")\s*$"
@@ -109,6 +116,20 @@ def _paragraph_end(folded: str, at: int) -> int:
     return end if end >= 0 else len(folded)
 
 
+def _heading_above(folded: str, at: int) -> tuple[int, int] | None:
+    """The line right above the paragraph at `at` when it is a section heading (short, no sentence)."""
+    end = _paragraph_start(folded, at) - 1
+    while end > 0 and folded[end - 1] == "\n":
+        end -= 1
+    if end <= 0:
+        return None
+    start = _paragraph_start(folded, end)
+    line = folded[start:end].strip()
+    if not line or len(line) > C.HEADLINE_MAX or re.search(r"[。；;!！?？]", line):
+        return None
+    return start, end
+
+
 def find_themes(
     text: str,
     title: str | None = None,
@@ -134,7 +155,10 @@ def find_themes(
         if right_after or here:
             return (right_after or here)[0]
         last = bisect.bisect_left(starts, span[0]) - 1
-        return mentions[last] if last >= 0 and starts[last] >= _paragraph_start(folded, span[0]) else None
+        if last >= 0 and starts[last] >= _paragraph_start(folded, span[0]):
+            return mentions[last]
+        heading = _heading_above(folded, span[0])  # (一)2018年上海市优秀质量管理小组活动 / 以“…”为主题,…
+        return next((m for m in mentions if heading and heading[0] <= m.start < heading[1]), None)
 
     def year_at(at: int, sentence: tuple[int, int], mention: C.Mention | None) -> int | None:
         if mention is not None and C.year_of(folded, mention):
@@ -158,6 +182,11 @@ def find_themes(
         local = place.district or place.region or region
         if mention is not None and mention.campaign.national:
             own = C.edition(folded, mention) or title_editions.get(mention.campaign.name)
+            heading = _heading_above(folded, at) if own is None else None
+            if heading:  # the section's heading says whose edition: (二)2018年上海市质量信得过班组活动
+                own = next((C.edition(folded, m) for m in mentions if heading[0] <= m.start < heading[1] and m.campaign == mention.campaign), None)
+            if mention.campaign.international and own is None and not _CHINA_MEANT.search(folded, sentence[0], sentence[1]):
+                return "国际"
             if own is None or own == "全国":
                 return "全国"
             return local if own == C.LOCAL else own
@@ -191,6 +220,10 @@ def find_themes(
     for pattern, hint in THEME_PATTERNS:
         for m in pattern.finditer(folded):
             add(m.start(1), m.end(1), m.start(), hint)
+            more = _MORE_QUOTED.match(folded, m.end(1) + 1) if folded[m.end(1) : m.end(1) + 1] in "”\"」』’'" else None
+            while more:  # 主题为“兼容”和“聚变”: each quoted theme of the list
+                add(more.start(1), more.end(1), m.start(), hint)
+                more = _MORE_QUOTED.match(folded, more.end())
     # 二、活动主题 / 推动质量变革创新 促进质量强国建设: the theme alone on the line under the heading.
     offset = 0
     lines = folded.split("\n")
@@ -244,7 +277,8 @@ def _host_enterprise(text: str, folded: str, start: int, at: int) -> str | None:
 
 
 def _listed_themes(text: str, folded: str, campaigns: list[str]) -> list[Theme]:
-    """A list of past themes, one year a line (2008年主题：信任): each theme with its own year, 全国."""
+    """A list of past themes, one year a line (2008年主题：信任): each theme with its own year, 全国
+    (国际 for an international day's, unless the line says China's)."""
     rows = []
     offset = 0
     for line in folded.split("\n"):
@@ -256,4 +290,7 @@ def _listed_themes(text: str, folded: str, campaigns: list[str]) -> list[Theme]:
     if len(rows) < LISTED_MIN:
         return []
     campaign = campaigns[0] if campaigns else None
-    return [Theme(text[a:b].strip(), folded[a:b].strip(), y, "全国", campaign, listed=True) for y, a, b in rows]
+    international = campaign is not None and C.campaign_named(campaign).international
+    return [Theme(text[a:b].strip(), folded[a:b].strip(), y,
+                  "国际" if international and not _CHINA_MEANT.search(folded, _paragraph_start(folded, a), a) else "全国",
+                  campaign, listed=True) for y, a, b in rows]

@@ -219,3 +219,23 @@ def test_doc_type_and_number() -> None:
     assert doc_number("标题\n沪质办〔2022〕5号\n正文引用（沪质办〔2022〕902号）") == "沪质办〔2022〕5号"
     assert doc_number("正文引用了（沪质办〔2022〕902号）文件") is None
     assert doc_number("", ["发文字号：沪市监质〔2022〕123号"]) == "沪市监质〔2022〕123号"
+
+
+def test_symbol_runs_injected_into_sentences_are_removed() -> None:
+    from indexer.clean import strip_spam
+
+    assert strip_spam("质量★■◆★■◆月活动启动。") == "质量月活动启动。"
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("某某新闻\n发布于 2021-09-03 10:20\n正文第一段说明活动情况。", "2021-09-03"),
+    ("正文第一段说明活动情况，内容很长很长。\n\n海岳市市场监督管理局\n2020年9月1日", "2020-09-01"),
+])
+def test_labelled_and_signed_dates(text: str, iso: str) -> None:
+    from indexer.extract import find_date
+
+    assert find_date([], text) == iso
+
+
+def test_original_title_line_is_the_title() -> None:
+    assert title_from_text("原标题：海岳市举办2021年质量月启动仪式\n正文第一段说明活动情况。") == "海岳市举办2021年质量月启动仪式"

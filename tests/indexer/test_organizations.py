@@ -157,3 +157,34 @@ def test_dates_and_lists_of_countries_are_not_part_of_a_name() -> None:
     assert _kinds("5月30日中共中央政治局召开会议。") == {"中共中央政治局": "government"}
     # The last country may name its own party's centre (古巴党中央); the list before it is no name.
     assert not any("越南" in name for name in _kinds("朝鲜越南老挝古巴党中央致电祝贺。"))
+
+
+def test_whole_list_items_after_an_award_verb() -> None:
+    names = _names("授予星辰精密机械股份有限公司、海岳市第一人民医院检验科、青松县质量技术监督检测所“质量标杆”称号。")
+    assert {"星辰精密机械股份有限公司", "青松县质量技术监督检测所"} <= set(names)
+    assert not any(n.startswith("授予") for n in names)
+
+
+def test_counted_members_of_a_list() -> None:
+    names = _names("星辰精密、海岳电子、青松食品等3家企业入选。")
+    assert {"星辰精密", "海岳电子", "青松食品"} <= set(names)
+    assert all(kind == "enterprise" for kind in names.values())
+
+
+def test_a_plant_of_a_company_is_the_company() -> None:
+    names = _names("海岳水务集团有限公司二水厂开展质量月活动。")
+    assert "海岳水务集团有限公司" in names
+
+
+def test_a_laboratory_belongs_to_its_institute() -> None:
+    names = _names("星辰市计量测试研究院实验室承担检定任务。")
+    assert "星辰市计量测试研究院" in names and names["星辰市计量测试研究院"] == "institution"
+
+
+def test_media_in_source_lines_and_bylines() -> None:
+    names = _names("质量强则企业强\n转自：星辰日报\n本报讯 近日，星辰市开展质量月活动。")
+    assert names.get("星辰日报") == "other"  # media are 'other' bodies
+
+
+def test_collective_clauses_name_no_body() -> None:
+    assert not _names("各有关单位、各企业集团要认真组织。")

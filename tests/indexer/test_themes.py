@@ -73,3 +73,22 @@ def test_a_campaign_name_inside_a_longer_word_is_no_mention() -> None:
 
     doc = build_document("false_friend.txt", (FIXTURE_CORPUS / "false_friend.txt").read_bytes())
     assert doc.campaigns == [] and doc.themes == []
+
+
+def test_a_theme_under_a_section_heading_takes_its_campaign_and_place() -> None:
+    text = ("2018年海岳市群众性质量管理活动安排\n三、活动重点\n(一)2018年海岳市优秀质量管理小组活动\n"
+            "以“传承精神、助力提升”为主题,培训宣贯《质量管理小组活动准则》标准。")
+    themes = _themes(text)
+    assert [(t["theme"], t["campaign"]) for t in themes] == [("传承精神、助力提升", "QC小组活动")]
+
+
+def test_several_quoted_themes_and_listed_world_day_themes() -> None:
+    themes = _themes("今年世界标准日的主题为“标准促进可持续发展”和“共享愿景”。")
+    assert {t["theme"] for t in themes} == {"标准促进可持续发展", "共享愿景"}
+    assert {t["region"] for t in themes} == {"国际"}
+    assert {t["campaign"] for t in themes} == {"世界标准日"}
+
+
+def test_a_theme_in_single_quotes_and_a_correcting_verb() -> None:
+    themes = _themes("本届活动主题正式确定为‘品质生活 标准先行’。")
+    assert [t["theme"] for t in themes] == ["品质生活 标准先行"]
