@@ -829,6 +829,8 @@ _COUNTED_LIST = re.compile(
     r"((?:[^、，,。；;：:\s“”\"]{2,24}、){1,40}[^、，,。；;：:\s“”\"]{2,24}?)\s*等?\s*(?:\d{1,3}|[一二三四五六七八九十]{1,3})\s*家"
     r"(?:获奖|参展|参赛|入选|示范|重点|骨干|龙头|优秀|先进)?(?:企业|单位|公司)"
 )
+_COUNTED_WORD = re.compile(r"家(?:获奖|参展|参赛|入选|示范|重点|骨干|龙头|优秀|先进)?(?:企业|单位|公司)")
+_CLAUSE_ENDS = "，,。；;：:\n“”\""
 _KINDS_OF_MEMBER = ("企业", "单位", "部门", "机构", "厂家", "商家", "门店")
 _BRACKETED = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 
@@ -836,7 +838,13 @@ _BRACKETED = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 def _counted_members(folded: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of the members of lists counted as companies (…等10家单位)."""
     out = []
-    for m in _COUNTED_LIST.finditer(folded):
+    matches = []
+    for count in _COUNTED_WORD.finditer(folded):  # the list lies in the clause before 等10家单位
+        clause = max(folded.rfind(ch, 0, count.start()) for ch in _CLAUSE_ENDS) + 1
+        m = _COUNTED_LIST.search(folded, clause, count.end())
+        if m and (not matches or m.start() >= matches[-1].end()):
+            matches.append(m)
+    for m in matches:
         at = m.start(1)
         for item in m.group(1).split("、"):
             start, end = at, at + len(item)
