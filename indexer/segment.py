@@ -23,6 +23,8 @@ from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
 _WORDLIKE = re.compile(r"\w")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
 _lock = threading.Lock()
 _jieba: rjieba.Jieba | None = None
 
@@ -45,8 +47,17 @@ def domain_words() -> list[tuple[str, int | None]]:
     return words
 
 
+def search_words() -> list[str]:
+    """Names kept whole besides the domain words: campaigns, awards, organizations (indexer/data)."""
+    words = data_lines("search_words.txt")
+    words += [line.split("\t")[0] for line in data_lines("campaigns.tsv")]
+    words += [name for line in data_lines("org_equivalents.tsv") for name in line.split("\t")]
+    words += [line.split("\t")[0] for line in data_lines("org_names.tsv")]
+    return [w for w in dict.fromkeys(fold(w).strip() for w in words) if len(w) >= 3]
+
+
 def segmenter() -> rjieba.Jieba:
-    """jieba (rjieba) with the domain dictionary, loaded once per process."""
+    """jieba (rjieba) with the domain dictionary and the names kept whole, loaded once per process."""
     global _jieba
     if _jieba is None:
         with _lock:
@@ -54,6 +65,9 @@ def segmenter() -> rjieba.Jieba:
                 jieba = rjieba.Jieba()
                 for word, freq in domain_words():
                     jieba.add_word(fold(word), freq, None)
+                for word in search_words():
+                    if not jieba.has_word(word):
+                        jieba.add_word(word, None, None)
                 _jieba = jieba
     return _jieba
 
@@ -77,6 +91,36 @@ def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
 def sub_words(word: str) -> frozenset[str]:
     """The sub-words `analyze(index_mode=True)` gives a word at its own position (none for short words)."""
     return frozenset(gram for gram, _, _ in _subwords(word)) if len(word) > 2 else frozenset()
+
+
+@lru_cache(maxsize=50_000)
+def word_parts(word: str) -> tuple[str, ...]:
+    """The shorter words a long query word is written as when cut apart (全国质量月 → 全国, 质量月;
+    进社区 → 进, 社区): longest dictionary words from the left, a Latin or digit run as one, else single
+    characters. () for a short word, and for a name kept whole on purpose (质量月, 中国品牌日) that
+    would fall to a single character: 质量 + 月 would find 空气质量月报."""
+    if len(word) <= 2 or not _HAN_CHAR.search(word):
+        return ()
+    jieba = segmenter()
+    parts = []
+    i = 0
+    while i < len(word):
+        latin = _LATIN_RUN.match(word, i)
+        if latin:
+            size = latin.end() - i
+        else:
+            size = next((n for n in range(min(4, len(word) - i), 1, -1)
+                         if word[i : i + n] != word and jieba.has_word(word[i : i + n])), 1)
+        parts.append(word[i : i + size])
+        i += size
+    if len(parts) < 2 or (min(map(len, parts)) == 1 and word in _kept_whole()):
+        return ()
+    return tuple(parts)
+
+
+@lru_cache(maxsize=1)
+def _kept_whole() -> frozenset[str]:
+    return frozenset(fold(w) for w, _ in domain_words()) | frozenset(search_words())
 
 
 def analyze(text: str, index_mode: bool = False) -> list[Tok]:

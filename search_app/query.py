@@ -14,19 +14,24 @@ those words, newest first, like an empty query with filters.
 """
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import combinations
 
 from indexer.campaigns import campaign_names
 from indexer.errors import QsearchError
 from indexer.normalize import fold
-from indexer.segment import query_words
+from indexer.datafiles import data_lines
+from indexer.segment import query_words, word_parts
 
 MAX_WORDS = 16  # distinct words in a whole query
 MAX_CLAUSES = 16  # clauses, each alternative of an OR counting as one
 MAX_PHRASE_WORDS = 16  # words of one quoted phrase
 MAX_QUERY_CHARS = 2000
+MAX_VARIANTS = 8  # spellings and other names searched for one chunk
+MAX_RELAXED_WORDS = 8  # soft AND relaxes queries of up to this many words
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)“([^”]*)”|(\S+)')
 # A year filter: empty (no filter), a year or a range, spaces around (ASCII, tab, ideographic).
 # The OpenAPI description gives this very pattern (YEAR_PATTERN), so the two cannot disagree.
@@ -48,10 +53,16 @@ class Clause:
     words: list[str]
     negated: bool = False
     options: list["Clause"] = field(default_factory=list)
+    # Typed without quotes: the words as typed (options[0]); the other options are the same
+    # words written apart (全国“质量月”) or other names of the organization named.
+    unquoted: list[str] = field(default_factory=list)
+    expanded: list[str] = field(default_factory=list)  # the other names searched too
 
     def describe(self) -> str:
         """How the clause reads back to the user."""
-        if self.kind == "or":
+        if self.unquoted and self.kind == "or":
+            text = self.options[0].describe()
+        elif self.kind == "or":
             text = " 或 ".join(o.describe() for o in self.options)
         elif self.kind == "phrase":
             text = "“" + "".join(self.words) + "”"
@@ -99,6 +110,41 @@ class ParsedQuery:
             stack += clause.options
             words += clause.words
         return sorted(set(words), key=len, reverse=True)
+
+    @property
+    def highlight_terms(self) -> list[str | tuple[str, ...]]:
+        """What to mark in snippets: words, and phrases (tuples of words) marked only where they
+        occur as phrases; longest first."""
+        terms: list[str | tuple[str, ...]] = []
+        stack = [c for c in self.clauses if not c.negated]
+        while stack:
+            clause = stack.pop()
+            stack += clause.options
+            if clause.kind == "phrase" and len(clause.words) > 1:
+                terms.append(tuple(clause.words))
+            else:
+                terms += clause.words
+        return sorted(set(terms), key=lambda t: len("".join(t)), reverse=True)
+
+    @property
+    def expanded(self) -> list[str]:
+        """Other names of the organizations the query names, searched too."""
+        return [name for c in self.clauses if not c.negated for name in c.expanded]
+
+    def relaxed(self) -> tuple["ParsedQuery", list[str]] | None:
+        """Soft AND's second query and the words it may leave out: every word typed without quotes
+        becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match);
+        quoted phrases, ORs and negations stay as they are. None when that would change nothing."""
+        units = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted))
+        fixed = [c for c in self.clauses if c.negated or not c.unquoted]
+        need = math.ceil(len(units) * 3 / 4)
+        split = any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
+        if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):
+            return None
+        options = [Clause("words", list(combo)) for combo in combinations(units, need)]
+        some = options[0] if len(options) == 1 else Clause("or", [], options=options)
+        positive = [c for c in fixed if not c.negated]
+        return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), units
 
     @property
     def is_empty(self) -> bool:
@@ -154,7 +200,7 @@ def _raw_clauses(tokens: list[tuple[str, str]]) -> list[Clause]:
         if not words:
             negate_next = join_next = False
             continue
-        clause = Clause("phrase" if kind == "phrase" else "words", words, negated)
+        clause = Clause("phrase", words, negated) if kind == "phrase" else _chunk(value, words, negated)
         if join_next and not negated:
             last = clauses[-1]
             if last.kind != "or":
@@ -165,6 +211,53 @@ def _raw_clauses(tokens: list[tuple[str, str]]) -> list[Clause]:
             clauses.append(clause)
         negate_next = join_next = False
     return clauses
+
+
+def _chunk(text: str, words: list[str], negated: bool) -> Clause:
+    """A chunk typed without quotes and without spaces: its words as a phrase (what Lucene's
+    autoGeneratePhraseQueries does for CJK), or the same words written apart (a long word's parts:
+    全国质量月 as 全国“质量月”), or another name of the organization it names (市场监管总局)."""
+    if len(set(words)) == 1:
+        words = words[:1]  # 的的的…: one word typed again and again
+    variants = [words]
+    parts = [list(word_parts(w)) or [w] for w in words]
+    apart = [p for group in parts for p in group]
+    if apart != words:
+        variants.append(apart)
+    expanded = [name for name in equivalent_names(text) if name != fold(text).strip()]
+    for name in expanded:
+        other = query_words(name)
+        variants.append(other)
+        other_apart = [p for w in other for p in (list(word_parts(w)) or [w])]
+        if other_apart != other:
+            variants.append(other_apart)
+    options = [Clause("phrase" if len(v) > 1 else "words", v) for v in dict.fromkeys(map(tuple, variants)) for v in [list(v)]]
+    if len(options) == 1:
+        return Clause(options[0].kind, words, negated, unquoted=list(words))
+    return Clause("or", [], negated, options, unquoted=list(words), expanded=expanded)
+
+
+@lru_cache(maxsize=1)
+def _equivalents() -> dict[str, list[str]]:
+    """Folded name -> every name of its organization (indexer/data/org_equivalents.tsv)."""
+    out: dict[str, list[str]] = {}
+    for line in data_lines("org_equivalents.tsv"):
+        names = [fold(n).strip() for n in line.split("\t") if n.strip()]
+        for name in names:
+            out.setdefault(name, names)
+    return out
+
+
+def equivalent_names(text: str) -> list[str]:
+    """Every name of the organization `text` names (itself included), or [] when it names none we know."""
+    return _equivalents().get(fold(text).strip(), [])
+
+
+def _with_options(clause: Clause, options: list[Clause]) -> Clause:
+    """An OR clause with these options (the one option itself when one is left), keeping what the clause knows."""
+    if len(options) == 1:
+        return replace(options[0], negated=clause.negated, unquoted=clause.unquoted, expanded=clause.expanded)
+    return replace(clause, options=options)
 
 
 def _key(clause: Clause) -> tuple:
@@ -187,16 +280,16 @@ def _collapse(clauses: list[Clause]) -> list[Clause]:
                 if _key(option) not in keys:
                     keys.add(_key(option))
                     options.append(option)
-            if any(o.kind == "words" and set(o.words) <= required for o in options):
+            if not clause.negated and any(o.kind == "words" and set(o.words) <= required for o in options):
                 continue  # implied by the clauses before it
-            clause = options[0] if len(options) == 1 else Clause("or", [], options=options)
+            clause = _with_options(clause, options)
         if clause.kind == "words":
             words = list(dict.fromkeys(clause.words))
             if not clause.negated:
                 words = [w for w in words if w not in required]
             if not words:
                 continue
-            clause = Clause("words", words, clause.negated)
+            clause = replace(clause, words=words)
         if _key(clause) in seen:
             continue
         seen.add(_key(clause))
@@ -219,6 +312,12 @@ class _Caps:
         """The clause cut to what still fits (its first words, its first alternatives), or None."""
         if self.hit:
             return None
+        if clause.kind == "or" and clause.unquoted:
+            # A chunk and its other spellings or names: only the chunk as typed counts against the caps.
+            first = self.fit(clause.options[0])
+            if first is None:
+                return None
+            return _with_options(clause, [first] + clause.options[1:MAX_VARIANTS])
         if clause.kind == "or":
             options = []
             for option in clause.options:
@@ -228,7 +327,7 @@ class _Caps:
                 options.append(option)
             if not options:
                 return None
-            return options[0] if len(options) == 1 else Clause("or", [], clause.negated, options)
+            return _with_options(clause, options)
         if self.clauses >= MAX_CLAUSES:
             self.hit = self.cut = True
             return None
@@ -248,7 +347,7 @@ class _Caps:
             return None  # (a phrase cut to one word would be another query)
         self.words = used
         self.clauses += 1
-        return Clause(clause.kind, kept, clause.negated)
+        return replace(clause, words=kept)
 
 
 def parse_query(text: str | None) -> ParsedQuery:

@@ -10,18 +10,21 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
 from indexer.segment import query_words
 from search_app.query import BadParameter, Filters, ParsedQuery, make_filters, parse_query
-from search_app.snippets import highlight, snippet
+from indexer.normalize import fold
+from search_app.snippets import highlight, match_spans, snippet
 
 TIME_BUDGET = 0.5  # seconds of matching and ranking one search may take (None: no limit)
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+SOFT_AND_BELOW = 10  # fewer results with every word: documents with most of them follow
+RELAXED_CHUNK = 100  # relaxed results fetched this many at a time
 FACETS = {"year": F.YEAR, "region": F.REGIONS, "doc_type": F.DOC_TYPE, "campaign": F.CAMPAIGNS}
 DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -106,6 +109,7 @@ class SearchRequest:
     sort: str = "relevance"
     paging: Paging = field(default_factory=Paging)
     started: float = field(default_factory=time.perf_counter)
+    optional: list[str] = field(default_factory=list)  # soft AND's second run: the words a result may lack
 
     @property
     def by_date(self) -> bool:
@@ -113,9 +117,10 @@ class SearchRequest:
         return self.sort == "date" or self.query.is_empty
 
     @property
-    def highlight_words(self) -> list[str]:
-        """The words to mark in titles and snippets (the org filter's when the query has none)."""
-        return self.query.highlight_words or (query_words(self.filters.org) if self.filters.org else [])
+    def highlight_words(self) -> list[str | tuple[str, ...]]:
+        """What to mark in titles and snippets: words and phrases (the org filter's words when the
+        query has none)."""
+        return self.query.highlight_terms or (query_words(self.filters.org) if self.filters.org else [])
 
 
 def read_request(args: Mapping[str, str]) -> SearchRequest:
@@ -161,15 +166,34 @@ def stored_metadata(stored: dict) -> dict:
     }
 
 
-def result_item(stored: dict, score: float | None, words: list[str]) -> dict:
-    """One result in the API's shape (plus title_html for the pages)."""
+def result_item(stored: dict, score: float | None, words: list[str | tuple[str, ...]], optional: list[str] = ()) -> dict:
+    """One result in the API's shape (plus title_html for the pages); `optional`: the words a
+    relaxed result may lack (its `missing` ones are listed)."""
+    missing = [w for w in optional if not _has_word(stored, w)]
     return {
         **stored_metadata(stored),
         "snippet": str(snippet(stored.get(F.TEXT_, ""), words)),
         "title_html": str(highlight(stored.get(F.TITLE, ""), words)),
         "score": round(score, 4) if score is not None else None,
         "organizations": stored.get(F.ORGANIZATIONS, []),
+        "matched_all": not missing,
+        "missing": missing,
     }
+
+
+def _has_word(stored: dict, word: str, looks: int = 3) -> bool:
+    """True when the title or text has `word` as a token (checked around its first occurrences)."""
+    for text in (stored.get(F.TITLE, ""), stored.get(F.TEXT_, "")):
+        folded = fold(text)
+        at = folded.find(word)
+        for _ in range(looks):
+            if at < 0:
+                break
+            start = max(0, at - 20)
+            if any(s <= at - start < e for s, e in match_spans(text[start : at + len(word) + 20], [word])):
+                return True
+            at = folded.find(word, at + 1)
+    return False
 
 
 def document_item(stored: dict) -> dict:
@@ -193,6 +217,8 @@ def understood(request: SearchRequest) -> dict:
         "negation_only": parsed.negation_only,
         "filters": request.filters.active(),
         "sort": request.sort,
+        "expanded": parsed.expanded,
+        "relaxed": [],
     }
 
 
@@ -201,7 +227,7 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
     """The /api/search object: `page` holds each result's stored fields and score, in order."""
     words = request.highlight_words
     scored = not request.query.is_empty
-    results = [result_item(stored, score if scored else None, words) for stored, score in page]
+    results = [result_item(stored, score if scored else None, words, request.optional) for stored, score in page]
     return {
         "query": request.query.text,
         "total": total,
@@ -214,3 +240,43 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
         "total_exact": total_exact,
         "understood": understood(request),
     }
+
+
+def soft_search(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
+    """Soft AND around a backend's `run`: when fewer than SOFT_AND_BELOW documents have every word,
+    the documents with most of them (ParsedQuery.relaxed) follow, ranked below, each marked
+    `matched_all: false` with the words it lacks; `understood.relaxed` lists those words."""
+    relaxed = request.query.relaxed()
+    if relaxed is None:
+        return run(request)
+    first = run(replace(request, paging=Paging(1, SOFT_AND_BELOW)))
+    if first["total"] >= SOFT_AND_BELOW:
+        same = (request.paging.page, request.paging.per_page) == (1, SOFT_AND_BELOW)
+        return first if same else run(request)
+    query, optional = relaxed
+    strict = first["results"]
+    seen = {r["id"] for r in strict}
+    need = request.paging.limit + len(strict)
+    more: list[dict] = []
+    last: dict | None = None
+    for page in range(1, need // RELAXED_CHUNK + 2):
+        last = run(replace(request, query=query, optional=optional, paging=Paging(page, RELAXED_CHUNK)))
+        more += [r for r in last["results"] if r["id"] not in seen]
+        if len(last["results"]) < RELAXED_CHUNK or len(strict) + len(more) >= request.paging.limit:
+            break
+    if last is None or last["total"] <= len(strict):
+        return run(request) if request.paging.per_page != SOFT_AND_BELOW or request.paging.page != 1 else first
+    for r in more:
+        r["matched_all"] = False  # below the documents with every word, even with its words apart
+    combined = strict + more
+    out = dict(last)
+    out["results"] = combined[request.paging.start : request.paging.limit]
+    out["page"], out["per_page"] = request.paging.page, request.paging.per_page
+    out["total"] = max(last["total"], len(combined))
+    out["took_ms"] = round((time.perf_counter() - request.started) * 1000, 1)
+    understood_ = dict(first["understood"])
+    understood_["relaxed"] = sorted({w for r in out["results"] for w in r["missing"]}, key=optional.index)
+    out["understood"] = understood_
+    out["partial"] = first["partial"] or last["partial"]
+    out["total_exact"] = first["total_exact"] and last["total_exact"]
+    return out

@@ -37,16 +37,32 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def match_spans(text: str, words: list[str]) -> list[tuple[int, int]]:
-    """Character spans of `text` where a query word is a token (sub-words included)."""
+Term = str | tuple[str, ...]  # a word, or a phrase as its words
+
+
+def match_spans(text: str, words: list[Term]) -> list[tuple[int, int]]:
+    """Character spans of `text` where a query word is a token (sub-words included), and where a
+    phrase's words are tokens at consecutive positions (the whole phrase marked, not its words)."""
     if not words or not text:
         return []
-    wanted = set(words)
+    wanted = {w for w in words if isinstance(w, str)}
+    phrases = [w for w in words if not isinstance(w, str)]
     spans = []
+    at: dict[int, dict[str, tuple[int, int]]] = {}
     for tok in analyze(text, index_mode=True):
         if tok.text in wanted:
             spans.append((tok.start, tok.end))
+        if phrases:
+            at.setdefault(tok.pos, {}).setdefault(tok.text, (tok.start, tok.end))
+    for phrase in phrases:
+        for pos, here in at.items():
+            if phrase[0] in here and all(w in at.get(pos + k, ()) for k, w in enumerate(phrase) if k):
+                spans.append((here[phrase[0]][0], at[pos + len(phrase) - 1][phrase[-1]][1]))
     return _merge(spans)
+
+
+def _parts(term: Term) -> tuple[str, ...]:
+    return (term,) if isinstance(term, str) else term
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -70,15 +86,16 @@ def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
     return Markup("".join(out))
 
 
-def highlight(text: str, words: list[str]) -> Markup:
+def highlight(text: str, words: list[Term]) -> Markup:
     """The whole of `text` (a title, a document) escaped, query words marked."""
     return mark(text, match_spans(text, words))
 
 
-def _hits(folded: str, words: list[str], start: int, end: int, most: int = 3) -> list[int]:
-    """Offsets of the first substring hits of any word in folded[start:end]."""
+def _hits(folded: str, words: list[Term], start: int, end: int, most: int = 3) -> list[int]:
+    """Offsets of the first substring hits of any word (a phrase's first word) in folded[start:end]."""
     found: set[int] = set()
-    for word in words:
+    for term in words:
+        word = _parts(term)[0]
         at = folded.find(word, start, end)
         n = 0
         while at >= 0 and n < most:
@@ -88,7 +105,7 @@ def _hits(folded: str, words: list[str], start: int, end: int, most: int = 3) ->
     return sorted(found)[:most]
 
 
-def snippet(text: str, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
+def snippet(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> Markup:
     """Up to `size` characters around the best matching sentences, escaped and marked."""
     if not text:
         return Markup("")
@@ -99,9 +116,11 @@ def snippet(text: str, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
     scored = []
     for index, (start, end) in enumerate(sentences):
         piece = folded[start:end]
-        hits = [w for w in words if w in piece]
+        hits = [w for w in words if all(part in piece for part in _parts(w))]
         if hits:
-            scored.append((len(set(hits)), sum(piece.count(w) for w in hits), -index, start, end))
+            # A sentence that may hold a phrase outranks any number of loose words.
+            phrases = sum(1 for w in hits if not isinstance(w, str))
+            scored.append((phrases, len(set(hits)), sum(piece.count(_parts(w)[0]) for w in hits), -index, start, end))
     # (start, end, marks relative to start)
     chosen: list[tuple[int, int, list[tuple[int, int]]]] = []
     budget = size

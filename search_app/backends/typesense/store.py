@@ -17,6 +17,8 @@ tests/backends/typesense/test_typesense_backend.py measures the overlap with Who
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import math
 import threading
 import time
@@ -34,7 +36,7 @@ from indexer.backends.typesense.layout import B, FACET_CODES, K1, LAYOUT, TIERS,
 from indexer.normalize import fold
 from indexer.segment import sub_words
 from search_app.query import Clause, Filters, ParsedQuery
-from search_app.results import DOC_ID, SearchRequest, answer, document_item, read_request
+from search_app.results import DOC_ID, SearchRequest, answer, document_item, read_request, soft_search
 
 T = TypeVar("T")
 
@@ -207,6 +209,9 @@ def has_phrase(tokens: list[str], words: tuple[str, ...]) -> bool:
 
 def _condition(clause: Clause, phrases: _Phrases) -> str:
     """The filter for one clause (negation included)."""
+    if clause.kind == "or" and clause.negated:
+        # NOT (a OR b): lacking each (a chunk's spellings and other names are all left out).
+        return "(" + " && ".join(_condition(replace(o, negated=True), phrases) for o in clause.options) + ")"
     if clause.kind == "or":
         # An alternative of several words in brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
         parts = [_condition(o, phrases) for o in clause.options]
@@ -429,7 +434,7 @@ class TypesenseStore:
         """The /api/search answer for request-style parameters (BadParameter on bad input); the
         search is bounded by fixed caps, not by a clock (`budget` is not used here)."""
         request = read_request(args)
-        return self._retrying(lambda: self.run(request))
+        return self._retrying(lambda: soft_search(request, self.run))
 
     def _filter_by(self, parsed: ParsedQuery, filters: Filters, phrases: _Phrases) -> str:
         parts = [_condition(c, phrases) for c in parsed.clauses]

@@ -14,7 +14,7 @@ from indexer import fields as F
 from indexer.backends.whoosh.internals import newest_toc
 from indexer.errors import IndexNotFound
 from search_app.backends.whoosh.ranking import search
-from search_app.results import DOC_ID, TIME_BUDGET, document_item, read_request
+from search_app.results import DOC_ID, TIME_BUDGET, document_item, read_request, soft_search
 
 T = TypeVar("T")
 
@@ -78,7 +78,7 @@ class WhooshStore:
         request = read_request(args)
         budget = TIME_BUDGET if budget == "default" else budget
         with self.searcher() as searcher:
-            return search(searcher, request, budget)
+            return soft_search(request, lambda r: search(searcher, r, budget))
 
     def document(self, doc_id: str) -> dict | None:
         """A document by id (the /api/documents shape), or None; ids are looked up, never used as paths."""

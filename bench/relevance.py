@@ -1,0 +1,190 @@
+"""Relevance on the judged query set: nDCG@10, P@5 and R@10 per query kind, beside a plain BM25 baseline.
+
+The judged set (tests/gold/relevance.json) holds queries as users type them and, for every page
+of ../shared/data/web_pages.tar.xz and of the sample corpus, the grade readers gave it for each
+query (2 relevant, 1 partly relevant), judged before any engine was run. Both engines index the
+same files: ours through `qsearch index` and its store; the baseline is tantivy's BM25 over our
+analyzer's tokens (title weighted 3), a query's words ORed, as a plain engine answers.
+
+    .venv/bin/python -m bench.relevance [--work DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "tests" / "gold" / "relevance.json"
+WEB_PAGES = ROOT.parent / "shared" / "data" / "web_pages.tar.xz"
+SAMPLE = ROOT / "corpus"
+K = 10
+
+
+def load_gold(path: Path = GOLD) -> dict:
+    """{"queries": [{"id", "kind", "q", "intent"}], "grades": {path: {query id: grade}}}."""
+    return json.loads(path.read_text("utf-8"))
+
+
+def prepare_corpus(target: Path, archive: Path = WEB_PAGES) -> Path:
+    """The judged pages in one folder: the web pages at its root, the sample corpus under corpus/."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    with tarfile.open(archive, "r:xz") as tar:
+        for member in tar:
+            name = PurePosixPath(member.name).name
+            if member.isfile() and name.endswith(".txt"):
+                (target / name).write_bytes(tar.extractfile(member).read())
+    shutil.copytree(SAMPLE, target / "corpus")
+    return target
+
+
+def _dcg(grades: list[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def metrics(ranked: list[str], judged: dict[str, int]) -> dict[str, float]:
+    """nDCG@10, P@5 and R@10 of a ranked list of paths against a query's grades."""
+    gains = [judged.get(path, 0) for path in ranked[:K]]
+    ideal = _dcg(sorted(judged.values(), reverse=True)[:K])
+    relevant = {path for path, grade in judged.items() if grade > 0}
+    return {
+        "ndcg": _dcg(gains) / ideal if ideal else 0.0,
+        "p5": sum(1 for path in ranked[:5] if path in relevant) / 5,
+        "r10": len(relevant & set(ranked[:K])) / len(relevant) if relevant else 0.0,
+    }
+
+
+def judged_by_query(gold: dict) -> dict[str, dict[str, int]]:
+    """Query id -> {path: grade}."""
+    out: dict[str, dict[str, int]] = {q["id"]: {} for q in gold["queries"]}
+    for path, grades in gold["grades"].items():
+        for qid, grade in grades.items():
+            out[qid][path] = grade
+    return out
+
+
+def evaluate(gold: dict, search) -> dict:
+    """Metrics per query and averages per kind and overall; `search(q)` returns ranked paths.
+
+    Queries no page is relevant to are left out (nothing to find)."""
+    judged = judged_by_query(gold)
+    per_query = {}
+    for query in gold["queries"]:
+        if not judged[query["id"]]:
+            continue
+        ranked = search(query["q"])
+        per_query[query["id"]] = {"kind": query["kind"], "q": query["q"], "top": ranked[:K], **metrics(ranked, judged[query["id"]])}
+    kinds: dict[str, list[dict]] = {}
+    for row in per_query.values():
+        kinds.setdefault(row["kind"], []).append(row)
+    kinds["all"] = list(per_query.values())
+    summary = {
+        kind: {m: sum(r[m] for r in rows) / len(rows) for m in ("ndcg", "p5", "r10")} | {"queries": len(rows)}
+        for kind, rows in kinds.items()
+    }
+    return {"per_query": per_query, "kinds": summary}
+
+
+def ours(index: Path):
+    """A search function over our index: the page of the first K results' paths."""
+    from search_app.backends.whoosh.store import WhooshStore
+
+    store = WhooshStore(index)
+
+    def search(q: str) -> list[str]:
+        return [r["path"] for r in store.search({"q": q, "per_page": K}, None)["results"]]
+
+    return search, store
+
+
+def baseline(corpus: Path, work: Path):
+    """A search function over tantivy's BM25 (title 3) of our analyzer's tokens, a query's words ORed."""
+    from bench.analysis import analyze_corpus
+    from bench.references import _register_whitespace, _tantivy, build_tantivy
+    from indexer.document import doc_id
+    from indexer.parse import walk_corpus
+    from indexer.segment import query_words
+
+    tokens = work / "tokens.jsonl"
+    analyze_corpus(corpus, tokens, jobs=1)
+    build_tantivy(tokens, work)
+    tantivy = _tantivy()
+    index = tantivy.Index.open(str(work / "tantivy"))
+    _register_whitespace(tantivy, index)
+    index.reload()
+    searcher = index.searcher()
+    schema = index.schema
+    paths = {doc_id(path): path for path in walk_corpus(corpus)}
+    Q = tantivy.Query
+
+    def search(q: str) -> list[str]:
+        words = list(dict.fromkeys(query_words(q.replace('"', " ").replace("“", " ").replace("”", " "))))
+        if not words:
+            return []
+        clauses = []
+        for word in words:
+            clauses.append((tantivy.Occur.Should, Q.boost_query(Q.term_query(schema, "title", word), 3.0)))
+            clauses.append((tantivy.Occur.Should, Q.term_query(schema, "text", word)))
+        result = searcher.search(Q.boolean_query(clauses), K)
+        return [paths.get(searcher.doc(address)["id"][0], "") for _score, address in result.hits]
+
+    return search
+
+
+def run(work: Path) -> dict:
+    """Build both engines over the judged pages and evaluate them: {"ours", "baseline"}."""
+    from indexer.backends.whoosh.writer import build_index
+
+    gold = load_gold()
+    corpus = prepare_corpus(work / "corpus")
+    build_index(corpus, work / "index")
+    search, store = ours(work / "index")
+    try:
+        mine = evaluate(gold, search)
+    finally:
+        store.close()
+    base = evaluate(gold, baseline(corpus, work))
+    return {"ours": mine, "baseline": base}
+
+
+def report(results: dict) -> str:
+    """The figures as a Markdown table, per kind, ours beside the baseline."""
+    ours_k, base_k = results["ours"]["kinds"], results["baseline"]["kinds"]
+    lines = ["| kind | queries | nDCG@10 | P@5 | R@10 | baseline nDCG@10 | P@5 | R@10 |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for kind in sorted(ours_k, key=lambda k: (k == "all", k)):
+        o, b = ours_k[kind], base_k.get(kind, {"ndcg": 0, "p5": 0, "r10": 0})
+        lines.append(f"| {kind} | {o['queries']} | {o['ndcg']:.3f} | {o['p5']:.3f} | {o['r10']:.3f} | "
+                     f"{b['ndcg']:.3f} | {b['p5']:.3f} | {b['r10']:.3f} |")
+    return "\n".join(lines)
+
+
+def worst(results: dict, count: int = 10) -> list[str]:
+    """The queries with the lowest nDCG@10 (ours), with the baseline's beside."""
+    rows = sorted(results["ours"]["per_query"].items(), key=lambda kv: kv[1]["ndcg"])[:count]
+    base = results["baseline"]["per_query"]
+    return [f"{qid} {row['kind']} {row['q']}: nDCG {row['ndcg']:.2f} (baseline {base[qid]['ndcg']:.2f})" for qid, row in rows]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qsearch-relevance")
+    opts = parser.parse_args(argv)
+    if not WEB_PAGES.exists():
+        print(f"没有找到 {WEB_PAGES}：相关性评测需要 ../shared/data。", file=sys.stderr)
+        return 2
+    results = run(opts.work)
+    print(report(results))
+    print("\nworst queries:")
+    print("\n".join(worst(results)))
+    (opts.work / "relevance.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
