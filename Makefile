@@ -36,6 +36,7 @@ $(BIN)/.bench: $(BIN)/.installed
 bench: $(BIN)/.bench
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk 未安装：跳过 HTTP 压测（apt-get install wrk）"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.relevance --report docs/relevance.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info

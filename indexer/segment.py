@@ -74,9 +74,12 @@ def segmenter() -> rjieba.Jieba:
 
 @lru_cache(maxsize=200_000)
 def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
-    """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them."""
+    """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them, and the
+    Latin or digit runs of a word that mixes them with Han characters (qc in qc小组)."""
     jieba = segmenter()
     found = []
+    if _HAN_CHAR.search(word):
+        found += [(m.group(), m.start(), m.end()) for m in _LATIN_RUN.finditer(word) if len(m.group()) >= 2]
     for n in (2, 3):
         if len(word) <= n:
             continue

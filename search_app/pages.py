@@ -10,6 +10,7 @@ from indexer.campaigns import campaign_names
 from search_app import browse
 from search_app.cache import cached, uncacheable
 from search_app.query import BadParameter, parse_query
+from search_app.results import SOFT_AND_BELOW
 from search_app.snippets import highlight
 from search_app.store import current_store
 
@@ -52,7 +53,7 @@ def search_page():
         pages = (result["total"] + result["per_page"] - 1) // result["per_page"]
     return render_template(
         "search.html", q=args.get("q", ""), args=args, result=result, error=error,
-        pages=pages, active={k: args[k] for k in FILTERS if args.get(k)},
+        pages=pages, active={k: args[k] for k in FILTERS if args.get(k)}, soft_and_below=SOFT_AND_BELOW,
     ), status
 
 
@@ -62,7 +63,7 @@ def document_page(doc_id: str):
     doc = current_store().document(doc_id)
     if doc is None:
         abort(404)
-    words = parse_query(request.args.get("q")).highlight_words
+    words = parse_query(request.args.get("q")).highlight_terms
     paragraphs, cut_marks, cut_text = _paragraphs(
         doc["text"], words, current_app.config["HIGHLIGHT_CHARS"], current_app.config["DOCUMENT_PAGE_CHARS"],
     )
@@ -73,7 +74,7 @@ def document_page(doc_id: str):
     )
 
 
-def _paragraphs(text: str, words: list[str], mark_chars: int, show_chars: int) -> tuple[list[Markup], bool, bool]:
+def _paragraphs(text: str, words: list[str | tuple[str, ...]], mark_chars: int, show_chars: int) -> tuple[list[Markup], bool, bool]:
     """The paragraphs of a document's page: query words marked in the first `mark_chars`
     characters, text shown up to `show_chars` (so that a huge document costs bounded work).
     Returns (paragraphs, whether marking stopped early, whether text was left out)."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import combinations
 
-from indexer.campaigns import campaign_names
+from indexer.campaigns import campaign_named, campaign_names
 from indexer.errors import QsearchError
 from indexer.normalize import fold
 from indexer.datafiles import data_lines
@@ -131,6 +131,24 @@ class ParsedQuery:
         """Other names of the organizations the query names, searched too."""
         return [name for c in self.clauses if not c.negated for name in c.expanded]
 
+    @property
+    def campaigns(self) -> list[str]:
+        """The campaigns the query names in words typed without quotes (质量月, 世界計量日, qc小组),
+        as the index names them: documents about them rank above those that mention them."""
+        named: list[str] = []
+        stack = [c for c in self.clauses if not c.negated]
+        while stack:
+            clause = stack.pop(0)
+            stack += [o for o in clause.options if not clause.unquoted]  # soft AND's alternatives
+            if not clause.unquoted:
+                continue
+            for text in ["".join(clause.unquoted), *clause.unquoted]:
+                try:
+                    named.append(campaign_named(text).name)
+                except KeyError:
+                    continue
+        return list(dict.fromkeys(named))
+
     def relaxed(self) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
         becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match);
@@ -141,7 +159,7 @@ class ParsedQuery:
         split = any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
         if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):
             return None
-        options = [Clause("words", list(combo)) for combo in combinations(units, need)]
+        options = [Clause("words", list(combo), unquoted=list(combo)) for combo in combinations(units, need)]
         some = options[0] if len(options) == 1 else Clause("or", [], options=options)
         positive = [c for c in fixed if not c.negated]
         return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), units

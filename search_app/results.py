@@ -18,6 +18,7 @@ from indexer.segment import query_words
 from search_app.query import BadParameter, Filters, ParsedQuery, make_filters, parse_query
 from indexer.normalize import fold
 from search_app.snippets import highlight, match_spans, snippet
+from search_app.suggest import MAX_SUGGESTIONS, pinyin_candidates
 
 TIME_BUDGET = 0.5  # seconds of matching and ranking one search may take (None: no limit)
 SORTS = ("relevance", "date")
@@ -239,10 +240,59 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
         "partial": partial,
         "total_exact": total_exact,
         "understood": understood(request),
+        "suggestions": [],
     }
 
 
 def soft_search(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
+    """A backend's `run` with the documents about a campaign the query names first (`_about_first`),
+    soft AND (`_soft`) and, when nothing is found, pinyin suggestions."""
+    out = _soft(request, lambda r: _about_first(r, run))
+    if out["total"] == 0 and request.paging.page == 1:
+        out["suggestions"] = suggestions(request, run)
+    return out
+
+
+def _about_first(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
+    """`run`, the documents about the campaign the query names (their `campaigns`) ranked above
+    those that only mention it, each group in its own order; total and facets are the whole set's."""
+    named = request.query.campaigns
+    if not named or request.by_date or request.filters.campaign:
+        return run(request)
+    limit, start = request.paging.limit, request.paging.start
+    about = run(replace(request, filters=replace(request.filters, campaign=named[0]), paging=Paging(1, limit)))
+    if about["total"] == 0:
+        return run(request)
+    if about["total"] >= limit:
+        whole = run(replace(request, paging=Paging(1, 1)))
+        results = about["results"][start:limit]
+    else:
+        ids = {r["id"] for r in about["results"]}
+        whole = run(replace(request, paging=Paging(1, limit + len(ids))))
+        results = (about["results"] + [r for r in whole["results"] if r["id"] not in ids])[start:limit]
+    out = dict(whole)
+    out["results"] = results
+    out["page"], out["per_page"] = request.paging.page, request.paging.per_page
+    out["took_ms"] = round((time.perf_counter() - request.started) * 1000, 1)
+    out["partial"] = about["partial"] or whole["partial"]
+    out["total_exact"] = about["total_exact"] and whole["total_exact"]
+    return out
+
+
+def suggestions(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> list[dict]:
+    """The words a Latin-only query spells in pinyin that find documents under the same filters:
+    [{"q", "total"}], at most MAX_SUGGESTIONS; the query is not rewritten."""
+    out = []
+    for word in pinyin_candidates(request.query.text):
+        found = run(SearchRequest(parse_query(word), request.filters, paging=Paging(1, 1)))["total"]
+        if found:
+            out.append({"q": word, "total": found})
+        if len(out) == MAX_SUGGESTIONS:
+            break
+    return out
+
+
+def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     """Soft AND around a backend's `run`: when fewer than SOFT_AND_BELOW documents have every word,
     the documents with most of them (ParsedQuery.relaxed) follow, ranked below, each marked
     `matched_all: false` with the words it lacks; `understood.relaxed` lists those words."""

@@ -1,0 +1,45 @@
+"""The query model: unquoted chunks, other names, soft AND's relaxed query, pinyin candidates."""
+from __future__ import annotations
+
+from search_app.query import parse_query
+from search_app.suggest import pinyin_candidates
+
+
+def test_an_unquoted_chunk_is_a_phrase_or_its_parts() -> None:
+    (clause,) = parse_query("全国质量月").clauses
+    kinds = [(o.kind, o.words) for o in clause.options]
+    assert kinds[0] == ("words", ["全国质量月"]) and ("phrase", ["全国", "质量月"]) in kinds
+    assert clause.unquoted == ["全国质量月"]
+
+
+def test_a_name_kept_whole_is_not_written_apart_into_single_characters() -> None:
+    (clause,) = parse_query("质量月").clauses
+    assert clause.kind == "words" and clause.words == ["质量月"]  # never 质量 + 月
+
+
+def test_quotes_turn_other_names_off() -> None:
+    assert "国家市场监督管理总局" in parse_query("市场监管总局").expanded
+    assert parse_query('"市场监管总局"').expanded == []
+
+
+def test_relaxed_needs_three_quarters_of_the_words_and_keeps_phrases_and_negations() -> None:
+    query, optional = parse_query('质量月 QC成果发表 "发布会" -空气').relaxed()
+    assert optional == ["质量月", "qc", "成果", "发表"]
+    kinds = [(c.kind, c.negated) for c in query.clauses]
+    assert ("phrase", False) in kinds or ("words", False) in kinds
+    some = next(c for c in query.clauses if c.kind == "or")
+    assert all(len(o.words) == 3 for o in some.options) and len(some.options) == 4  # C(4, 3)
+    assert query.clauses[-1].negated and query.clauses[-1].words == ["空气"]
+
+
+def test_nothing_to_relax() -> None:
+    assert parse_query("质量月").relaxed() is None
+    assert parse_query('"质量月 活动"').relaxed() is None
+    assert parse_query("质量月 活动").relaxed() is None  # ⌈¾ × 2⌉ = 2: every word still needed
+
+
+def test_pinyin_candidates() -> None:
+    assert pinyin_candidates("zhiliangyue")[0] == "质量月"
+    assert "质量月" in pinyin_candidates("ZLY")
+    assert pinyin_candidates("质量月") == [] and pinyin_candidates("zhiliang 月") == []
+    assert pinyin_candidates("q") == []

@@ -1,0 +1,118 @@
+"""Search that finds what users mean, on both backends: names kept whole, soft AND, other names of
+an organization, phrases marked as phrases, pinyin offered (issue 21). The corpus is written here."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from indexer.backends.whoosh.writer import build_index
+
+PAGES = {
+    "notice.txt": "关于开展2023年全国“质量月”活动的通知\n各区市场监管局：现就开展全国“质量月”活动有关事项通知如下。",
+    "air.txt": "本市发布十月空气质量月报\n环境监测中心发布空气质量月报，优良天数比例提高。",
+    "qc_meeting.txt": "质量月QC成果发布会举行\n质量月期间，公司举办QC小组成果发布会，十个小组发布了成果。",
+    "qc_contest.txt": "QC小组成果发表赛\n质量月期间，公司组织QC小组成果发表赛，评出一等奖。",
+    "bureau.txt": "国家市场监督管理总局召开质量工作会议\n国家市场监督管理总局在京召开会议，部署今年的质量工作。",
+    "brand.txt": "中国品牌日活动举行\n5月10日是中国品牌日，各地举办品牌展示活动。",
+    "not_brand.txt": "中国制造日益发展\n中国企业日渐重视品牌建设，品牌价值日益提升。",
+    "phrase.txt": "公司推进质量提升工作\n公司推进质量提升工作。质量是生命，提升服务水平，推进改革。",
+}
+
+
+@pytest.fixture(scope="module")
+def pages_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("understanding")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in PAGES.items():
+        (corpus / name).write_text(text, "utf-8")
+    build_index(corpus, root / "index")
+    return root
+
+
+@pytest.fixture(scope="module", params=["whoosh", pytest.param("typesense", marks=pytest.mark.typesense)])
+def client(request, pages_corpus: Path):
+    """A test client of the app over the pages above, on each backend."""
+    from search_app import create_app
+
+    if request.param == "whoosh":
+        app = create_app({"TESTING": True, "INDEX_DIR": str(pages_corpus / "index")})
+    else:
+        from indexer.backends.typesense.client import TypesenseConfig
+        from indexer.backends.typesense.writer import build_typesense
+
+        node = request.getfixturevalue("typesense_node")
+        config = TypesenseConfig(tuple(node.nodes), node.api_key, "understanding")
+        assert build_typesense(pages_corpus / "corpus", config, rebuild=True).added == len(PAGES)
+        app = create_app({"TESTING": True, "BACKEND": "typesense", "TYPESENSE": config})
+    yield app.test_client()
+    app.extensions["qsearch_store"].close()
+
+
+def _search(client, q: str) -> dict:
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def _paths(data: dict) -> list[str]:
+    return [r["path"] for r in data["results"]]
+
+
+def test_a_name_typed_without_quotes_is_kept_whole(client) -> None:
+    assert _paths(_search(client, "中国品牌日")) == ["brand.txt"]  # not 中国 + 品牌 + 日 anywhere
+
+
+def test_a_long_word_finds_pages_that_write_it_apart(client) -> None:
+    assert "notice.txt" in _paths(_search(client, "2023年全国质量月"))  # pages write 全国“质量月”
+
+
+def test_campaign_name_is_no_false_friend(client) -> None:
+    assert "air.txt" not in _paths(_search(client, "质量月"))  # 空气质量月报
+
+
+def test_soft_and_lists_pages_with_most_words_below_and_marked(client) -> None:
+    data = _search(client, "质量月 QC成果发表")
+    assert _paths(data)[0] == "qc_contest.txt" and data["results"][0]["matched_all"] is True
+    relaxed = {r["path"]: r for r in data["results"] if not r["matched_all"]}
+    assert relaxed["qc_meeting.txt"]["missing"] == ["发表"]
+    assert data["understood"]["relaxed"] == ["发表"]
+    assert "air.txt" not in _paths(data)
+
+
+def test_soft_and_never_relaxes_phrases(client) -> None:
+    data = _search(client, '"QC成果发表" 质量月 小组 公司')
+    assert _paths(data) == ["qc_contest.txt"] and data["understood"]["relaxed"] == []
+
+
+def test_an_organization_is_also_found_by_its_other_names(client) -> None:
+    data = _search(client, "市场监管总局")
+    assert "bureau.txt" in _paths(data)
+    assert "国家市场监督管理总局" in data["understood"]["expanded"]
+    quoted = _search(client, '"市场监管总局"')
+    assert "bureau.txt" not in _paths(quoted) and quoted["understood"]["expanded"] == []
+
+
+def test_a_phrase_is_marked_as_a_phrase(client) -> None:
+    data = _search(client, '"推进质量提升"')
+    snippet = data["results"][0]["snippet"]
+    assert "<mark>推进质量提升</mark>" in snippet
+    assert re.findall(r"<mark>(.*?)</mark>", snippet) == ["推进质量提升"] * snippet.count("<mark>")
+
+
+@pytest.mark.parametrize("q", ["zhiliangyue", "zhi liang yue", "zly"])
+def test_pinyin_that_finds_nothing_offers_the_word(client, q: str) -> None:
+    data = _search(client, q)
+    assert data["total"] == 0 and data["understood"]["clauses"]  # the query itself is not rewritten
+    assert data["suggestions"] and data["suggestions"][0]["q"] == "质量月" and data["suggestions"][0]["total"] >= 2
+
+
+def test_the_page_says_what_it_did(client) -> None:
+    soft = client.get("/", query_string={"q": "质量月 QC成果发表"}).get_data(as_text=True)
+    assert "缺少：<s>发表</s>" in soft
+    other = client.get("/", query_string={"q": "市场监管总局"}).get_data(as_text=True)
+    assert "也搜索了：" in other and "国家市场监督管理总局" in other
+    pinyin = client.get("/", query_string={"q": "zhiliangyue"}).get_data(as_text=True)
+    assert "您是不是要找：" in pinyin and "质量月" in pinyin

@@ -1,0 +1,56 @@
+"""Relevance on the judged query sets (tests/gold/relevance*.json) beside a plain BM25 baseline
+(tantivy over the same jieba tokens), printed per query kind; skipped without ../shared/data.
+
+The floors are regression guards: the figures when the ranking was frozen (issue 21) less 0.03.
+The issue's own aim (nDCG@10 ≥ 0.85 and ≥ baseline + 0.15 on every kind) is not met on the judged
+set, mostly on two-concept queries whose pages name the concept differently (马钢 for steel, an
+English page): `make bench` prints where each kind stands (docs/relevance.md)."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from bench import relevance
+
+FLOORS = {  # judged set, nDCG@10 per kind with at least four queries
+    "all": 0.72, "campaign": 0.92, "false_friend": 0.55, "organization": 0.74, "phrase": 0.88,
+    "theme_year": 0.75, "two_concept": 0.54,
+}
+HELD_OUT_FLOOR = None  # set from the held-out set's first scoring (see relevance_heldout.json)
+
+pytestmark = [
+    pytest.mark.skipif(not relevance.WEB_PAGES.exists(), reason=f"{relevance.WEB_PAGES} not present"),
+    pytest.mark.skipif(importlib.util.find_spec("tantivy") is None, reason="tantivy is not installed (pip install -e '.[test]')"),
+]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    golds = {"judged": relevance.GOLD}
+    if relevance.HELD_OUT.exists():
+        golds["held-out"] = relevance.HELD_OUT
+    out = relevance.run_sets(tmp_path_factory.mktemp("relevance"), golds)
+    for name, result in out.items():
+        print(f"\n{name}\n{relevance.report(result)}\n" + "\n".join(relevance.worst(result)))
+    return out
+
+
+def test_judged_set_per_kind(results: dict) -> None:
+    kinds = results["judged"]["ours"]["kinds"]
+    below = {k: round(kinds[k]["ndcg"], 3) for k, floor in FLOORS.items() if kinds[k]["ndcg"] < floor}
+    assert not below, f"nDCG@10 under the frozen floors {FLOORS}: {below}"
+
+
+def test_better_than_plain_bm25(results: dict) -> None:
+    ours, base = results["judged"]["ours"]["kinds"], results["judged"]["baseline"]["kinds"]
+    assert ours["all"]["ndcg"] >= base["all"]["ndcg"] + 0.05
+    for kind in ("organization", "phrase", "false_friend"):
+        assert ours[kind]["ndcg"] >= base[kind]["ndcg"] + 0.15, kind
+
+
+def test_every_judged_query_is_answered(results: dict) -> None:
+    for name, result in results.items():
+        empty = [row["q"] for row in result["ours"]["per_query"].values() if not row["top"] and row["kind"] != "two_concept"]
+        assert not empty, (name, empty)
