@@ -221,7 +221,7 @@ def _raw_clauses(tokens: list[tuple[str, str]]) -> list[Clause]:
         clause = Clause("phrase", words, negated) if kind == "phrase" else _chunk(value, words, negated)
         if join_next and not negated:
             last = clauses[-1]
-            if last.kind != "or":
+            if last.kind != "or" or last.unquoted:  # a chunk's own spellings stay its own
                 last = Clause("or", [], options=[last])
                 clauses[-1] = last
             last.options.append(clause)

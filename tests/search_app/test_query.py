@@ -43,3 +43,10 @@ def test_pinyin_candidates() -> None:
     assert "质量月" in pinyin_candidates("ZLY")
     assert pinyin_candidates("质量月") == [] and pinyin_candidates("zhiliang 月") == []
     assert pinyin_candidates("q") == []
+
+
+def test_or_joins_chunks_not_a_chunks_spellings() -> None:
+    parsed = parse_query("市场监管总局 OR 国家质检总局 OR 上海")
+    (clause,) = parsed.clauses
+    assert clause.kind == "or" and not clause.unquoted and len(clause.options) == 3
+    assert clause.describe() == "市场监管总局 或 国家质检总局 或 上海"

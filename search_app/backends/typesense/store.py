@@ -45,6 +45,7 @@ CANDIDATES = 60  # per query word (half per tier group): the head of Typesense's
 RANK_MARGIN = 50  # relevance order: candidates past the page, for documents the tiers placed too low
 PHRASE_PAGE = 250  # Typesense's largest page
 MAX_PHRASE_DOCS = 5_000  # documents a phrase may resolve to; past that the answer is partial
+MAX_FILTER_OPS = 40  # `&&` and `||` in one filter_by (0.24 takes about 50)
 MAX_PHRASE_CHECK = 1000  # documents per phrase and field checked for sub-words; past that the answer is partial
 RANKED_DEPTH = 1_000  # relevance order: candidates per word at most (a deeper page is partial)
 MULTI_SEARCH_MAX = 50  # Typesense's limit_multi_searches default: searches per request
@@ -232,6 +233,11 @@ def tf_fields(words: list[str]) -> str:
     """The candidate fields to ask for: lengths, order keys and the frequency buckets of the words."""
     buckets = sorted({tf_bucket(w) for w in words})
     return ",".join([CANDIDATE_FIELDS, *(f"tf_{f}_{b}" for b in buckets for f in ("title", "text"))])
+
+
+def _ops(condition: str) -> int:
+    """The `&&` and `||` of a filter."""
+    return condition.count(" && ") + condition.count(" || ")
 
 
 def _not_seqs(seqs: list[int]) -> str:
@@ -438,6 +444,13 @@ class TypesenseStore:
 
     def _filter_by(self, parsed: ParsedQuery, filters: Filters, phrases: _Phrases) -> str:
         parts = [_condition(c, phrases) for c in parsed.clauses]
+        # Typesense 0.24 rejects a filter of about 100 operands and operators: the largest clauses
+        # (a chunk's other names, soft AND's alternatives) are then looked up first, as id lists.
+        while sum(map(_ops, parts)) + len(parts) > MAX_FILTER_OPS:
+            n = max(range(len(parts)), key=lambda i: _ops(parts[i]))
+            if _ops(parts[n]) == 0:
+                break
+            parts[n] = self._as_ids(parsed.clauses[n], phrases)
         if filters.year:
             parts.append(f"{F.YEAR}:[{filters.year[0]}..{filters.year[1]}]")
         for field, value in (
@@ -451,6 +464,18 @@ class TypesenseStore:
             quoted = _value(fold(filters.org))
             parts.append(f"{F.ORG_NAMES}:=[{quoted}]" if quoted else _NOTHING)
         return " && ".join(parts)  # each part is one term, or in brackets
+
+    def _as_ids(self, clause: Clause, phrases: _Phrases) -> str:
+        """The filter of one clause as the documents it matches (`id:[…]`, or their complement for a
+        negated clause), found by its own searches (at most MAX_PHRASE_DOCS each, else partial)."""
+        ids = self._matching(replace(clause, negated=False), phrases)
+        return _not_seqs([phrases.seq[d] for d in ids]) if clause.negated else _ids(ids)
+
+    def _matching(self, clause: Clause, phrases: _Phrases) -> set[str]:
+        condition = _condition(clause, phrases)
+        if _ops(condition) > MAX_FILTER_OPS and clause.kind == "or":
+            return set().union(*(self._matching(o, phrases) for o in clause.options))
+        return phrases._ids([(phrases.collection, {"q": "*", "filter_by": condition})])[0]
 
     def _document_frequencies(self, collection: str, words: list[str]) -> dict[tuple[str, str], int]:
         """Documents with each word in the title and in the text, counted once per generation."""

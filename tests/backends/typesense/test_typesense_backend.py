@@ -372,6 +372,21 @@ def test_deep_pages_and_many_words_answer_within_bounds(typesense_app) -> None:
     assert [r["id"] for r in by_date["results"]] == [r["id"] for r in first["results"]][2:4]
 
 
+@pytest.mark.parametrize("q", [
+    "市场监管总局 OR 国家质检总局 OR 中国质协 OR 国家标准委 OR 国家认监委 OR 全国总工会 OR 工信部 OR 国家发改委 OR 上海",
+    "质量 -市场监管总局 -国家质检总局 -中国质协 -国家标准委 -国家认监委 -全国总工会 -工信部 -国家发改委 -中国石化",
+    "质量月 活动 企业 上海 提升 品牌 开展 樱花卡",  # soft AND: 8 words, C(8, 6) alternatives
+])
+def test_queries_past_the_filter_limit_answer_like_whoosh(typesense_app, app, q: str) -> None:
+    """Typesense 0.24 rejects a filter of about 100 terms; a query of many names (each with its
+    other names) or soft AND's alternatives is looked up clause by clause, with the same answer."""
+    ts = typesense_app.test_client().get("/api/search", query_string={"q": q, "per_page": 100})
+    wh = app.test_client().get("/api/search", query_string={"q": q, "per_page": 100})
+    assert ts.status_code == wh.status_code == 200, ts.get_data(as_text=True)
+    a, b = wh.get_json(), ts.get_json()
+    assert a["total"] == b["total"] and {r["id"] for r in a["results"]} == {r["id"] for r in b["results"]}
+
+
 def test_a_partial_typesense_answer_is_kept_by_the_response_cache(typesense_app) -> None:
     """On Typesense `partial` comes from fixed caps, not a clock: the same request gives the same
     answer, so the response cache keeps it (on Whoosh a budget-cut answer is not kept)."""
