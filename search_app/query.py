@@ -149,12 +149,24 @@ class ParsedQuery:
                     continue
         return list(dict.fromkeys(named))
 
-    def relaxed(self) -> tuple["ParsedQuery", list[str]] | None:
+    def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
         becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match);
-        quoted phrases, ORs and negations stay as they are. None when that would change nothing."""
+        quoted phrases, ORs and negations stay as they are. None when that would change nothing.
+
+        `all_but_one`: the last resort when nothing has every word of two chunks typed apart
+        (空气质量 月报), where ⌈¾⌉ still needs both: either chunk, as typed (Meilisearch's `last`
+        matching strategy); the words of one chunk (蓝鲸计划) are never split that way."""
         units = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted))
         fixed = [c for c in self.clauses if c.negated or not c.unquoted]
+        if all_but_one:
+            chunks = [c for c in self.clauses if c.unquoted and not c.negated]
+            if len(chunks) != 2:
+                return None
+            either = Clause("or", [], options=chunks)
+            positive = [c for c in fixed if not c.negated]
+            return (ParsedQuery(self.text, positive + [either] + [c for c in fixed if c.negated], self.truncated),
+                    ["".join(c.unquoted) for c in chunks])
         need = math.ceil(len(units) * 3 / 4)
         split = any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
         if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):

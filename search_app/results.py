@@ -183,7 +183,10 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
 
 
 def _has_word(stored: dict, word: str, looks: int = 3) -> bool:
-    """True when the title or text has `word` as a token (checked around its first occurrences)."""
+    """True when the title or text has `word` as a token, or as the phrase of its tokens (a chunk
+    typed as one: 月报), checked around its first occurrences."""
+    words = query_words(word)
+    term = words[0] if len(words) == 1 else tuple(words)
     for text in (stored.get(F.TITLE, ""), stored.get(F.TEXT_, "")):
         folded = fold(text)
         at = folded.find(word)
@@ -191,7 +194,7 @@ def _has_word(stored: dict, word: str, looks: int = 3) -> bool:
             if at < 0:
                 break
             start = max(0, at - 20)
-            if any(s <= at - start < e for s, e in match_spans(text[start : at + len(word) + 20], [word])):
+            if any(s <= at - start < e for s, e in match_spans(text[start : at + len(word) + 20], [term])):
                 return True
             at = folded.find(word, at + 1)
     return False
@@ -295,14 +298,27 @@ def suggestions(request: SearchRequest, run: Callable[[SearchRequest], dict]) ->
 def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     """Soft AND around a backend's `run`: when fewer than SOFT_AND_BELOW documents have every word,
     the documents with most of them (ParsedQuery.relaxed) follow, ranked below, each marked
-    `matched_all: false` with the words it lacks; `understood.relaxed` lists those words."""
-    relaxed = request.query.relaxed()
-    if relaxed is None:
+    `matched_all: false` with the words it lacks; `understood.relaxed` lists those words. When no
+    document has every word, and ⌈¾⌉ of two or three words is all of them, every word but one."""
+    relaxed, rescue = request.query.relaxed(), request.query.relaxed(all_but_one=True)
+    if relaxed is None and rescue is None:
         return run(request)
     first = run(replace(request, paging=Paging(1, SOFT_AND_BELOW)))
+    same = (request.paging.page, request.paging.per_page) == (1, SOFT_AND_BELOW)
     if first["total"] >= SOFT_AND_BELOW:
-        same = (request.paging.page, request.paging.per_page) == (1, SOFT_AND_BELOW)
         return first if same else run(request)
+    out = _followed(request, first, relaxed, run) if relaxed is not None else None
+    if out is None and first["total"] == 0 and rescue is not None:
+        out = _followed(request, first, rescue, run)
+    if out is None:
+        return first if same else run(request)
+    return out
+
+
+def _followed(request: SearchRequest, first: dict, relaxed: tuple[ParsedQuery, list[str]],
+              run: Callable[[SearchRequest], dict]) -> dict | None:
+    """The strict results (`first`, all of them) followed by those of the relaxed query; None when
+    the relaxed query finds nothing more."""
     query, optional = relaxed
     strict = first["results"]
     seen = {r["id"] for r in strict}
@@ -315,7 +331,7 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
         if len(last["results"]) < RELAXED_CHUNK or len(strict) + len(more) >= request.paging.limit:
             break
     if last is None or last["total"] <= len(strict):
-        return run(request) if request.paging.per_page != SOFT_AND_BELOW or request.paging.page != 1 else first
+        return None
     for r in more:
         r["matched_all"] = False  # below the documents with every word, even with its words apart
     combined = strict + more

