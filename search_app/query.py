@@ -103,13 +103,8 @@ class ParsedQuery:
     @property
     def highlight_words(self) -> list[str]:
         """Folded words to mark in snippets: every word of every non-negated clause."""
-        words: list[str] = []
-        stack = [c for c in self.clauses if not c.negated]
-        while stack:
-            clause = stack.pop()
-            stack += clause.options
-            words += clause.words
-        return sorted(set(words), key=len, reverse=True)
+        words = {w for term in self.highlight_terms for w in ((term,) if isinstance(term, str) else term)}
+        return sorted(words, key=len, reverse=True)
 
     @property
     def highlight_terms(self) -> list[str | tuple[str, ...]]:
@@ -249,18 +244,10 @@ def _chunk(text: str, words: list[str], negated: bool) -> Clause:
     全国质量月 as 全国“质量月”), or another name of the organization it names (市场监管总局)."""
     if len(set(words)) == 1:
         words = words[:1]  # 的的的…: one word typed again and again
-    variants = [words]
-    parts = [list(word_parts(w)) or [w] for w in words]
-    apart = [p for group in parts for p in group]
-    if apart != words:
-        variants.append(apart)
     expanded = [name for name in equivalent_names(text) if name != fold(text).strip()]
-    for name in expanded:
-        other = query_words(name)
-        variants.append(other)
-        other_apart = [p for w in other for p in (list(word_parts(w)) or [w])]
-        if other_apart != other:
-            variants.append(other_apart)
+    variants = []
+    for spelled in [words, *map(query_words, expanded)]:
+        variants += [spelled, [p for w in spelled for p in (word_parts(w) or [w])]]
     options = [Clause("phrase" if len(v) > 1 else "words", v) for v in dict.fromkeys(map(tuple, variants)) for v in [list(v)]]
     if len(options) == 1:
         return Clause(options[0].kind, words, negated, unquoted=list(words))

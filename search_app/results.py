@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
+from indexer.normalize import fold
 from indexer.segment import query_words
 from search_app.query import BadParameter, Filters, ParsedQuery, make_filters, parse_query
-from indexer.normalize import fold
 from search_app.snippets import highlight, match_spans, snippet
 from search_app.suggest import MAX_SUGGESTIONS, pinyin_candidates
 
