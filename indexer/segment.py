@@ -98,10 +98,10 @@ def sub_words(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=50_000)
 def word_parts(word: str) -> tuple[str, ...]:
-    """The shorter words a long query word is written as when cut apart (全国质量月 → 全国, 质量月;
-    进社区 → 进, 社区): longest dictionary words from the left, a Latin or digit run as one, else single
-    characters. () for a short word, and for a name kept whole on purpose (质量月, 中国品牌日) that
-    would fall to a single character: 质量 + 月 would find 空气质量月报."""
+    """The shorter words a long query word is written as when cut apart (全国质量月 → 全国, 质量月):
+    longest dictionary words from the left, a Latin or digit run as one. () for a short word and
+    when a part would be a single character: 质量 + 月 would find 空气质量月报, and 开幕 + 式 or
+    习 + 近 + 平 are never written apart but cost a phrase check over every page with the parts."""
     if len(word) <= 2 or not _HAN_CHAR.search(word):
         return ()
     jieba = segmenter()
@@ -116,14 +116,9 @@ def word_parts(word: str) -> tuple[str, ...]:
                          if word[i : i + n] != word and jieba.has_word(word[i : i + n])), 1)
         parts.append(word[i : i + size])
         i += size
-    if len(parts) < 2 or (min(map(len, parts)) == 1 and word in _kept_whole()):
+    if len(parts) < 2 or any(len(p) == 1 and _HAN_CHAR.match(p) for p in parts):
         return ()
     return tuple(parts)
-
-
-@lru_cache(maxsize=1)
-def _kept_whole() -> frozenset[str]:
-    return frozenset(fold(w) for w, _ in domain_words()) | frozenset(search_words())
 
 
 def analyze(text: str, index_mode: bool = False) -> list[Tok]:

@@ -149,26 +149,29 @@ class ParsedQuery:
         becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match);
         quoted phrases, ORs and negations stay as they are. None when that would change nothing.
 
-        `all_but_one`: the last resort when nothing has every word of two chunks typed apart
-        (空气质量 月报), where ⌈¾⌉ still needs both: either chunk, as typed (Meilisearch's `last`
-        matching strategy); the words of one chunk (蓝鲸计划) are never split that way."""
+        `all_but_one`: the last resort when hardly anything has ⌈¾⌉ of the words, where ⌈¾⌉ of two
+        or three words is all of them (Meilisearch's `last` matching strategy): of two chunks typed
+        apart (空气质量 月报), either one as typed; else two of three words (历年质量月主题 finds the
+        pages on 质量月主题). The words of one chunk of two (蓝鲸计划) are never split that way."""
         units = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted))
         fixed = [c for c in self.clauses if c.negated or not c.unquoted]
+        positive = [c for c in fixed if not c.negated]
         if all_but_one:
             chunks = [c for c in self.clauses if c.unquoted and not c.negated]
-            if len(chunks) != 2:
+            if len(chunks) == 2:
+                either = Clause("or", [], options=chunks)
+                return (ParsedQuery(self.text, positive + [either] + [c for c in fixed if c.negated], self.truncated),
+                        ["".join(c.unquoted) for c in chunks])
+            if len(units) != 3:
                 return None
-            either = Clause("or", [], options=chunks)
-            positive = [c for c in fixed if not c.negated]
-            return (ParsedQuery(self.text, positive + [either] + [c for c in fixed if c.negated], self.truncated),
-                    ["".join(c.unquoted) for c in chunks])
-        need = math.ceil(len(units) * 3 / 4)
+            need = 2
+        else:
+            need = math.ceil(len(units) * 3 / 4)
         split = any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
         if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):
             return None
         options = [Clause("words", list(combo), unquoted=list(combo)) for combo in combinations(units, need)]
         some = options[0] if len(options) == 1 else Clause("or", [], options=options)
-        positive = [c for c in fixed if not c.negated]
         return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), units
 
     @property

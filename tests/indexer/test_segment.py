@@ -7,7 +7,7 @@ import pytest
 
 from conftest import SEEDS
 from indexer.normalize import fold, normalize_text
-from indexer.segment import ChineseAnalyzer, analyze, domain_words, query_words
+from indexer.segment import ChineseAnalyzer, analyze, domain_words, query_words, word_parts
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,19 @@ def test_whoosh_tokenizer_matches_analyze_and_pickles() -> None:
     got = [(t.text, t.pos, t.startchar, t.endchar) for t in restored(text, positions=True, chars=True, mode="index")]
     assert got == [(t.text, t.pos, t.start, t.end) for t in analyze(text, index_mode=True)]
     assert [t.text for t in analyzer(text, mode="query")] == query_words(text)
+
+
+@pytest.mark.parametrize(
+    "word,parts",
+    [
+        ("全国质量月", ("全国", "质量月")),  # written 全国“质量月” on real pages
+        ("新闻联播", ("新闻", "联播")),
+        ("qc小组", ("qc", "小组")),
+        ("质量月", ()),  # 质量 + 月 would find 空气质量月报
+        ("开幕式", ()),  # 开幕 + 式: a single character is no word anyone writes apart
+        ("习近平", ()),
+        ("质量", ()),
+    ],
+)
+def test_word_parts_are_words_a_page_could_write_apart(word: str, parts: tuple[str, ...]) -> None:
+    assert word_parts(word) == parts

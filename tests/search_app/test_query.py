@@ -39,7 +39,9 @@ def test_nothing_to_relax() -> None:
     query, optional = parse_query("质量月 月报").relaxed(all_but_one=True)  # the last resort
     assert optional == ["质量月", "月报"] and [o.words for o in query.clauses[0].options] == [["质量月"], ["月", "报"]]
     assert parse_query("蓝鲸计划").relaxed(all_but_one=True) is None  # one chunk is one thing
-    assert parse_query("质量月 活动 总结").relaxed(all_but_one=True) is None
+    query, optional = parse_query("质量月 活动 总结").relaxed(all_but_one=True)  # two of three
+    assert optional == ["质量月", "活动", "总结"] and len(query.clauses[0].options) == 3
+    assert parse_query("质量月 活动 总结 模板").relaxed(all_but_one=True) is None  # ⌈¾ × 4⌉ is three already
 
 
 def test_pinyin_candidates() -> None:

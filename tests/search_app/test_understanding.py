@@ -78,7 +78,8 @@ def test_soft_and_lists_pages_with_most_words_below_and_marked(client) -> None:
     assert _paths(data)[0] == "qc_contest.txt" and data["results"][0]["matched_all"] is True
     relaxed = {r["path"]: r for r in data["results"] if not r["matched_all"]}
     assert relaxed["qc_meeting.txt"]["missing"] == ["发表"]
-    assert data["understood"]["relaxed"] == ["发表"]
+    assert relaxed["notice.txt"]["missing"] == ["qc成果发表"]  # the last resort: either chunk, last
+    assert _paths(data)[-1] == "notice.txt" and data["understood"]["relaxed"] == ["发表", "qc成果发表"]
     assert "air.txt" not in _paths(data)
 
 
@@ -88,6 +89,12 @@ def test_when_no_page_has_both_words_pages_with_one_follow_marked(client) -> Non
     assert data["results"][0]["missing"] == ["升旗"] and data["understood"]["relaxed"] == ["升旗"]
     page = client.get("/", query_string={"q": "空气质量 升旗"}).get_data(as_text=True)
     assert "没有文档包含全部检索词" in page and "缺少：<s>升旗</s>" in page
+
+
+def test_when_few_pages_have_three_words_pages_with_two_follow_marked(client) -> None:
+    data = _search(client, "公司 发布会 升旗")  # ⌈¾ × 3⌉ is all three: the last resort is two of them
+    assert _paths(data) == ["qc_meeting.txt"]  # never a page with one of the three (phrase.txt: 公司)
+    assert data["results"][0]["missing"] == ["升旗"] and data["understood"]["relaxed"] == ["升旗"]
 
 
 def test_soft_and_never_relaxes_phrases(client) -> None:

@@ -105,6 +105,10 @@ class Lru:
                 self._weight -= self._weigh(dropped)
         return value
 
+    def put(self, key: tuple, value: object) -> None:
+        """Keep `value` under `key`."""
+        self.get(key, lambda: value)
+
     def peek(self, key: tuple):
         """The value under `key` (marked recently used), or None; nothing is built."""
         with self._lock:
@@ -124,7 +128,8 @@ class Lru:
 
 
 class _VersionCache:
-    """DocTables, filter document sets and term document sets for the most recent index versions."""
+    """DocTables, filter document sets, term document sets and phrase document sets for the most
+    recent index versions."""
 
     def __init__(self, versions: int = 2, filters: int = 512) -> None:
         self._tables = Lru(versions)
@@ -132,6 +137,9 @@ class _VersionCache:
         # Decoding a long posting list costs more than anything else in a query; the sets of
         # recently used terms are kept, up to TERM_CACHE_IDS document numbers in all.
         self._terms = Lru(TERM_CACHE_IDS, weigh=len)
+        # A phrase of common words (新闻 联播: also every chunk's words written apart) is checked
+        # against the positions of every document having its words; the documents found are kept.
+        self._phrases = Lru(TERM_CACHE_IDS // 4, weigh=lambda docs: len(docs) + 1)
 
     def table(self, searcher: Searcher) -> DocTable:
         """The DocTable of the searcher's index version."""
@@ -155,13 +163,22 @@ class _VersionCache:
 
         return self._filters.get((version_key(searcher), "array", repr(query)), build)
 
+    def phrase_docs(self, searcher: Searcher, field: str, words: tuple[str, ...]) -> set[int] | None:
+        """The documents found to have a phrase in this index version (never mutate it), or None."""
+        return self._phrases.peek((version_key(searcher), field, words))
+
+    def keep_phrase(self, searcher: Searcher, field: str, words: tuple[str, ...], docs: set[int]) -> None:
+        """Remember every document of the index version that has the phrase."""
+        self._phrases.put((version_key(searcher), field, words), docs)
+
     def clear_terms(self) -> None:
-        """Forget the cached term sets only (the next queries read their posting lists)."""
+        """Forget the cached term and phrase sets only (the next queries read their posting lists)."""
         self._terms.clear()
+        self._phrases.clear()
 
     def clear(self) -> None:
         """Forget everything (for measuring cold queries)."""
-        for cache in (self._tables, self._filters, self._terms):
+        for cache in (self._tables, self._filters, self._terms, self._phrases):
             cache.clear()
 
 

@@ -128,6 +128,10 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
     if key in phrases:
         return phrases[key]
     field, words = phrase.fieldname, list(phrase.words)
+    known = CACHE.phrase_docs(searcher, field, key[1])
+    if known is not None:
+        phrases[key] = (known if within is None else known & within, set())
+        return phrases[key]
     distinct = list(dict.fromkeys(words))
     found: set[int] = set()
     unchecked: set[int] = set()
@@ -151,6 +155,8 @@ def _phrase_docs(searcher: Searcher, phrase: Phrase, clock: Clock, phrases: dict
             found = set(at.tolist())
         else:  # the budget is spent: document by document, while it lasts
             found, unchecked = _check_each(searcher, field, words, only.tolist(), clock)
+    if within is None and not unchecked:
+        CACHE.keep_phrase(searcher, field, key[1], found)
     phrases[key] = (found, unchecked)
     return found, unchecked
 

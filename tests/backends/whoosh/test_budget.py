@@ -11,6 +11,7 @@ from whoosh.query import Or
 
 from search_app.backends.whoosh import postings, ranking
 from search_app.backends.whoosh.compile import to_whoosh
+from search_app.backends.whoosh.doctable import CACHE
 from search_app.backends.whoosh.internals import array_union_parts
 from search_app.backends.whoosh.postings import PostingArrays, exact_scores
 from search_app.backends.whoosh.ranking import _docset, _scored, search
@@ -22,10 +23,11 @@ MANY = "质量 OR 品牌 OR 标准 OR 活动 OR 通知 OR 企业 OR 上海 OR �
 
 @pytest.fixture()
 def fresh_arrays(monkeypatch) -> PostingArrays:
-    """An empty cache of posting arrays for the ranking (as in a server just started), where every
-    word counts as long (the sample's are short: the archive's common words are not)."""
+    """Empty caches of posting arrays and phrase documents for the ranking (as in a server just
+    started), where every word counts as long (the sample's are short: the archive's common words are not)."""
     arrays = PostingArrays()
     monkeypatch.setattr(ranking, "ARRAYS", arrays)
+    CACHE.clear_terms()
     monkeypatch.setattr(postings, "SMALL_POSTINGS", 0)
     monkeypatch.setattr(postings, "SMALL_POSITIONS", 0)
     return arrays

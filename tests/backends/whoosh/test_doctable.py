@@ -5,6 +5,7 @@ from pathlib import Path
 
 from whoosh import index as windex
 
+from indexer import fields as F
 from indexer.backends.whoosh.writer import build_index
 from search_app.backends.whoosh.ranking import search
 from search_app.query import make_filters, parse_query
@@ -23,3 +24,29 @@ def test_a_segment_of_dateless_documents_does_not_break_search(corpus_copy: Path
         for sort in ("relevance", "date"):
             result = search(searcher, SearchRequest(parse_query("麒麟鹿 质量"), make_filters(None, None, None, None), sort, Paging(1, 10)))
             assert [hit["path"] for hit in result["results"]] == ["dateless.txt"]
+
+
+def test_phrase_documents_are_remembered_per_index_version(corpus_copy: Path, tmp_path: Path) -> None:
+    from search_app.backends.whoosh.doctable import CACHE
+
+    index_dir = tmp_path / "index"
+    (corpus_copy / "apart.txt").write_text("2019年全国“质量月”活动在京启动\n全国“质量月”活动启动仪式举行。\n", "utf-8")
+    build_index(corpus_copy, index_dir)
+    CACHE.clear()
+
+    def paths(q: str, region: str | None = None) -> list[str]:
+        ix = windex.open_dir(str(index_dir))
+        with ix.searcher() as searcher:
+            request = SearchRequest(parse_query(q), make_filters(None, region, None, None), "relevance", Paging(1, 50))
+            return sorted(hit["path"] for hit in search(searcher, request)["results"])
+
+    first = paths('"全国 质量月"')
+    assert "apart.txt" in first
+    with windex.open_dir(str(index_dir)).searcher() as searcher:
+        assert CACHE.phrase_docs(searcher, F.TEXT_, ("全国", "质量月")) is not None
+    assert paths('"全国 质量月"') == first  # from the remembered documents
+    assert paths('"全国 质量月"', region="北京") == [p for p in first if p in paths("全国", region="北京")]
+    # A new document is a new index version: nothing remembered is used for it.
+    (corpus_copy / "apart2.txt").write_text("全国“质量月”在沪开幕\n", "utf-8")
+    build_index(corpus_copy, index_dir)
+    assert paths('"全国 质量月"') == sorted(first + ["apart2.txt"])
