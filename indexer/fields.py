@@ -27,7 +27,7 @@ PIPELINE = "pipeline"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "7"
+PIPELINE_VERSION = "8"
 
 # Ranking is BM25F on both backends: the title weighs TITLE_BOOST times a word of the text, and
 # B and K1 are Whoosh's defaults (whoosh.scoring.BM25F), which the Typesense side computes too.

@@ -49,10 +49,12 @@ class Organization:
     kind: str  # enterprise, association, government, institution or other
     original: str  # as first written in the document (its own script)
     short_forms: list[str] = field(default_factory=list)
+    abbreviations: list[str] = field(default_factory=list)  # declared by the document: (以下简称“市质协”)
 
     def as_dict(self) -> dict:
         """The JSON shape stored in the index and returned by the API."""
-        return {"name": self.name, "kind": self.kind, "original": self.original, "short_forms": self.short_forms}
+        return {"name": self.name, "kind": self.kind, "original": self.original, "short_forms": self.short_forms,
+                "abbreviations": self.abbreviations}
 
 
 @lru_cache(maxsize=1)
@@ -881,6 +883,24 @@ def _sources(folded: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# A short form declared right after a name (folded text): 中国质量协会(以下简称“中国质协”), (简称中质协).
+_DECLARED_SHORT = re.compile(r"\((?:以下|下文)?简称(?:为)?[:：]?\s*[“\"「『]?([\u4e00-\u9fffA-Za-z0-9]{2,12}?)[”\"」』]?\s*\)")
+
+
+def _declare_abbreviations(folded: str, orgs: dict[str, Organization]) -> None:
+    """Record on each organization the short forms the text declares for it (the name ending just
+    before the declaration, its fullest form when several end there)."""
+    for m in _DECLARED_SHORT.finditer(folded):
+        short, before = m.group(1), folded[: m.start()].rstrip("”\"」』 ")
+        if short.isdigit():
+            continue
+        named = [o for o in orgs.values() for n in [o.name, *o.short_forms] if before.endswith(n)]
+        if named:
+            org = max(named, key=lambda o: len(o.name))
+            if short != org.name and short not in org.abbreviations:
+                org.abbreviations.append(short)
+
+
 def find_organizations(text: str, title: str | None = None, digest: bool = True) -> list[Organization]:
     """Organizations named in a document, merged: one entry per organization, short forms linked.
 
@@ -915,4 +935,5 @@ def find_organizations(text: str, title: str | None = None, digest: bool = True)
         if orgs[short].kind == target.kind or kind_of(short) is None or orgs[short].kind == "enterprise":
             target.short_forms += [short] + [s for s in orgs[short].short_forms if s not in target.short_forms]
             del orgs[short]
+    _declare_abbreviations(fold(text), orgs)
     return list(orgs.values())

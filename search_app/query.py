@@ -57,6 +57,7 @@ class Clause:
     # words written apart (全国“质量月”) or other names of the organization named.
     unquoted: list[str] = field(default_factory=list)
     expanded: list[str] = field(default_factory=list)  # the other names searched too
+    region: str | None = None  # an option found only in documents of this region (a short form learned there)
 
     def describe(self) -> str:
         """How the clause reads back to the user."""
@@ -281,7 +282,7 @@ def _with_options(clause: Clause, options: list[Clause]) -> Clause:
 
 
 def _key(clause: Clause) -> tuple:
-    return (clause.kind, tuple(clause.words), clause.negated, tuple(_key(o) for o in clause.options))
+    return (clause.kind, tuple(clause.words), clause.negated, clause.region, tuple(_key(o) for o in clause.options))
 
 
 def _collapse(clauses: list[Clause]) -> list[Clause]:

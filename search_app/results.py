@@ -15,8 +15,9 @@ from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
 from indexer.normalize import fold
+from indexer.organizations import kind_of
 from indexer.segment import query_words
-from search_app.query import BadParameter, Filters, ParsedQuery, make_filters, parse_query
+from search_app.query import BadParameter, Clause, Filters, ParsedQuery, make_filters, parse_query
 from search_app.snippets import highlight, match_spans, snippet
 from search_app.suggest import MAX_SUGGESTIONS, pinyin_candidates
 
@@ -26,6 +27,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 SOFT_AND_BELOW = 10  # fewer results with every word: documents with most of them follow
 RELAXED_CHUNK = 100  # relaxed results fetched this many at a time
+LEARN_FROM = 20  # newest documents of an organization read for the short forms they define
+MAX_LEARNED = 4  # learned short forms searched per organization named
 FACETS = {"year": F.YEAR, "region": F.REGIONS, "doc_type": F.DOC_TYPE, "campaign": F.CAMPAIGNS}
 DOC_ID = re.compile(r"^[0-9a-f]{16}$")
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
@@ -247,13 +250,60 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
     }
 
 
-def soft_search(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
-    """A backend's `run` with the documents about a campaign the query names first (`_about_first`),
-    soft AND (`_soft`) and, when nothing is found, pinyin suggestions."""
+def soft_search(request: SearchRequest, run: Callable[[SearchRequest], dict],
+                cached: Callable[[str, Callable[[], list]], list] | None = None) -> dict:
+    """A backend's `run` with the short forms its documents define for an organization the query
+    names (`with_learned_names`; `cached`: the store's per-index-version cache), the documents about
+    a campaign the query names first (`_about_first`), soft AND (`_soft`) and, when nothing is
+    found, pinyin suggestions."""
+    request = with_learned_names(request, run, cached)
     out = _soft(request, lambda r: _about_first(r, run))
     if out["total"] == 0 and request.paging.page == 1:
         out["suggestions"] = suggestions(request, run)
     return out
+
+
+def with_learned_names(request: SearchRequest, run: Callable[[SearchRequest], dict],
+                       cached: Callable[[str, Callable[[], list]], list] | None = None) -> SearchRequest:
+    """The request with each organization typed without quotes (上海市质量协会) also searched by the
+    short forms its own documents define (以下简称“市质协”), each only in documents of the region
+    that defined it: 市质协 in a Shanghai page, not in a Suzhou one. Listed in `understood.expanded`."""
+    clauses, changed = [], False
+    for clause in request.query.clauses:
+        name = "".join(clause.unquoted)
+        if clause.negated or not clause.unquoted or len(name) < 4 or kind_of(name) is None:
+            clauses.append(clause)
+            continue
+        learn = lambda: learned_short_forms(name, run)  # noqa: E731
+        known = {name, *clause.expanded}
+        learned = [(short, region) for short, region in (cached(f"learned-names:{name}", learn) if cached else learn())
+                   if short not in known][:MAX_LEARNED]
+        if not learned:
+            clauses.append(clause)
+            continue
+        options = clause.options if clause.kind == "or" else [replace(clause, unquoted=[], expanded=[])]
+        options = options + [Clause("phrase" if len(words) > 1 else "words", words, region=region)
+                             for short, region in learned for words in [query_words(short)] if words]
+        expanded = clause.expanded + [f"{short}（{region}）" for short, region in learned]
+        clauses.append(Clause("or", [], False, options, unquoted=clause.unquoted, expanded=expanded))
+        changed = True
+    if not changed:
+        return request
+    return replace(request, query=replace(request.query, clauses=clauses))
+
+
+def learned_short_forms(name: str, run: Callable[[SearchRequest], dict]) -> list[tuple[str, str]]:
+    """(short form, region) pairs the newest documents naming the organization declare for it
+    (its entries' `abbreviations`: 以下简称…), most often declared first; a document without a region
+    teaches nothing."""
+    found = run(SearchRequest(parse_query(""), Filters(org=name), paging=Paging(1, LEARN_FROM)))
+    votes: Counter = Counter()
+    for result in found["results"]:
+        region = result.get("region")
+        for org in result.get("organizations") or []:
+            if region and isinstance(org, dict) and fold(org.get("name", "")) == name:
+                votes.update((fold(s), region) for s in org.get("abbreviations", []) if len(s) >= 2 and fold(s) != name)
+    return [pair for pair, _ in votes.most_common()]
 
 
 def _about_first(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:

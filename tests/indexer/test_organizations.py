@@ -188,3 +188,12 @@ def test_media_in_source_lines_and_bylines() -> None:
 
 def test_collective_clauses_name_no_body() -> None:
     assert not _names("各有关单位、各企业集团要认真组织。")
+
+
+def test_short_forms_a_document_declares_are_recorded() -> None:
+    text = ("2022年中國質量協會（以下簡稱“中國質協”）將繼續開展活動；福耀玻璃工业集团股份有限公司(以下简称福耀集团)参加。"
+            "依据《药品经营质量管理规范》（以下简称《规范》）。")
+    orgs = {o.name: o.as_dict() for o in find_organizations(text)}
+    assert orgs["中国质量协会"]["abbreviations"] == ["中国质协"]
+    assert orgs["福耀玻璃工业集团股份有限公司"]["abbreviations"] == ["福耀集团"]
+    assert all("规范" not in a for o in orgs.values() for a in o["abbreviations"])

@@ -18,6 +18,9 @@ PAGES = {
     "brand.txt": "中国品牌日活动举行\n5月10日是中国品牌日，各地举办品牌展示活动。",
     "not_brand.txt": "中国制造日益发展\n中国企业日渐重视品牌建设，品牌价值日益提升。",
     "phrase.txt": "公司推进质量提升工作\n公司推进质量提升工作。质量是生命，提升服务水平，推进改革。",
+    "sh_defines.txt": "上海市质量协会举办培训\n上海市质量协会（以下简称“市质协”）在上海举办首席质量官培训。",
+    "sh_short.txt": "市质协举办讲座\n上海市浦东新区，市质协举办质量讲座，市质协专家授课。",
+    "sz_short.txt": "市质协召开年会\n江苏省苏州市，市质协召开年会，市质协秘书长作报告。",
 }
 
 
@@ -108,6 +111,13 @@ def test_an_organization_is_also_found_by_its_other_names(client) -> None:
     assert "国家市场监督管理总局" in data["understood"]["expanded"]
     quoted = _search(client, '"市场监管总局"')
     assert "bureau.txt" not in _paths(quoted) and quoted["understood"]["expanded"] == []
+
+
+def test_a_short_form_a_page_declares_is_searched_in_its_region_only(client) -> None:
+    data = _search(client, "上海市质量协会")
+    assert set(_paths(data)) == {"sh_defines.txt", "sh_short.txt"}  # not Suzhou's 市质协
+    assert "市质协（上海）" in data["understood"]["expanded"]
+    assert _search(client, '"上海市质量协会"')["understood"]["expanded"] == []
 
 
 def test_a_phrase_is_marked_as_a_phrase(client) -> None:

@@ -28,7 +28,7 @@ def build_schema() -> Schema:
             F.REGIONS: KEYWORD(stored=True, commas=True, scorable=False),
             F.DOC_TYPE: ID(stored=True),
             F.DOC_NUMBER: ID(stored=True),
-            # [{"name", "kind", "original", "short_forms"}] as extracted; names for the org filter.
+            # [{"name", "kind", "original", "short_forms", "abbreviations"}] as extracted; names for the org filter.
             F.ORGANIZATIONS: STORED(),
             F.ORG_NAMES: KEYWORD(stored=False, commas=True, scorable=False),
             # [{"theme", "theme_simplified", "year", "region", "campaign"}] as stated by the document.

@@ -210,6 +210,9 @@ def has_phrase(tokens: list[str], words: tuple[str, ...]) -> bool:
 
 def _condition(clause: Clause, phrases: _Phrases) -> str:
     """The filter for one clause (negation included)."""
+    if clause.region:
+        code = facet_code(fold(clause.region))
+        return f"({_condition(replace(clause, region=None), phrases)} && {FACET_CODES[F.REGIONS]}:=[{code}])"
     if clause.kind == "or" and clause.negated:
         # NOT (a OR b): lacking each (a chunk's spellings and other names are all left out).
         return "(" + " && ".join(_condition(replace(o, negated=True), phrases) for o in clause.options) + ")"
@@ -297,6 +300,8 @@ class _Scorer:
 
     def _clause(self, clause: Clause, doc: dict, memo: dict) -> float | None:
         """The clause's score in the document, None when it does not match there."""
+        if clause.region and fold(clause.region) not in (doc.get(F.REGIONS) or []):
+            return None
         if clause.kind == "or":
             parts = [self._clause(o, doc, memo) for o in clause.options]
             found = [p for p in parts if p is not None]
@@ -440,7 +445,7 @@ class TypesenseStore:
         """The /api/search answer for request-style parameters (BadParameter on bad input); the
         search is bounded by fixed caps, not by a clock (`budget` is not used here)."""
         request = read_request(args)
-        return self._retrying(lambda: soft_search(request, self.run))
+        return self._retrying(lambda: soft_search(request, self.run, self.cached))
 
     def _filter_by(self, parsed: ParsedQuery, filters: Filters, phrases: _Phrases) -> str:
         parts = [_condition(c, phrases) for c in parsed.clauses]

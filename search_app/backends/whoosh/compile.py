@@ -1,6 +1,8 @@
 """Query compilation for Whoosh: the parsed clauses and filters as Whoosh query trees."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Query, Term
 
 from indexer import fields as F
@@ -23,6 +25,10 @@ def _word_query(word: str) -> Query:
 
 
 def _clause_query(clause: Clause) -> Query:
+    if clause.region:
+        # Scoped, not scored: the region's term adds nothing to the score (boost 0).
+        scoped = replace(clause, region=None)
+        return And([_clause_query(scoped), Term(F.REGIONS, fold(clause.region), boost=0.0)])
     if clause.kind == "or":
         return Or([_clause_query(o) for o in clause.options])
     if clause.kind == "phrase" and len(clause.words) > 1:

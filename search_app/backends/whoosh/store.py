@@ -78,7 +78,7 @@ class WhooshStore:
         request = read_request(args)
         budget = TIME_BUDGET if budget == "default" else budget
         with self.searcher() as searcher:
-            return soft_search(request, lambda r: search(searcher, r, budget))
+            return soft_search(request, lambda r: search(searcher, r, budget), self.cached)
 
     def document(self, doc_id: str) -> dict | None:
         """A document by id (the /api/documents shape), or None; ids are looked up, never used as paths."""
