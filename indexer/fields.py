@@ -31,6 +31,8 @@ PIPELINE_VERSION = "8"
 
 # Ranking is BM25F on both backends: the title weighs TITLE_BOOST times a word of the text, and
 # B and K1 are Whoosh's defaults (whoosh.scoring.BM25F), which the Typesense side computes too.
+# Swept on the judged relevance set (issue 21): B 0.5-0.9, K1 0.9-2.0 and a title boost of 1.5-5
+# all give nDCG@10 0.777-0.785 (0.780 here): the defaults stay.
 TITLE_BOOST = 3.0
 BM25_B = 0.75
 BM25_K1 = 1.2

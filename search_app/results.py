@@ -26,6 +26,10 @@ SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 SOFT_AND_BELOW = 10  # fewer results with every word: documents with most of them follow
+# The last resort (every word but one) follows while fewer are found. Measured on the judged sets
+# (nDCG@10 judged / held-out): below 10: 0.789 / 0.780, below 3: 0.780 / 0.769, only when nothing
+# is found: 0.755 / 0.757; warm p95 on the news archive: +60 %, +17 %, +2 % over no ladder.
+LAST_RESORT_BELOW = 3
 RELAXED_CHUNK = 100  # relaxed results fetched this many at a time
 LEARN_FROM = 20  # newest documents of an organization read for the short forms they define
 MAX_LEARNED = 4  # learned short forms searched per organization named
@@ -114,6 +118,10 @@ class SearchRequest:
     paging: Paging = field(default_factory=Paging)
     started: float = field(default_factory=time.perf_counter)
     optional: list[str] = field(default_factory=list)  # soft AND's second run: the words a result may lack
+    # Soft AND's later runs: results shown already (`skip`) are left out, and only the first `want`
+    # of the rest are made (each costs a snippet); the page is ranked as usual.
+    skip: frozenset = frozenset()
+    want: int | None = None
 
     @property
     def by_date(self) -> bool:
@@ -234,7 +242,9 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
     """The /api/search object: `page` holds each result's stored fields and score, in order."""
     words = request.highlight_words
     scored = not request.query.is_empty
-    results = [result_item(stored, score if scored else None, words, request.optional) for stored, score in page]
+    chosen = [(stored, score) for stored, score in page if stored[F.ID_] not in request.skip]
+    results = [result_item(stored, score if scored else None, words, request.optional)
+               for stored, score in chosen[: request.want]]
     return {
         "query": request.query.text,
         "total": total,
@@ -312,6 +322,10 @@ def _about_first(request: SearchRequest, run: Callable[[SearchRequest], dict]) -
     named = request.query.campaigns
     if not named or request.by_date or request.filters.campaign:
         return run(request)
+    if request.skip or request.want is not None:  # merged below from whole pages, then cut
+        out = _about_first(replace(request, skip=frozenset(), want=None), run)
+        out["results"] = [r for r in out["results"] if r["id"] not in request.skip][: request.want]
+        return out
     limit, start = request.paging.limit, request.paging.start
     about = run(replace(request, filters=replace(request.filters, campaign=named[0]), paging=Paging(1, limit)))
     if about["total"] == 0:
@@ -349,11 +363,11 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     """Soft AND around a backend's `run`: when fewer than SOFT_AND_BELOW documents have every word,
     the documents with most of them (ParsedQuery.relaxed) follow, ranked below, each marked
     `matched_all: false` with the words it lacks; `understood.relaxed` lists those words. When
-    those are still fewer than SOFT_AND_BELOW, the last resort's follow (every word but one of two or
-    three, ParsedQuery.relaxed(all_but_one=True)), below them (measured on the judged sets: two-concept
-    queries 0.589 → 0.654 nDCG@10 with it after the ⌈¾⌉ step, not only when nothing is found)."""
+    those are still fewer than LAST_RESORT_BELOW, the last resort's (every word but one of two or
+    three, ParsedQuery.relaxed(all_but_one=True)) follow, below them."""
     query = request.query
-    steps = [step for step in (query.relaxed(), query.relaxed(all_but_one=True)) if step is not None]
+    rescue = query.relaxed(all_but_one=True)
+    steps = [step for step in (query.relaxed(), rescue) if step is not None]
     if not steps:
         return run(request)
     first = run(replace(request, paging=Paging(1, SOFT_AND_BELOW)))
@@ -363,7 +377,7 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     # Each step is taken while fewer than SOFT_AND_BELOW are found: the results so far fit on one page.
     found, taken = first, None
     for step in steps:
-        if found["total"] >= SOFT_AND_BELOW:
+        if found["total"] >= (LAST_RESORT_BELOW if step is rescue else SOFT_AND_BELOW):
             break
         more = _followed(replace(request, paging=Paging(1, SOFT_AND_BELOW)), found, step, run)
         if more is not None:
@@ -383,12 +397,16 @@ def _followed(request: SearchRequest, first: dict, relaxed: tuple[ParsedQuery, l
     need = request.paging.limit + len(strict)
     more: list[dict] = []
     last: dict | None = None
-    chunk = min(need, RELAXED_CHUNK)  # each result fetched costs a snippet: no more than the page needs
-    for page in range(1, need // chunk + 2):
-        last = run(replace(request, query=query, optional=optional, paging=Paging(page, chunk)))
-        more += [r for r in last["results"] if r["id"] not in seen]
-        if len(last["results"]) < chunk or len(strict) + len(more) >= request.paging.limit:
-            break
+    if need <= RELAXED_CHUNK:  # one page: only the results that will show are made (each costs a snippet)
+        last = run(replace(request, query=query, optional=optional, paging=Paging(1, need), skip=frozenset(seen),
+                           want=max(0, request.paging.limit - len(strict))))
+        more = last["results"]
+    else:
+        for page in range(1, need // RELAXED_CHUNK + 2):
+            last = run(replace(request, query=query, optional=optional, paging=Paging(page, RELAXED_CHUNK)))
+            more += [r for r in last["results"] if r["id"] not in seen]
+            if len(last["results"]) < RELAXED_CHUNK or len(strict) + len(more) >= request.paging.limit:
+                break
     if last is None or last["total"] <= len(strict):
         return None
     for r in more:

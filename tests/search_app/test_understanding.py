@@ -100,6 +100,19 @@ def test_when_few_pages_have_three_words_pages_with_two_follow_marked(client) ->
     assert data["results"][0]["missing"] == ["升旗"] and data["understood"]["relaxed"] == ["升旗"]
 
 
+@pytest.mark.parametrize("q", ["质量月 QC成果发表", "公司 发布会 升旗", "空气质量 升旗"])
+def test_soft_and_pages_follow_on(client, q: str) -> None:
+    def page(n: int, per_page: int) -> dict:
+        response = client.get("/api/search", query_string={"q": q, "page": n, "per_page": per_page})
+        return response.get_json()
+
+    whole = page(1, 10)
+    pieces = [r for n in (1, 2, 3) for r in page(n, 2)["results"]]
+    assert [r["id"] for r in pieces] == [r["id"] for r in whole["results"][:6]]
+    assert [r["matched_all"] for r in pieces] == [r["matched_all"] for r in whole["results"][:6]]
+    assert all(page(n, 2)["total"] == whole["total"] for n in (1, 2))
+
+
 def test_soft_and_never_relaxes_phrases(client) -> None:
     data = _search(client, '"QC成果发表" 质量月 小组 公司')
     assert _paths(data) == ["qc_contest.txt"] and data["understood"]["relaxed"] == []
