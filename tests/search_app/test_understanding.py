@@ -113,6 +113,14 @@ def test_soft_and_pages_follow_on(client, q: str) -> None:
     assert all(page(n, 2)["total"] == whole["total"] for n in (1, 2))
 
 
+def test_a_chunk_found_only_written_apart_is_not_called_missing(client) -> None:
+    data = _search(client, "公司质量")  # 公司 … 质量 in phrase.txt, never side by side
+    assert "phrase.txt" in _paths(data)
+    assert all(r["matched_all"] is False and r["missing"] == [] for r in data["results"])
+    page = client.get("/", query_string={"q": "公司质量"}).get_data(as_text=True)
+    assert "没有文档连着写出所检索的词" in page and "没有文档包含全部检索词" not in page
+
+
 def test_soft_and_never_relaxes_phrases(client) -> None:
     data = _search(client, '"QC成果发表" 质量月 小组 公司')
     assert _paths(data) == ["qc_contest.txt"] and data["understood"]["relaxed"] == []
