@@ -935,5 +935,5 @@ def find_organizations(text: str, title: str | None = None, digest: bool = True)
         if orgs[short].kind == target.kind or kind_of(short) is None or orgs[short].kind == "enterprise":
             target.short_forms += [short] + [s for s in orgs[short].short_forms if s not in target.short_forms]
             del orgs[short]
-    _declare_abbreviations(fold(text), orgs)
+    _declare_abbreviations(folded, orgs)  # the text's folded form: the last source read
     return list(orgs.values())

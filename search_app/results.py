@@ -374,7 +374,8 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     same = (request.paging.page, request.paging.per_page) == (1, SOFT_AND_BELOW)
     if first["total"] >= SOFT_AND_BELOW:
         return first if same else run(request)
-    # Each step is taken while fewer than SOFT_AND_BELOW are found: the results so far fit on one page.
+    # Each step is taken while fewer than SOFT_AND_BELOW (the last resort: LAST_RESORT_BELOW) are
+    # found: the results so far fit on one page.
     found, taken = first, None
     for step in steps:
         if found["total"] >= (LAST_RESORT_BELOW if step is rescue else SOFT_AND_BELOW):

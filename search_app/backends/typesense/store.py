@@ -211,8 +211,7 @@ def has_phrase(tokens: list[str], words: tuple[str, ...]) -> bool:
 def _condition(clause: Clause, phrases: _Phrases) -> str:
     """The filter for one clause (negation included)."""
     if clause.region:
-        code = facet_code(fold(clause.region))
-        return f"({_condition(replace(clause, region=None), phrases)} && {FACET_CODES[F.REGIONS]}:=[{code}])"
+        return f"({_condition(replace(clause, region=None), phrases)} && {_facet_is(F.REGIONS, fold(clause.region))})"
     if clause.kind == "or" and clause.negated:
         # NOT (a OR b): lacking each (a chunk's spellings and other names are all left out).
         return "(" + " && ".join(_condition(replace(o, negated=True), phrases) for o in clause.options) + ")"
@@ -230,6 +229,11 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
         lacks = [_lacks_word(w) for w in clause.words]
         return lacks[0] if len(lacks) == 1 else "(" + " || ".join(lacks) + ")"
     return " && ".join(_has_word(w) for w in clause.words)
+
+
+def _facet_is(field: str, value: str) -> str:
+    """The filter of the documents with this (folded) value in a facet field (region, type, campaign)."""
+    return f"{FACET_CODES[field]}:=[{facet_code(value)}]"
 
 
 def tf_fields(words: list[str]) -> str:
@@ -459,12 +463,12 @@ class TypesenseStore:
         if filters.year:
             parts.append(f"{F.YEAR}:[{filters.year[0]}..{filters.year[1]}]")
         for field, value in (
-            (FACET_CODES[F.REGIONS], filters.region and fold(filters.region)),
-            (FACET_CODES[F.DOC_TYPE], filters.doc_type and fold(filters.doc_type)),
-            (FACET_CODES[F.CAMPAIGNS], filters.campaign),
+            (F.REGIONS, filters.region and fold(filters.region)),
+            (F.DOC_TYPE, filters.doc_type and fold(filters.doc_type)),
+            (F.CAMPAIGNS, filters.campaign),
         ):
             if value:
-                parts.append(f"{field}:=[{facet_code(value)}]")
+                parts.append(_facet_is(field, value))
         if filters.org:
             quoted = _value(fold(filters.org))
             parts.append(f"{F.ORG_NAMES}:=[{quoted}]" if quoted else _NOTHING)
