@@ -54,7 +54,7 @@ class Clause:
     negated: bool = False
     options: list["Clause"] = field(default_factory=list)
     # Typed without quotes: the words as typed (options[0]); the other options are the same
-    # words written apart (全国“质量月”) or other names of the organization named.
+    # words written apart (全国“质量月”), other names of the organization named, or synonyms.
     unquoted: list[str] = field(default_factory=list)
     expanded: list[str] = field(default_factory=list)  # the other names searched too
     region: str | None = None  # an option found only in documents of this region (a short form learned there)
@@ -248,7 +248,9 @@ def _chunk(text: str, words: list[str], negated: bool) -> Clause:
     全国质量月 as 全国“质量月”), or another name of the organization it names (市场监管总局)."""
     if len(set(words)) == 1:
         words = words[:1]  # 的的的…: one word typed again and again
-    expanded = [name for name in equivalent_names(text) if name != fold(text).strip()]
+    typed = fold(text).strip()
+    expanded = [name for name in [*equivalent_names(text), *synonyms(text)] if name != typed]
+    expanded = list(dict.fromkeys(expanded))
     variants = []
     for spelled in [words, *map(query_words, expanded)]:
         variants += [spelled, [p for w in spelled for p in (word_parts(w) or [w])]]
@@ -272,6 +274,25 @@ def _equivalents() -> dict[str, list[str]]:
 def equivalent_names(text: str) -> list[str]:
     """Every name of the organization `text` names (itself included), or [] when it names none we know."""
     return _equivalents().get(fold(text).strip(), [])
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, list[str]]:
+    """Folded term -> the other terms a query for it also finds (indexer/data/synonyms.txt, Solr's format)."""
+    out: dict[str, list[str]] = {}
+    for line in data_lines("synonyms.txt"):
+        heads, _, tails = line.partition("=>")
+        terms = [fold(t).strip() for t in heads.split(",") if t.strip()]
+        also = [fold(t).strip() for t in tails.split(",") if t.strip()] if tails else terms
+        for term in terms:
+            out.setdefault(term, [])
+            out[term] += [t for t in also if t != term and t not in out[term]]
+    return out
+
+
+def synonyms(text: str) -> list[str]:
+    """The other terms a query for the concept `text` also finds, or []."""
+    return _synonyms().get(fold(text).strip(), [])
 
 
 def _with_options(clause: Clause, options: list[Clause]) -> Clause:

@@ -21,6 +21,9 @@ PAGES = {
     "sh_defines.txt": "上海市质量协会举办培训\n上海市质量协会（以下简称“市质协”）在上海举办首席质量官培训。",
     "sh_short.txt": "市质协举办讲座\n上海市浦东新区，市质协举办质量讲座，市质协专家授课。",
     "sz_short.txt": "市质协召开年会\n江苏省苏州市，市质协召开年会，市质协秘书长作报告。",
+    "mayor_award.txt": "市长质量奖揭晓\n五家企业获得市长质量奖。",
+    "gov_award.txt": "政府质量奖评审办法\n本办法规定政府质量奖的评审程序。",
+    "works.txt": "建设工程安全检查\n各区开展建设工程安全检查。",
 }
 
 
@@ -139,6 +142,17 @@ def test_a_short_form_a_page_declares_is_searched_in_its_region_only(client) -> 
     assert set(_paths(data)) == {"sh_defines.txt", "sh_short.txt"}  # not Suzhou's 市质协
     assert "市质协（上海）" in data["understood"]["expanded"]
     assert _search(client, '"上海市质量协会"')["understood"]["expanded"] == []
+
+
+def test_a_concept_is_also_found_by_its_synonyms(client) -> None:
+    data = _search(client, "建筑工程")
+    assert _paths(data) == ["works.txt"] and "建设工程" in data["understood"]["expanded"]
+    assert _search(client, '"建筑工程"')["results"] == []
+
+
+def test_a_broader_term_finds_its_narrower_terms_not_the_reverse(client) -> None:
+    assert set(_paths(_search(client, "政府质量奖"))) == {"gov_award.txt", "mayor_award.txt"}
+    assert _paths(_search(client, "市长质量奖")) == ["mayor_award.txt"]
 
 
 def test_a_phrase_is_marked_as_a_phrase(client) -> None:

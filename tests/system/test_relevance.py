@@ -15,14 +15,15 @@ import pytest
 from bench import relevance
 
 FLOORS = {  # judged set, nDCG@10 per kind with at least four queries
-    "all": 0.75, "campaign": 0.92, "false_friend": 0.55, "organization": 0.74, "phrase": 0.88,
+    "all": 0.76, "campaign": 0.92, "false_friend": 0.55, "organization": 0.88, "phrase": 0.88,
     "theme_year": 0.83, "two_concept": 0.60,
 }
 # The held-out set (relevance_heldout.json) was judged by a reader who never saw the engine and scored
 # once after the ranking was frozen (0.720 against the baseline's 0.735); the last resort for two
 # chunks typed apart came after, 0.757, and the soft-AND ladder (its last resort after ⌈¾⌉ while
-# fewer than 3 are found) 0.769. Its floor: no worse than that, less 0.03, and not under plain BM25.
-HELD_OUT_FLOOR = 0.74
+# fewer than 3 are found) 0.769, query-time synonyms (indexer/data/synonyms.txt) 0.783. Its floor:
+# no worse than that, less 0.03, and not under plain BM25.
+HELD_OUT_FLOOR = 0.75
 
 pytestmark = [
     pytest.mark.skipif(not relevance.WEB_PAGES.exists(), reason=f"{relevance.WEB_PAGES} not present"),
