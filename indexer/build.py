@@ -21,7 +21,9 @@ from typing import Callable, Iterable, Iterator, TypeVar
 from indexer import fields as F
 from indexer.document import Document, build_document, content_hash
 from indexer.errors import CorpusNotFound, DocumentError, NotADocument
-from indexer.parse import is_indexable, read_file, walk_corpus
+from indexer.extract import attachment_links
+from indexer.formats import ATTACHMENT_SUFFIXES
+from indexer.parse import decode, is_html, is_indexable, read_file, walk_corpus
 
 # progress(phase, done, total): phase is 检查文件 (hashing files against the index) or 建立索引.
 Progress = Callable[[str, int, int], None]
@@ -137,10 +139,76 @@ def to_index(
     return todo
 
 
-def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict]) -> Document | None:
-    """One file's Document, or None with the reason appended to `failed` or `excluded`."""
+def is_attachment(path: str) -> bool:
+    """True for the file names of attachments (.pdf, .doc, .xlsx …): the files pages link to."""
+    return Path(path).suffix.lower() in ATTACHMENT_SUFFIXES
+
+
+def page_links(root: Path, path: str) -> list[str]:
+    """The attachment files a page links (corpus paths), [] when it cannot be read."""
+    if not is_html(path):
+        return []
     try:
-        return build_document(path, read_file(root, path))
+        return attachment_links(decode(read_file(root, path), html=True).text, path, ATTACHMENT_SUFFIXES)
+    except DocumentError:
+        return []
+
+
+def plan_attachments(
+    root: Path, paths: list[str], state: dict, relations: dict[str, tuple[list[str], str | None]],
+    todo: list[tuple[str, bool]], report: BuildReport,
+) -> tuple[list[tuple[str, bool]], dict[str, str]]:
+    """The files to (re)index and each attachment's parent page (the first page, in path order,
+    that links it). An unchanged attachment is indexed again when its parent changed or went.
+
+    `relations`: path -> (links, parent path) of indexed documents, as stored."""
+    attachments = {path for path in paths if is_attachment(path)}
+    if not attachments:
+        return todo, {}
+    todo_paths = {path for path, _ in todo}
+    present = set(paths)
+    links = {path: rel[0] for path, rel in relations.items() if rel[0] and path in present and path not in todo_paths}
+    for path in todo_paths:
+        if not is_attachment(path):
+            links[path] = page_links(root, path)
+    parents: dict[str, str] = {}
+    for page in sorted(links):
+        for target in links[page]:
+            if target in attachments and target != page:
+                parents.setdefault(target, page)
+    again = []
+    for path in sorted(attachments - todo_paths):
+        if path not in state:
+            continue  # not indexed (it failed before): to_index decided
+        parent = parents.get(path)
+        if parent != relations.get(path, ([], None))[1] or parent in todo_paths:
+            again.append((path, True))
+            report.unchanged -= 1
+    return todo + again, parents
+
+
+_PARENTS: dict[str, Document | None] = {}  # the last parent pages built in this process
+
+
+def _parent_document(root: Path, path: str) -> Document | None:
+    """The Document of a parent page (built once per process for its several attachments)."""
+    if path not in _PARENTS:
+        if len(_PARENTS) > 16:
+            _PARENTS.clear()
+        try:
+            _PARENTS[path] = build_document(path, read_file(root, path))
+        except Exception:  # noqa: BLE001 - a page that fails is reported on its own; no parent then
+            _PARENTS[path] = None
+    return _PARENTS[path]
+
+
+def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict], parent: str | None = None) -> Document | None:
+    """One file's Document, or None with the reason appended to `failed` or `excluded`.
+
+    `parent`: the path of the page that links this attachment."""
+    try:
+        page = _parent_document(root, parent) if parent else None
+        return build_document(path, read_file(root, path), page)
     except NotADocument as exc:
         excluded.append({"path": path, "reason": str(exc)})
     except DocumentError as exc:

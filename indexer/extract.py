@@ -1,11 +1,14 @@
 """Extract stage: metadata from cleaned text. Pure functions; None when data is missing."""
 from __future__ import annotations
 
+import html as htmllib
+import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date as _date
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from htmldate import find_date as htmldate_find_date
 
@@ -530,3 +533,41 @@ def doc_number(text: str, page_lines: list[str] | None = None) -> str | None:
             if m:
                 return m.group(0)
     return None
+
+
+_HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I | re.S)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
+
+
+def attachment_links(html: str, path: str, suffixes: frozenset[str]) -> list[str]:
+    """Corpus paths of the files with these suffixes a page at corpus path `path` links: relative
+    hrefs, percent-encoded names, and same-site absolute URLs resolved against the mirror's folder
+    named after the host (www.x.gov.cn/…)."""
+    folder = posixpath.dirname(path)
+    parts = path.split("/")
+    found = []
+    for match in _HREF.finditer(html):
+        href = htmllib.unescape(next(g for g in match.groups() if g is not None)).strip()
+        href = href.split("#", 1)[0].split("?", 1)[0]
+        scheme = _SCHEME.match(href)
+        if scheme and scheme.group(1).lower() not in ("http", "https"):
+            continue
+        if scheme or href.startswith("//"):
+            url = urlsplit(href if scheme else "http:" + href)
+            host = (url.hostname or "").lower()
+            if host not in parts[:-1]:
+                continue  # another site's file: not in this mirror
+            base = "/".join(parts[: parts.index(host) + 1])
+            target = base + "/" + unquote(url.path).lstrip("/")
+        elif href.startswith("/"):
+            hosts = [i for i, p in enumerate(parts[:-1]) if "." in p]
+            base = "/".join(parts[: hosts[0] + 1]) if hosts else ""
+            target = (base + "/" if base else "") + unquote(href).lstrip("/")
+        else:
+            target = posixpath.join(folder, unquote(href))
+        target = posixpath.normpath(target)
+        if target.startswith("../") or target == ".." or posixpath.splitext(target)[1].lower() not in suffixes:
+            continue
+        if target not in found:
+            found.append(target)
+    return found

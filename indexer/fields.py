@@ -24,10 +24,17 @@ CAMPAIGNS = "campaigns"
 ENCODING = "encoding"
 CONTENT_HASH = "content_hash"
 PIPELINE = "pipeline"
+# What the file is (html, text, pdf, docx, doc, xlsx, xls, ofd), the attachment files a page links
+# (corpus paths), the page an attachment is linked from ({"id", "path", "title"}), and what the
+# reader wants the user to know (pages without a text layer).
+FORMAT = "format"
+LINKS = "links"
+PARENT = "parent"
+NOTE = "note"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "8"
+PIPELINE_VERSION = "9"
 
 # Ranking is BM25F on both backends: the title weighs TITLE_BOOST times a word of the text, and
 # B and K1 are Whoosh's defaults (whoosh.scoring.BM25F), which the Typesense side computes too.

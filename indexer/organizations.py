@@ -937,3 +937,57 @@ def find_organizations(text: str, title: str | None = None, digest: bool = True)
             del orgs[short]
     _declare_abbreviations(folded, orgs)  # the text's folded form: the last source read
     return list(orgs.values())
+
+
+# A 名单 table's column that names organizations (单位名称, 企业名称, 申报单位, 推荐单位, 组织名称, 所在单位 …).
+_ORG_COLUMN = re.compile(
+    r"^(?:(?:申报|推荐|所在|获奖|受表彰|参赛|参评|完成|承担|工作|选送|报送|组织|主办|承办|责任|生产|申请)?"
+    r"(?:单位|企业|公司|组织|机构|医院|学校)(?:名称|全称)?|(?:单位|企业|组织|机构)\s*[（(]?(?:全称|盖章)[）)]?)$"
+)
+_ROW_NUMBER = re.compile(r"^(?:序号|编号|排名|名次|No\.?)$", re.I)
+_NOT_AN_ORG = re.compile(r"(?:QC|小组|班组|团队|工作室|个人|同志|先生|女士|项目|课题)$", re.I)
+_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,3}$")  # a bare 2-3 character name is a person, not a body
+_CELL_SEP = re.compile(r"[、；;]|\s{2,}")
+
+
+def _org_columns(header: list[str]) -> list[int]:
+    return [i for i, name in enumerate(header) if _ORG_COLUMN.match(re.sub(r"\s+", "", fold(name)))]
+
+
+def table_organizations(tables: list, default_kind: str = "enterprise") -> list[dict]:
+    """Organizations a 名单 table lists, one per row (the whole cell as the name), with what the row
+    says they did there (`did`: the row's other columns, 小组名称：…；等级：…); in the as_dict shape.
+
+    `tables`: indexer.formats.model.Table objects. People, QC groups, 班组 and places are left out."""
+    found: dict[str, dict] = {}
+    for table in tables:
+        columns = _org_columns(table.header)
+        if not columns:
+            continue
+        others = [i for i, name in enumerate(table.header) if i not in columns and name and not _ROW_NUMBER.match(name)]
+        for row in table.rows:
+            did = "；".join(f"{table.header[i]}：{row[i]}" for i in others if i < len(row) and row[i])
+            for column in columns:
+                cell = row[column] if column < len(row) else ""
+                for written in _CELL_SEP.split(cell):
+                    written = written.strip(" 　*※")
+                    name = fold(written)
+                    if not _table_name(name):
+                        continue
+                    org = found.get(name)
+                    if org is None:
+                        kind = kind_of(name) or default_kind
+                        org = found[name] = {"name": name, "kind": kind, "original": written, "short_forms": [],
+                                             "abbreviations": [], "did": []}
+                    if did and did not in org["did"]:
+                        org["did"].append(did)
+    return list(found.values())
+
+
+def _table_name(name: str) -> bool:
+    """True when a 名单 cell names an organization: not a person, a group, a number or a place."""
+    if not (2 <= len(name) <= MAX_NAME * 2) or _NUMBER.fullmatch(name) or _PUNCT.match(name):
+        return False
+    if _NOT_AN_ORG.search(name) or only_places(name):
+        return False
+    return kind_of(name) is not None or not _PERSON.match(name)

@@ -18,6 +18,7 @@ from typing import Iterator
 from charset_normalizer import from_bytes
 
 from indexer.errors import DocumentError
+from indexer.formats import ATTACHMENT_SUFFIXES
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
 TEXT_SUFFIXES = frozenset({".txt"})
@@ -56,9 +57,9 @@ def is_html(path: str | Path) -> bool:
 
 
 def is_indexable(path: str | Path) -> bool:
-    """True for files the indexer reads (HTML and plain text)."""
+    """True for files the indexer reads (HTML, plain text and attachments: PDF, Word, WPS, Excel, OFD)."""
     suffix = Path(path).suffix.lower()
-    return suffix in HTML_SUFFIXES or suffix in TEXT_SUFFIXES
+    return suffix in HTML_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in ATTACHMENT_SUFFIXES
 
 
 # Bytes read from one file at most: a real page is well under 1 MB; a 150 MB file (or a link to

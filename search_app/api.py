@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from search_app import browse
 from search_app.cache import cached, uncacheable
+from search_app.results import with_attachments
 from search_app.store import current_store as store
 
 bp = Blueprint("api", __name__)
@@ -28,7 +29,7 @@ def api_document(doc_id: str):
     doc = store().document(doc_id)
     if doc is None:
         abort(404)
-    return jsonify(doc)
+    return jsonify(with_attachments(store(), doc))
 
 
 @bp.get("/healthz")

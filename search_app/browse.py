@@ -105,7 +105,8 @@ def organizations(
             entry = table.setdefault(name, {"name": name, "kind": org["kind"], "years": set(), "documents": {}, "aliases": set()})
             if doc["year"]:
                 entry["years"].add(doc["year"])
-            entry["documents"][doc["id"]] = {"id": doc["id"], "path": doc["path"], "title": doc["title"]}
+            listed = entry["documents"].setdefault(doc["id"], {"id": doc["id"], "path": doc["path"], "title": doc["title"], "did": []})
+            listed["did"] += [d for d in org.get("did", []) if d not in listed["did"]]
             entry["aliases"].update(a for a in [org["name"], org.get("original"), *org.get("short_forms", [])] if a and a != name)
     out = []
     for entry in table.values():
@@ -116,6 +117,8 @@ def organizations(
         out.append({
             "name": entry["name"], "kind": entry["kind"], "years": sorted(entry["years"]),
             "documents": list(entry["documents"].values()), "aliases": sorted(entry["aliases"]),
+            # What 名单 tables say the organization did (小组名称：…；等级：…), across its documents.
+            "did": [d for doc in entry["documents"].values() for d in doc["did"]],
         })
     out.sort(key=lambda e: (-len(e["documents"]), e["name"]))
     return out
@@ -125,11 +128,12 @@ def organizations_csv(orgs: list[dict]) -> str:
     """The table as CSV, UTF-8 with a BOM so that Excel reads the Chinese correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["名称", "类型", "年份", "文档数", "文档"])
+    writer.writerow(["名称", "类型", "年份", "文档数", "文档", "名单记录"])
     for org in orgs:
         writer.writerow([
             org["name"], KINDS.get(org["kind"], org["kind"]), "、".join(map(str, org["years"])),
             len(org["documents"]), "；".join(f"{d['title']}（{d['path']}）" for d in org["documents"]),
+            " | ".join(org.get("did", [])),
         ])
     return "\ufeff" + buffer.getvalue()
 

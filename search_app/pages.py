@@ -10,7 +10,7 @@ from indexer.campaigns import campaign_names
 from search_app import browse
 from search_app.cache import cached, uncacheable
 from search_app.query import BadParameter, parse_query
-from search_app.results import SOFT_AND_BELOW
+from search_app.results import SOFT_AND_BELOW, with_attachments
 from search_app.snippets import highlight
 from search_app.store import current_store
 
@@ -63,6 +63,7 @@ def document_page(doc_id: str):
     doc = current_store().document(doc_id)
     if doc is None:
         abort(404)
+    doc = with_attachments(current_store(), doc)
     words = parse_query(request.args.get("q")).highlight_terms
     paragraphs, cut_marks, cut_text = _paragraphs(
         doc["text"], words, current_app.config["HIGHLIGHT_CHARS"], current_app.config["DOCUMENT_PAGE_CHARS"],

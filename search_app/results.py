@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
+from indexer.document import doc_id
 from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
@@ -175,6 +176,8 @@ def stored_metadata(stored: dict) -> dict:
         "doc_type": stored.get(F.DOC_TYPE),
         "path": stored.get(F.PATH),
         "campaigns": stored_campaigns(stored),
+        "format": stored.get(F.FORMAT) or "html",
+        "parent": stored.get(F.PARENT),
     }
 
 
@@ -220,7 +223,23 @@ def document_item(stored: dict) -> dict:
         "organizations": stored.get(F.ORGANIZATIONS, []),
         "themes": stored.get(F.THEMES, []),
         "encoding": stored.get(F.ENCODING),
+        "links": stored.get(F.LINKS) or [],
+        "note": stored.get(F.NOTE),
     }
+
+
+MAX_ATTACHMENTS = 100  # listed on a page's document view
+
+
+def with_attachments(store, doc: dict) -> dict:
+    """A document (API shape) with `attachments`: the indexed files its page links, each
+    {"id", "path", "title", "format", "note"}; [] for attachments and pages that link none."""
+    found = []
+    for path in (doc.get("links") or [])[:MAX_ATTACHMENTS]:
+        child = store.document(doc_id(path))
+        if child is not None:
+            found.append({key: child.get(key) for key in ("id", "path", "title", "format", "note")})
+    return {**doc, "attachments": found}
 
 
 def understood(request: SearchRequest) -> dict:

@@ -14,8 +14,11 @@ def test_json_output_is_one_object_with_the_contract_keys(runner: CliRunner, cor
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert list(data) == ["added", "updated", "deleted", "unchanged", "skipped", "failed", "excluded", "documents", "recovered"]
-    assert data["added"] == 15 and data["documents"] == 15
-    assert {f["path"] for f in data["failed"]} == {"fixtures/empty.txt", "fixtures/binary.html", "fixtures/spaces_only.txt"}
+    # 15 pages and texts, and the sample notice's 3 attachments (issue 22: attachments are read, not skipped)
+    assert data["added"] == 19 and data["documents"] == 19
+    assert {f["path"] for f in data["failed"]} == {
+        "fixtures/empty.txt", "fixtures/binary.html", "fixtures/spaces_only.txt", "fixtures/notes.pdf",  # a PDF with no pages
+    }
     assert all(set(f) == {"path", "error"} for f in data["failed"])
 
 
@@ -45,7 +48,7 @@ def test_navigation_and_error_pages_are_excluded_not_failed(runner: CliRunner, t
 def test_human_summary_lists_failures(runner: CliRunner, corpus_copy: Path, tmp_path: Path) -> None:
     result = runner.invoke(main, ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 0
-    assert "新增 15" in result.stdout and "fixtures/empty.txt" in result.stdout and "文件为空" in result.stdout
+    assert "新增 19" in result.stdout and "fixtures/empty.txt" in result.stdout and "文件为空" in result.stdout
 
 
 def test_exit_1_when_nothing_could_be_indexed(runner: CliRunner, tmp_path: Path) -> None:

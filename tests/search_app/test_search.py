@@ -204,7 +204,7 @@ def test_documents_endpoint(client) -> None:
 
 
 def test_healthz_and_openapi(client, app) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 15, "backend": app.config["BACKEND"]}
+    assert client.get("/healthz").get_json() == {"status": "ok", "documents": 19, "backend": app.config["BACKEND"]}
     spec = client.get("/api/openapi.json").get_json()
     assert {"/api/search", "/api/documents/{id}", "/healthz", "/api/themes", "/api/organizations", "/api/organizations.csv"} <= set(spec["paths"])
 

@@ -20,7 +20,7 @@ from indexer.backends.typesense.client import (
 from indexer.backends.typesense.layout import (
     FACET_CODES, LAYOUT, averages, collection_schema, docs_schema, facet_code, is_current, typesense_document,
 )
-from indexer.build import BUILDING, BuildReport, Progress, build_one, in_order, scan_corpus, to_index
+from indexer.build import BUILDING, BuildReport, Progress, build_one, in_order, plan_attachments, scan_corpus, to_index
 from indexer.document import doc_id
 
 IMPORT_BATCH = 500
@@ -108,19 +108,19 @@ def swap_alias(http: Http, alias: str, collection: str) -> str | None:
     return old
 
 
-def _analyze_one(item: tuple[str, str, bool, int, float, float]):
+def _analyze_one(item: tuple[str, str, bool, int, float, float, str | None]):
     """A worker's job: one file to (path, replaces, Typesense document or None, failed, excluded)."""
-    root, path, replaces, seq, avg_title, avg_text = item
+    root, path, replaces, seq, avg_title, avg_text, parent = item
     failed: list[dict] = []
     excluded: list[dict] = []
-    doc = build_one(Path(root), path, failed, excluded)
+    doc = build_one(Path(root), path, failed, excluded, parent)
     return path, replaces, (typesense_document(doc, seq, avg_title, avg_text) if doc else None), failed, excluded
 
 
 def _analyzed(root: Path, plan: list[tuple[str, bool, int]], jobs: int | None, field_averages: tuple[float, float],
-              progress: Progress | None) -> Iterator[tuple]:
+              progress: Progress | None, parents: dict[str, str]) -> Iterator[tuple]:
     """`_analyze_one` of each planned (path, replaces, seq), in order, in worker processes when there are enough."""
-    items = [(str(root), path, replaces, seq, *field_averages) for path, replaces, seq in plan]
+    items = [(str(root), path, replaces, seq, *field_averages, parents.get(path)) for path, replaces, seq in plan]
     return in_order(_analyze_one, items, jobs, progress, BUILDING)
 
 
@@ -139,17 +139,21 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         stats = read_stats(http, current) if current else None
         if current is None or rebuild or not is_current(stats):
             return _full_build(http, corpus, config, paths, report, progress, jobs, averages(stats))
-        state = {row[F.PATH]: (row.get(F.CONTENT_HASH, ""), row.get(F.PIPELINE, ""))
-                 for row in export(http, docs_collection(current), [F.PATH, F.CONTENT_HASH, F.PIPELINE]) if F.PATH in row}
+        state, relations = {}, {}
+        for row in export(http, docs_collection(current), [F.PATH, F.CONTENT_HASH, F.PIPELINE, F.LINKS, F.PARENT]):
+            if F.PATH in row:
+                state[row[F.PATH]] = (row.get(F.CONTENT_HASH, ""), row.get(F.PIPELINE, ""))
+                if row.get(F.LINKS) or row.get(F.PARENT):
+                    relations[row[F.PATH]] = (row.get(F.LINKS) or [], (row.get(F.PARENT) or {}).get("path"))
         gone = scan.gone(state)
-        todo = to_index(corpus, paths, state, report, progress)
+        todo, parents = plan_attachments(corpus, paths, state, relations, to_index(corpus, paths, state, report, progress), report)
         if not todo and not gone:
             report.documents = stats["documents"] if stats else len(state)
             return report
         seq = int((stats or {}).get("max_seq", len(state))) + 1
         plan = [(path, replaces, seq + n) for n, (path, replaces) in enumerate(todo)]
         docs, added = [], []
-        for path, replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, averages(stats), progress):
+        for path, replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, averages(stats), progress, parents):
             report.failed += failed
             report.excluded += excluded
             if tsdoc is not None:
@@ -180,11 +184,12 @@ def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[s
     http.request("POST", "/collections", body=collection_schema(name), write=True)
     try:
         http.request("POST", "/collections", body=docs_schema(docs_collection(name)), write=True)
-        plan = [(path, False, seq) for seq, path in enumerate(paths)]
+        todo, parents = plan_attachments(corpus, paths, {}, {}, [(path, False) for path in paths], report)
+        plan = [(path, False, seq) for seq, (path, _) in enumerate(todo)]
         added: list[str] = []
 
         def documents() -> Iterator[dict]:
-            for path, _replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, field_averages, progress):
+            for path, _replaces, tsdoc, failed, excluded in _analyzed(corpus, plan, jobs, field_averages, progress, parents):
                 report.failed.extend(failed)
                 report.excluded.extend(excluded)
                 if tsdoc is not None:

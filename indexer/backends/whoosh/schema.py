@@ -38,6 +38,10 @@ def build_schema() -> Schema:
             F.ENCODING: STORED(),
             F.CONTENT_HASH: ID(stored=True),
             F.PIPELINE: ID(stored=True),
+            F.FORMAT: ID(stored=True),
+            F.LINKS: STORED(),
+            F.PARENT: STORED(),
+            F.NOTE: STORED(),
         }
     )
 

@@ -26,7 +26,7 @@ from indexer.backends.whoosh.lock import IndexBusy, WriteLock, clean_up, clean_u
 from indexer.backends.whoosh.schema import build_schema, schema_names
 from indexer.build import (
     BUILDING, PROGRESS_EVERY, BuildReport, Progress, build_one, crash_point, die_with_parent, jobs_for, scan_corpus,
-    start_method, to_index,
+    plan_attachments, start_method, to_index,
 )
 from indexer.document import doc_id
 from indexer.errors import QsearchError
@@ -47,24 +47,30 @@ def _compatible(ix: windex.Index) -> bool:
     return sorted(ix.schema.names()) == sorted(schema_names())
 
 
-def _indexed_state(reader) -> dict[str, tuple[str, str]]:
-    """path -> (content hash, pipeline version) of every document a reader sees (it is closed)."""
-    state = {}
+def _indexed_state(reader) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[list[str], str | None]]]:
+    """path -> (content hash, pipeline version) of every document a reader sees (it is closed),
+    and path -> (attachment links, parent path) of those that link or are linked."""
+    state, relations = {}, {}
     with reader:
         for stored in reader.all_stored_fields():
-            state[stored[F.PATH]] = (stored.get(F.CONTENT_HASH, ""), stored.get(F.PIPELINE, ""))
-    return state
+            path = stored[F.PATH]
+            state[path] = (stored.get(F.CONTENT_HASH, ""), stored.get(F.PIPELINE, ""))
+            links, parent = stored.get(F.LINKS) or [], stored.get(F.PARENT)
+            if links or parent:
+                relations[path] = (links, parent["path"] if parent else None)
+    return state, relations
 
 
 def _write_serial(
-    writer: IndexWriter, root: Path, todo: list[tuple[str, bool]], report: BuildReport, progress: Progress | None
+    writer: IndexWriter, root: Path, todo: list[tuple[str, bool]], report: BuildReport, progress: Progress | None,
+    parents: dict[str, str],
 ) -> None:
     """Analyze and write the files in this process."""
     added = []
     for done, (path, replaces) in enumerate(todo):
         if progress and done % PROGRESS_EVERY == 0:
             progress(BUILDING, done, len(todo))
-        doc = build_one(root, path, report.failed, report.excluded)
+        doc = build_one(root, path, report.failed, report.excluded, parents.get(path))
         if doc is None:
             continue
         if replaces:
@@ -78,7 +84,8 @@ def _write_serial(
 
 
 def _worker(
-    index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]], results, parent: int = 0, lock_fd: int | None = None
+    index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]], results, parent: int = 0, lock_fd: int | None = None,
+    parents: dict[str, str] | None = None,
 ) -> None:
     """A worker process: analyze its share of files into segments of its own and report them.
 
@@ -105,7 +112,7 @@ def _worker(
         for path, replaces in todo:
             if writer is None:
                 writer = W.sub_writer(ix, **WRITER_OPTIONS)
-            doc = build_one(corpus, path, failed, excluded)
+            doc = build_one(corpus, path, failed, excluded, (parents or {}).get(path))
             if doc is not None:
                 writer.add_document(**doc.fields())
                 added.append((path, replaces))
@@ -148,6 +155,7 @@ def _write_parallel(
     progress: Progress | None,
     jobs: int,
     lock=None,
+    parents: dict[str, str] | None = None,
 ) -> list:
     """Analyze and write the files in `jobs` processes; returns their finished segments.
 
@@ -161,7 +169,9 @@ def _write_parallel(
     shards = [todo[i : i + size] for i in range(0, len(todo), size)]
     index_dir = writer.storage.folder
     procs = [
-        ctx.Process(target=_worker, args=(index_dir, str(root), n, shard, results, os.getpid(), getattr(lock, "fd", None)), daemon=True)
+        ctx.Process(target=_worker, daemon=True, args=(
+            index_dir, str(root), n, shard, results, os.getpid(), getattr(lock, "fd", None),
+            {path: parents[path] for path, _ in shard if path in parents} if parents else None))
         for n, shard in enumerate(shards)
     ]
     # Files present before the workers start: on failure everything newer is theirs to remove,
@@ -222,15 +232,17 @@ def _write(
     progress: Progress | None,
     jobs: int | None,
     lock=None,
+    parents: dict[str, str] | None = None,
 ) -> list:
     """Write the files in `todo`: in worker processes when that pays; returns their segments.
 
-    `lock`: the index's write lock (its descriptor is closed in forked workers)."""
+    `lock`: the index's write lock (its descriptor is closed in forked workers); `parents`: each
+    linked attachment's parent page."""
     jobs = jobs_for(len(todo), jobs)
     if jobs <= 1:
-        _write_serial(writer, root, todo, report, progress)
+        _write_serial(writer, root, todo, report, progress, parents or {})
         return []
-    return _write_parallel(writer, root, todo, report, progress, jobs, lock)
+    return _write_parallel(writer, root, todo, report, progress, jobs, lock, parents)
 
 
 def build_index(
@@ -258,13 +270,14 @@ def build_index(
 
     base = report.failed[:]
 
-    def plan(state: dict[str, tuple[str, str]]) -> tuple[list[tuple[str, bool]], list[str]]:
+    def plan(state: dict[str, tuple[str, str]], relations: dict) -> tuple[list[tuple[str, bool]], list[str], dict[str, str]]:
         report.failed[:], report.unchanged = base[:], 0
-        return to_index(corpus, paths, state, report, progress), scan.gone(state)
+        todo, parents = plan_attachments(corpus, paths, state, relations, to_index(corpus, paths, state, report, progress), report)
+        return todo, scan.gone(state), parents
 
     generation = existing.latest_generation()
-    state = _indexed_state(existing.reader())
-    todo, gone = plan(state)
+    state, relations = _indexed_state(existing.reader())
+    todo, gone, parents = plan(state, relations)
     if not todo and not gone:
         if leftovers(index_dir):
             report.recovered += clean_up_now(index_dir)
@@ -282,10 +295,10 @@ def build_index(
         if writer.generation != generation + 1:
             # Another run committed between our first look and the lock: plan again from
             # what is indexed now, or both runs would add the same files.
-            state = _indexed_state(writer.reader())
-            todo, gone = plan(state)
+            state, relations = _indexed_state(writer.reader())
+            todo, gone, parents = plan(state, relations)
         crash_point("incremental:marked")
-        segments = _write(writer, corpus, todo, report, progress, jobs, writer.writelock)
+        segments = _write(writer, corpus, todo, report, progress, jobs, writer.writelock, parents)
         crash_point("incremental:written")
         for path in gone:
             writer.delete_by_term(F.ID_, doc_id(path))
@@ -336,7 +349,8 @@ def _full_build(
             ix = windex.create_in(str(staging), build_schema())
             writer = ix.writer(**WRITER_OPTIONS)
             try:
-                segments = _write(writer, corpus, [(path, False) for path in paths], report, progress, jobs, lock)
+                todo, parents = plan_attachments(corpus, paths, {}, {}, [(path, False) for path in paths], report)
+                segments = _write(writer, corpus, todo, report, progress, jobs, lock, parents)
             except BaseException:
                 _cancel(writer)
                 raise

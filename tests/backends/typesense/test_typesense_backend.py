@@ -35,7 +35,8 @@ from search_app.backends.typesense.store import TypesenseStore, has_phrase
 
 QUERIES = ROOT / "bench" / "queries.tsv"
 pytestmark = pytest.mark.typesense
-BROKEN_FIXTURES = {"fixtures/binary.html", "fixtures/empty.txt", "fixtures/spaces_only.txt"}
+BROKEN_FIXTURES = {"fixtures/binary.html", "fixtures/empty.txt", "fixtures/spaces_only.txt", "fixtures/notes.pdf"}
+SAMPLE_DOCS = 19  # seeds, the sample notice and its 3 attachments (issue 22), fixtures
 PARITY_MIN = 0.9  # average top-10 overlap with the Whoosh backend (issue 11)
 
 
@@ -62,25 +63,25 @@ def _paths(store: TypesenseStore, **args) -> list[str]:
 def test_incremental_run_adds_updates_and_deletes_by_id(config: TypesenseConfig, tmp_path: Path) -> None:
     corpus = copy_sample_corpus(tmp_path / "corpus")
     first = build_typesense(corpus, config)
-    assert first.added == 15 and first.documents == 15
+    assert first.added == SAMPLE_DOCS and first.documents == SAMPLE_DOCS
     assert {row["path"] for row in first.failed} == BROKEN_FIXTURES
     again = build_typesense(corpus, config)
-    assert (again.added, again.updated, again.deleted, again.unchanged, again.committed) == (0, 0, 0, 15, False)
+    assert (again.added, again.updated, again.deleted, again.unchanged, again.committed) == (0, 0, 0, SAMPLE_DOCS, False)
 
     seed = "001_d323e32c5bf0f654.txt"
     (corpus / seed).write_text((corpus / seed).read_text("utf-8") + "\n附记：本通知另附蓝鲸计划说明。", "utf-8")
     (corpus / "004_fb5c211a9a1c32cf.txt").unlink()
     (corpus / "new.txt").write_text("关于开展质量月蓝鲸计划的补充通知\n请各单位按时报送。", "utf-8")
     report = build_typesense(corpus, config)
-    assert (report.added, report.updated, report.deleted, report.unchanged) == (1, 1, 1, 13)
-    assert report.documents == 15
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (1, 1, 1, SAMPLE_DOCS - 2)
+    assert report.documents == SAMPLE_DOCS
 
     store = TypesenseStore(config)
     try:
         assert sorted(_paths(store, q="蓝鲸计划")) == [seed, "new.txt"]
         assert store.document(doc_id("004_fb5c211a9a1c32cf.txt")) is None
         assert store.document(doc_id("new.txt"))["title"].startswith("关于开展质量月蓝鲸计划")
-        assert store.doc_count() == 15
+        assert store.doc_count() == SAMPLE_DOCS
     finally:
         store.close()
 
@@ -112,8 +113,8 @@ def test_rebuild_is_a_new_collection_swapped_in_with_the_alias(config: Typesense
         reader.join()
     try:
         new = resolve_alias(http, config.collection)
-        assert report.added == 55 and new != old
-        assert seen <= {15, 55} and 55 in seen  # never a half-built collection
+        assert report.added == SAMPLE_DOCS + 40 and new != old
+        assert seen <= {SAMPLE_DOCS, SAMPLE_DOCS + 40} and SAMPLE_DOCS + 40 in seen  # never a half-built collection
         names = {c["name"] for c in http.json("GET", "/collections")}
         assert old not in names and new in names
         assert http.json("GET", f"/collections/{STATS}/documents/{old}", ok_missing=True) is None
@@ -206,7 +207,7 @@ def test_broken_file_is_reported_and_the_rest_indexed(config: TypesenseConfig, t
     (corpus / "blank.html").write_bytes(b"   \n")
     report = build_typesense(corpus, config)
     failed = {row["path"] for row in report.failed}
-    assert failed == BROKEN_FIXTURES | {"garbled.txt", "blank.html"} and report.added == 15
+    assert failed == BROKEN_FIXTURES | {"garbled.txt", "blank.html"} and report.added == SAMPLE_DOCS
     assert all(row["error"] for row in report.failed)
 
 
@@ -273,7 +274,7 @@ def test_index_command_on_typesense_prints_the_report(runner, config: TypesenseC
     result = runner.invoke(main, ["index", "--corpus", str(corpus), *options, "--json"], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["added"] == 15 and report["documents"] == 15
+    assert report["added"] == SAMPLE_DOCS and report["documents"] == SAMPLE_DOCS
     assert {"added", "updated", "deleted", "unchanged", "skipped", "failed", "excluded", "documents", "recovered"} <= set(report)
     result = runner.invoke(main, ["index", "--corpus", str(corpus), "--backend", "typesense", "--json"],
                            env={"QSEARCH_TYPESENSE_NODES": ""})
@@ -298,7 +299,7 @@ def test_serve_on_typesense_answers_like_whoosh(typesense_sample: TypesenseConfi
         expected = whoosh.search({"q": "質量 提升", "per_page": "5"})
     finally:
         whoosh.close()
-    assert health == {"status": "ok", "documents": 15, "backend": "typesense"}
+    assert health == {"status": "ok", "documents": SAMPLE_DOCS, "backend": "typesense"}
     assert [r["id"] for r in served["results"]] == [r["id"] for r in expected["results"]]
     assert [r["snippet"] for r in served["results"]] == [r["snippet"] for r in expected["results"]]
 

@@ -438,7 +438,7 @@ def test_backend_survives_leader_kill(cluster: tc.ClusterInfo, sample_index: Pat
     assert _wait_for(lambda: all(s.alive and s.healthy for s in tc.status(data)) and tc.leader_index(data) is not None,
                      CATCH_UP_LIMIT), tc.status(data)
     config = TypesenseConfig(tuple(cluster.nodes), cluster.api_key, "backend_failover")
-    assert build_typesense(sample_index.parent / "corpus", config).added == 15
+    assert build_typesense(sample_index.parent / "corpus", config).added == 19  # with the sample notice's attachments (issue 22)
     http, store = Http(config), TypesenseStore(config)
 
     def searched() -> int | None:

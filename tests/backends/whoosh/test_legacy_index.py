@@ -45,7 +45,9 @@ def test_the_writer_updates_a_legacy_index(legacy: Path, tmp_path: Path) -> None
     corpus = Path(shutil.copytree(FIXTURE_CORPUS, tmp_path / "corpus"))
     (corpus / "added.txt").write_text("关于开展麒麟鹿质量月活动的通知\n\n各单位：现就麒麟鹿质量月活动通知如下。", "utf-8")
     report = build_index(corpus, legacy)
-    assert report.added == 1 and report.documents == 11
+    # The schema gained fields since (format, links, parent, note: issue 22), so the writer rebuilds
+    # the legacy index in place rather than updating it.
+    assert report.committed and report.documents == 11
     app = create_app({"TESTING": True, "INDEX_DIR": str(legacy), "RESPONSE_CACHE_ENTRIES": 0})
     try:
         found = app.test_client().get("/api/search", query_string={"q": "麒麟鹿"}).get_json()

@@ -16,16 +16,16 @@ def test_store_sees_incremental_commits_and_rebuilds(corpus_copy: Path, tmp_path
     index_dir = tmp_path / "index"
     build_index(corpus_copy, index_dir)
     store = WhooshStore(index_dir)
-    assert store.index().doc_count() == 15
+    assert store.index().doc_count() == 19
 
     (corpus_copy / "004_fb5c211a9a1c32cf.txt").unlink()
     build_index(corpus_copy, index_dir)
-    assert store.index().doc_count() == 14
+    assert store.index().doc_count() == 18
 
     (corpus_copy / "new.txt").write_text("新增的质量月通知\n正文说明。", "utf-8")
     build_index(corpus_copy, index_dir, rebuild=True)
     with store.searcher() as searcher:
-        assert searcher.doc_count() == 15
+        assert searcher.doc_count() == 19
         assert searcher.document(path="new.txt") is not None
     store.close()
 
