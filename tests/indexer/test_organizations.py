@@ -197,3 +197,33 @@ def test_short_forms_a_document_declares_are_recorded() -> None:
     assert orgs["中国质量协会"]["abbreviations"] == ["中国质协"]
     assert orgs["福耀玻璃工业集团股份有限公司"]["abbreviations"] == ["福耀集团"]
     assert all("规范" not in a for o in orgs.values() for a in o["abbreviations"])
+
+
+def test_a_list_table_gives_its_organizations_not_people_groups_or_places() -> None:
+    from indexer.formats.model import Table
+    from indexer.organizations import table_organizations
+
+    table = Table(["序号", "单位名称", "小组名称", "等级"], [
+        ["1", "甲乙精密机械有限公司", "精益求精QC小组", "一等奖"],
+        ["2", "丙丁电子科技股份有限公司第一分公司", "攻坚QC小组", "二等奖"],
+        ["3", "庚辛百货有限公司中山路店", "微笑服务小组", "三等奖"],
+        ["4", "示例市申酉人民医院、壬癸学校", "护理质量小组", "三等奖"],
+        ["5", "张伟", "个人", "优秀奖"],
+        ["6", "浦东新区", "区级推荐", "优秀奖"],
+        ["7", "机加工二车间QC小组", "", "优秀奖"],
+        ["8", "装配一班组", "", "优秀奖"],
+    ])
+    orgs = {org["name"]: org for org in table_organizations([table])}
+    assert set(orgs) == {"甲乙精密机械有限公司", "丙丁电子科技股份有限公司第一分公司", "庚辛百货有限公司中山路店",
+                         "示例市申酉人民医院", "壬癸学校"}
+    assert orgs["甲乙精密机械有限公司"]["did"] == ["小组名称：精益求精QC小组；等级：一等奖"]
+    assert orgs["示例市申酉人民医院"]["kind"] == "institution"
+    assert table_organizations([Table(["序号", "姓名", "单位"], [["1", "李四", "甲乙精密机械有限公司"]])])[0]["name"] == "甲乙精密机械有限公司"
+    assert table_organizations([Table(["序号", "课题名称", "等级"], [["1", "降低焊接不良率", "一等奖"]])]) == []
+
+
+def test_an_attachment_without_a_heading_is_titled_by_its_file_name() -> None:
+    from indexer.document import attachment_title
+
+    assert attachment_title("www.x.gov.cn/P020230901385_%E5%90%8D%E5%8D%95.pdf") == "名单"
+    assert attachment_title("附件2：2023年度名单.xlsx") == "附件2：2023年度名单"

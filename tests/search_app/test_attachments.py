@@ -13,6 +13,7 @@ import pdf_fixtures as pf
 from indexer.backends.whoosh.writer import build_index
 from indexer.formats.tables import cell_text
 
+OFFICE = Path(__file__).parent.parent / "fixtures" / "attachments"
 BAD = {  # file -> (status, words its reason says)
     "bad/扫描件.pdf": ("excluded", "扫描件"),
     "bad/乱码.pdf": ("excluded", "乱码"),
@@ -42,6 +43,9 @@ def mirror_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict,
     af.lying_docx_as_doc(corpus / "bad/其实是docx.doc")
     af.html_error_as_pdf(corpus / "bad/404.pdf")
     pf.partly_scanned_pdf(corpus / "部分扫描.pdf")
+    (corpus / "wps").mkdir()  # Kingsoft WPS saves Word 97 and BIFF8 bytes under .wps and .et
+    shutil.copy(OFFICE / "list.doc", corpus / "wps/名单.wps")
+    shutil.copy(OFFICE / "list.xls", corpus / "wps/名单.et")
     # A notice whose attachment states no year, region or campaign of its own: it takes the notice's.
     _plain_list(corpus / af.MIRROR_HOST / "art/2023/9/2/报名表.xlsx")
     (corpus / af.MIRROR_HOST / "art/2023/9/2/art_2.html").write_text(af.notice_page(
@@ -105,7 +109,8 @@ def test_every_file_has_the_right_status(mirror_corpus) -> None:
         assert path in statuses and statuses[path][0] == status and words in statuses[path][1], (path, statuses.get(path))
     assert "bad/404.pdf" in statuses and statuses["bad/404.pdf"][0] == "excluded"  # an error page, not a PDF
     assert report["skipped"] == []
-    assert report["added"] == len(parents) + 4  # attachments, 2 notices, the docx named .doc, the partly scanned PDF
+    # attachments, 2 notices, the docx named .doc, the partly scanned PDF, the .wps and the .et
+    assert report["added"] == len(parents) + 6
 
 
 def test_attachments_are_tied_to_the_page_that_links_them(client, mirror_corpus) -> None:
@@ -184,3 +189,40 @@ def test_an_unchanged_rerun_reads_nothing_again_and_a_new_linking_page_adopts_th
         assert store.document(doc_id(orphan))["parent"]["path"] == f"{af.MIRROR_HOST}/links.html"
     finally:
         store.close()
+
+
+def test_wps_and_et_files_are_read_by_their_bytes(client) -> None:
+    assert _doc(client, "wps/名单.wps")["format"] == "doc" and _doc(client, "wps/名单.et")["format"] == "xls"
+    assert _doc(client, "bad/其实是docx.doc")["format"] == "docx"
+
+
+def test_every_cell_of_the_list_is_found_quoted_in_the_xlsx_and_the_pdf(client) -> None:
+    folder = f"{af.MIRROR_HOST}/art/2023/9/1/"
+    wanted = {folder + "P020230901_名单.xlsx", folder + "附件2：名单.pdf"}
+    missed = []
+    for row in af.list_rows(8):
+        for cell in row[1:]:
+            found = {r["path"] for r in _search(client, q=f'"{cell_text(cell)}"')["results"]}
+            missed += [(cell, path) for path in wanted - found]
+    assert not missed
+
+
+def test_list_organizations_precision_and_recall(mirror_corpus, tmp_path: Path) -> None:
+    """Organizations from the 名单 tables of the mirror against the organization columns written: P and R >= 0.98."""
+    from whoosh import index as windex
+
+    from indexer import fields as F
+
+    root, _parents, _report = mirror_corpus
+    expected = {"坤艮包装材料有限公司", "兑震物流有限公司"}
+    for rows in (af.list_rows(8), af.list_rows(4)):  # the mirror's lists; each workbook has a second sheet
+        for sheet in af.xlsx_list(tmp_path / "expected.xlsx", rows).values():
+            expected |= {cell_text(row[1]) for row in sheet.rows}
+    found: set[str] = set()
+    with windex.open_dir(str(root / "index")).searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            if stored.get(F.FORMAT) in ("xlsx", "pdf"):
+                found |= {org["name"] for org in stored.get(F.ORGANIZATIONS) or [] if "did" in org}
+    true = found & expected
+    precision, recall = len(true) / len(found), len(true) / len(expected)
+    assert precision >= 0.98 and recall >= 0.98, (sorted(found - expected), sorted(expected - found))
