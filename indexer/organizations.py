@@ -991,3 +991,29 @@ def _table_name(name: str) -> bool:
     if _NOT_AN_ORG.search(name) or only_places(name):
         return False
     return kind_of(name) is not None or not _PERSON.match(name)
+
+
+_LEGAL_FORM = re.compile(r"(?:\(集团\)|集团)?(?:股份有限公司|有限责任公司|有限公司|股份公司|集团公司|公司|集团)$")
+
+
+def legal_stem(name: str) -> str | None:
+    """A company name without its legal form (国家电网有限公司, 国家电网公司 → 国家电网), or None
+    when it has none: names with the same stem are one company."""
+    stem = _LEGAL_FORM.sub("", name)
+    return stem if stem != name and len(stem) >= 2 else None
+
+
+_RELATIVE_SHORT = re.compile(r"^(?:市|省|区|县|州|镇|乡|本|我|该)")
+
+
+def same_body_elsewhere(short: str, full: str, declared: bool) -> bool:
+    """True when a short form one document gives for `full` names the same body in every other
+    document: one it declares (以下简称) unless relative (市质协 is another city's elsewhere), a
+    brand without a suffix (上海医药), or the same name in another legal form. A complete name
+    (人民出版社) stays itself: 上海人民出版社 is another body."""
+    if _RELATIVE_SHORT.match(short) or relative_body(short):
+        return False
+    if declared or (kind_of(short) is None and short not in _names().kinds):
+        return True
+    stem = legal_stem(full)
+    return stem is not None and (legal_stem(short) == stem or short == stem)

@@ -120,7 +120,8 @@ def orgs_command(index_dir: Path, year, kind, region, scope: str, as_json: bool,
         raise click.UsageError("--json 和 --csv 只能选一个")
     orgs = browse.organizations(_rows(index_dir, backend), year, kind, region, scope=scope)
     if as_json:
-        click.echo(json.dumps({"organizations": orgs}, ensure_ascii=False))
+        page = browse.paged(orgs, None, None, None)
+        click.echo(json.dumps({"organizations": page.pop("items"), **page}, ensure_ascii=False))
     elif as_csv:
         sys.stdout.buffer.write(browse.organizations_csv(orgs).encode("utf-8"))
     else:
@@ -141,7 +142,8 @@ def themes_command(index_dir: Path, year, region, campaign, as_json: bool, **bac
     """按活动和年份列出文档陈述的活动主题。"""
     items = browse.themes(_rows(index_dir, backend), year, region, campaign)
     if as_json:
-        click.echo(json.dumps({"themes": items}, ensure_ascii=False))
+        page = browse.paged(items, None, None, None)
+        click.echo(json.dumps({"themes": page.pop("items"), **page}, ensure_ascii=False))
         return
     if not items:
         click.echo("没有找到陈述主题的文档")

@@ -76,8 +76,9 @@ def test_search_results_by_org_show_the_name_marked(client) -> None:
 
 
 def test_pages(client) -> None:
-    page = client.get("/organizations", query_string={"kind": "enterprise"}).get_data(as_text=True)
-    assert "上海申驰实业股份有限公司" in page and "下载 CSV" in page and "/?org=" in page
+    # Issue 23: a row links to its organization's page, and the list is paged (50 rows a page).
+    page = client.get("/organizations", query_string={"kind": "enterprise", "per_page": 100}).get_data(as_text=True)
+    assert "上海申驰实业股份有限公司" in page and "下载 CSV" in page and "/organizations/" in page
     assert client.get("/organizations", query_string={"kind": "x"}).status_code == 400
     themes = client.get("/themes").get_data(as_text=True)
     assert "2022" in themes and "宝山区" in themes and "/documents/" in themes and "<h2>质量月</h2>" in themes

@@ -102,7 +102,11 @@ def test_organizations_and_themes_pages(server: str, page, tmp_path: Path) -> No
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto(server + "/organizations?kind=enterprise")
     assert int(page.inner_text("#org-total")) > 5
-    page.locator("table.orgs a", has_text="上海申驰实业股份有限公司").click()
+    # A row leads to the organization's page (issue 23), and from there to the search filtered by it.
+    page.locator("table.orgs a.org", has_text="上海申驰实业股份有限公司").click()
+    page.wait_for_selector("article.organization")
+    assert page.locator("h1").inner_text() == "上海申驰实业股份有限公司"
+    page.locator("a", has_text="在检索中筛选").click()
     page.wait_for_selector("#total")
     marked = page.locator(".hit mark").all_inner_texts()
     assert {"上海申驰实业股份有限公司", "上海申馳實業股份有限公司"} & set(marked), marked
@@ -113,3 +117,76 @@ def test_organizations_and_themes_pages(server: str, page, tmp_path: Path) -> No
     link.click()
     page.wait_for_selector("article.document")
     page.screenshot(path=str(tmp_path / "theme-source.png"))
+
+
+def test_organization_page_counts_and_campaign_year(server: str, page, tmp_path: Path) -> None:
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(server + "/organizations?scope=all&sort=documents")
+    first = page.locator("table.orgs tbody tr").first
+    name, count = first.locator("a.org").inner_text(), int(first.locator("a.count").inner_text())
+    first.locator("a.org").click()
+    page.wait_for_selector("article.organization")
+    assert page.locator("h1").inner_text() == name and int(page.inner_text("#org-docs")) == count
+    assert page.locator(".orgdocs > li").count() == min(count, 50)
+    page.goto(server + "/campaigns/" + urllib.request.quote("质量月"))
+    assert page.locator("figure.chart svg rect").count() >= 2
+    page.locator("table.years a", has_text="2022").click()
+    page.wait_for_selector("article.campaign-year")
+    assert "2022 年质量月" in page.locator("h1").inner_text()
+    assert page.locator("h2", has_text="组织单位").is_visible() and page.locator(".orgdocs li").count() > 0
+    page.screenshot(path=str(tmp_path / "campaign-year.png"), full_page=True)
+
+
+def test_paging_and_sorting_of_the_lists(server: str, page) -> None:
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(server + "/organizations?scope=all&per_page=5")
+    total = int(page.inner_text("#org-total"))
+    assert page.locator("table.orgs tbody tr").count() == 5 and total > 10
+    first_page = page.locator("table.orgs a.org").all_inner_texts()
+    page.locator(".pager a[rel=next]").click()
+    page.wait_for_url("**page=2*")
+    assert "第 2 / " in page.inner_text(".pager") and page.locator("table.orgs a.org").all_inner_texts() != first_page
+    page.locator(".sorts a", has_text="名称").click()
+    page.wait_for_url("**sort=name*")
+    names = page.locator("table.orgs a.org").all_inner_texts()
+    assert names == sorted(names)
+    page.goto(server + "/themes?per_page=3&sort=year")
+    years = [int(t) for t in page.locator("section.year h3").all_inner_texts() if t.isdigit()]
+    assert years == sorted(years, reverse=True) and page.locator(".pager a[rel=next]").count() == 1
+
+
+def test_document_page_links_and_the_way_back(server: str, page) -> None:
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(server + "/?q=" + urllib.request.quote("质量月") + "&year=2022")
+    page.wait_for_selector("#total")
+    page.locator(".hit h2 a").first.click()
+    page.wait_for_selector("article.document")
+    back = page.get_attribute(".back a", "href")
+    assert "year=2022" in back and "q=" in back
+    assert page.locator(".orgs-found a").count() > 0
+    page.locator(".orgs-found a").first.click()
+    page.wait_for_selector("article.organization")
+    page.locator(".orgdocs a").first.click()
+    page.wait_for_selector("article.document")
+    assert page.locator(".back").count() == 0  # no search to go back to
+    page.goto(server + "/help")
+    assert page.locator("#syntax table").is_visible()
+    page.locator("footer a", has_text="API 说明").click()
+    page.wait_for_selector("article.api")
+    assert page.locator("section.endpoint").count() >= 8
+
+
+@pytest.mark.parametrize("path", ["/?q=%E8%B4%A8%E9%87%8F%E6%9C%88&year=2022", "/organizations", "/themes",
+                                  "/campaigns/%E8%B4%A8%E9%87%8F%E6%9C%88/2022", "/help", "/api"])
+def test_375_px_layout(server: str, page, tmp_path: Path, path: str) -> None:
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(server + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376, path
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    # Each filter label stays on the line of its input; no word of a kind breaks inside (政府机关).
+    for label in page.locator("form.search label").all():
+        box, field = label.bounding_box(), label.locator("input, select").bounding_box()
+        assert field["y"] < box["y"] + box["height"] and field["y"] + field["height"] > box["y"], label.inner_text()
+    for cell in page.locator("table.orgs td:nth-child(2)").all()[:20]:
+        assert "\n" not in cell.inner_text(), cell.inner_text()
+    page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
