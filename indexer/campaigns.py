@@ -337,3 +337,29 @@ def campaign_passages(title: str | None, text: str) -> list[str] | None:
         if not is_item and len(passage.strip()) <= HEADLINE_MAX and i + 1 < len(passages):
             chosen.add(i + 1)  # a story's headline: its body follows
     return [passages[i][1] for i in sorted(chosen)]
+
+
+def story_headlines(text: str) -> list[tuple[int, str]]:
+    """(offset, headline) of each story of a multi-story page (国内联播快讯: a short headline line,
+    then its body), in order; [] for a page that is one story."""
+    found = []
+    lines = text.split("\n")
+    at = 0
+    offsets = []
+    for line in lines:
+        offsets.append(at)
+        at += len(line) + 1
+    body = [(i, line) for i, line in enumerate(lines) if line.strip()]
+    for (i, line), (_j, after) in zip(body, body[1:]):
+        line = line.strip()
+        if (0 < len(line) <= HEADLINE_MAX and line[-1] not in "。！？!?；;，,：:" and not _ENUMERATION.match(line)
+                and len(after.strip()) >= STORY_MIN):
+            found.append((offsets[i], line))
+    return found if len(found) >= MULTI_STORY_HEADLINES else []
+
+
+def story_at(text: str, offset: int, headlines: list[tuple[int, str]] | None = None) -> str | None:
+    """The headline of the story a position of a multi-story page falls in, None on a one-story page."""
+    headlines = story_headlines(text) if headlines is None else headlines
+    i = bisect.bisect_right([start for start, _ in headlines], offset) - 1
+    return headlines[i][1] if i >= 0 else None

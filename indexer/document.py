@@ -17,7 +17,7 @@ from urllib.parse import unquote
 from indexer import fields as F
 from indexer.clean import clean_html, clean_plain
 from indexer.errors import DocumentError, NotADocument
-from indexer.campaigns import campaign_passages, find_campaigns
+from indexer.campaigns import campaign_passages, find_campaigns, story_at, story_headlines
 from indexer.extract import (
     attachment_links, doc_number, doc_type, document_year, fallback_date, find_date, find_regions, text_title,
 )
@@ -160,12 +160,23 @@ def _described(
         encoding=encoding,
         content_hash=content_hash(data),
         organizations=orgs + list(listed),
-        themes=[theme.as_dict() for theme in find_themes(prose, title, year, region.region, names, date)],
+        themes=_with_stories(prose, [theme.as_dict() for theme in find_themes(prose, title, year, region.region, names, date)]),
         campaigns=names,
         format=fmt,
         links=list(links),
         note=note,
     )
+
+
+def _with_stories(text: str, themes: list[dict]) -> list[dict]:
+    """On a multi-story page, each theme with the headline of the story that states it (`story`)."""
+    headlines = story_headlines(text) if themes else []
+    for theme in themes:
+        at = text.find(theme["theme"])
+        story = story_at(text, at, headlines) if headlines and at >= 0 else None
+        if story:
+            theme["story"] = story
+    return themes
 
 
 def attachment_title(path: str) -> str:

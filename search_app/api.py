@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from search_app import browse
 from search_app.cache import cached, uncacheable
-from search_app.results import with_attachments
+from search_app.results import results_csv, with_attachments
 from search_app.pages import with_roles
 from search_app.store import current_store as store
 
@@ -25,6 +25,25 @@ def api_search():
     if result["partial"] and not store().partial_is_final:
         uncacheable()  # cut short by the time budget: another try may rank more
     return jsonify(result)
+
+
+MAX_EXPORT = 1000  # search results one CSV export holds at most
+
+
+@bp.get("/api/search.csv")
+@cached
+def api_search_csv():
+    """The current query's results with its filters and sort, as CSV (at most MAX_EXPORT rows)."""
+    rows = []
+    total = 0
+    for page in range(1, MAX_EXPORT // 100 + 1):
+        args = {k: v for k, v in request.args.items() if k not in ("page", "per_page")} | {"page": str(page), "per_page": "100"}
+        result = store().search(args, current_app.config["SEARCH_TIME_BUDGET"])
+        total = result["total"]
+        rows += result["results"]
+        if len(rows) >= total or not result["results"]:
+            break
+    return _csv(results_csv(rows[:MAX_EXPORT], total), "search.csv")
 
 
 @bp.get("/api/documents/<doc_id>")

@@ -297,6 +297,7 @@ def themes(rows: Rows, year: str | None = None, region: str | None = None, campa
             out.append({
                 "campaign": theme_campaign, "year": theme["year"], "region": theme_region, "theme": theme["theme"],
                 "document": {"id": doc["id"], "path": doc["path"], "title": doc["title"]},
+                "story": theme.get("story"),  # the story of a multi-story page that states it
             })
     order = {name: n for n, name in enumerate(campaign_names())}
     out.sort(key=lambda t: (

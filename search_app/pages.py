@@ -66,6 +66,7 @@ def search_page():
     return render_template(
         "search.html", q=args.get("q", ""), args=args, result=result, error=error,
         pages=pages, active={k: args[k] for k in FILTERS if args.get(k)}, soft_and_below=SOFT_AND_BELOW,
+        export_args={k: args[k] for k in ("q", *FILTERS, "sort") if args.get(k)},
     ), status
 
 

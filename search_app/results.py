@@ -7,6 +7,9 @@ fields, scores, total, facet counts and whether its work was cut short; `answer`
 """
 from __future__ import annotations
 
+import csv
+import html as htmllib
+import io
 import re
 import time
 from collections import Counter
@@ -14,12 +17,13 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
+from indexer.campaigns import story_at
 from indexer.document import doc_id
 from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
 from search_app.query import BadParameter, Clause, Filters, ParsedQuery, make_filters, parse_query
-from search_app.snippets import highlight, match_spans, snippet
+from search_app.snippets import highlight, match_spans, snippet_at
 from search_app.suggest import MAX_SUGGESTIONS, pinyin_candidates
 
 TIME_BUDGET = 0.5  # seconds of matching and ranking one search may take (None: no limit)
@@ -185,10 +189,16 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
     """One result in the API's shape (plus title_html for the pages); `optional`: the words a
     relaxed result may lack (its `missing` ones are listed)."""
     missing = [w for w in optional if not _has_word(stored, w)]
+    text = stored.get(F.TEXT_, "")
+    shown, at = snippet_at(text, words)
+    # On a multi-story page (国内联播快讯) the story the snippet comes from is what matched.
+    story = story_at(text, at) if at is not None else None
     return {
         **stored_metadata(stored),
-        "snippet": str(snippet(stored.get(F.TEXT_, ""), words)),
+        "snippet": str(shown),
         "title_html": str(highlight(stored.get(F.TITLE, ""), words)),
+        "story": story,
+        "story_html": str(highlight(story, words)) if story else None,
         "score": round(score, 4) if score is not None else None,
         "organizations": stored.get(F.ORGANIZATIONS, []),
         "matched_all": not missing,
@@ -226,6 +236,26 @@ def document_item(stored: dict) -> dict:
         "links": stored.get(F.LINKS) or [],
         "note": stored.get(F.NOTE),
     }
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def results_csv(results: list[dict], total: int) -> str:
+    """Search results as CSV (UTF-8 with a BOM for Excel): one row each, the snippet as plain text;
+    a last line says when there were more than the rows exported."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["序号", "标题", "日期", "年份", "地区", "类型", "活动", "来自", "文件", "原文链接", "摘要", "相关度"])
+    for n, r in enumerate(results, 1):
+        writer.writerow([
+            n, r["title"], r["date"] or "", r["year"] or "", r["region"] or "", r["doc_type"] or "",
+            "、".join(r["campaigns"]), (r.get("parent") or {}).get("title", ""), r["path"], r["url"] or "",
+            htmllib.unescape(_TAGS.sub("", r["snippet"])), r["score"] if r["score"] is not None else "",
+        ])
+    if total > len(results):
+        writer.writerow([f"共 {total} 条结果，只导出前 {len(results)} 条"])
+    return "\ufeff" + buffer.getvalue()
 
 
 MAX_ATTACHMENTS = 100  # listed on a page's document view

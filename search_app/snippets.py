@@ -107,8 +107,13 @@ def _hits(folded: str, words: list[Term], start: int, end: int, most: int = 3) -
 
 def snippet(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> Markup:
     """Up to `size` characters around the best matching sentences, escaped and marked."""
+    return snippet_at(text, words, size)[0]
+
+
+def snippet_at(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> tuple[Markup, int | None]:
+    """The snippet, and where in the text its best matching piece starts (None when nothing matched)."""
     if not text:
-        return Markup("")
+        return Markup(""), None
     full = text
     text = text[:SNIPPET_SCAN_CHARS]
     folded = fold(text)
@@ -151,6 +156,7 @@ def snippet(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> Markup:
             budget -= end - start
         if budget < 20:
             break
+    best = chosen[0][0] if chosen else None
     if not chosen:
         start, end = sentences[0] if sentences else (0, min(len(text), size))
         end = min(end, start + size)
@@ -165,4 +171,4 @@ def snippet(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> Markup:
         previous_end = end
     if _NONSPACE.search(full, previous_end):
         parts.append(Markup("…"))
-    return Markup("").join(parts)
+    return Markup("").join(parts), best

@@ -92,3 +92,19 @@ def test_several_quoted_themes_and_listed_world_day_themes() -> None:
 def test_a_theme_in_single_quotes_and_a_correcting_verb() -> None:
     themes = _themes("本届活动主题正式确定为‘品质生活 标准先行’。")
     assert [t["theme"] for t in themes] == ["品质生活 标准先行"]
+
+
+def test_a_theme_on_a_multi_story_page_knows_its_story() -> None:
+    from indexer.document import build_document
+
+    stories = [
+        ("全国秋粮收购进度过半", "国家粮食和物资储备局今天发布消息，全国秋粮收购进度过半，各地收购工作平稳有序，农民售粮顺畅。"),
+        ("多地开展冬季供暖设施检修", "入冬以来，北方多地提前开展供暖设施检修，确保群众温暖过冬，检修工作已完成九成以上。"),
+        ("2023年全国质量月活动启动", "2023年全国“质量月”活动今天启动，今年质量月的主题是“质量强国 建设有我”，各地将开展系列活动。"),
+        ("铁路部门增开旅客列车", "为满足旅客出行需要，铁路部门本周增开旅客列车一百余列，加强站车服务保障工作。"),
+    ]
+    text = "国内联播快讯\n\n" + "\n\n".join(f"{h}\n\n{b}" for h, b in stories)
+    (theme,) = build_document("news.txt", text.encode("utf-8")).themes
+    assert theme["theme"] == "质量强国 建设有我" and theme["story"] == "2023年全国质量月活动启动"
+    one = build_document("one.txt", ("2023年全国质量月活动启动\n\n" + stories[2][1]).encode("utf-8")).themes
+    assert one and "story" not in one[0]

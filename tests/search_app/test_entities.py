@@ -21,6 +21,13 @@ PAGES = {
     "e.txt": "中国国家电网公司发布报告\n中国国家电网公司发布社会责任报告。",
     "f.txt": "上海医药集团股份有限公司质量月\n上海医药集团股份有限公司（以下简称“上海医药”）开展质量月活动。",
     "g.txt": "上海医药获奖\n上海医药荣获质量奖。",
+    "news.txt": "国内联播快讯\n\n" + "\n\n".join(
+        f"{headline}\n\n{body}" for headline, body in (
+            ("全国秋粮收购进度过半", "国家粮食和物资储备局今天发布消息，全国秋粮收购进度过半，各地收购工作平稳有序，农民售粮顺畅。"),
+            ("多地开展冬季供暖设施检修", "入冬以来，北方多地提前开展供暖设施检修，确保群众温暖过冬，检修工作已完成九成以上。"),
+            ("首届麒麟鹿质量论坛在杭州举行", "首届麒麟鹿质量论坛今天在杭州举行，来自各地的企业代表交流质量管理经验，发布质量倡议。"),
+            ("铁路部门增开旅客列车", "为满足旅客出行需要，铁路部门本周增开旅客列车一百余列，加强站车服务保障工作。"),
+        )),
 }
 
 
@@ -139,3 +146,31 @@ def test_campaign_pages(app) -> None:
     assert "<svg" in html and "组织单位" in html and "<script" not in html
     assert client.get(f"/campaigns/{quote('没有这个活动')}").status_code == 404
     assert client.get(f"/campaigns/{quote('质量月')}/1900").status_code == 404
+
+
+def test_search_results_export_as_csv(app) -> None:
+    import csv
+    import io
+
+    client = app.test_client()
+    data = client.get("/api/search", query_string={"q": "质量", "year": "2022", "per_page": 100}).get_json()
+    response = client.get("/api/search.csv", query_string={"q": "质量", "year": "2022"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["序号", "标题", "日期"] and len(rows) == 1 + data["total"]
+    assert [r[1] for r in rows[1:]] == [r["title"] for r in data["results"]]
+    assert "<mark>" not in response.data.decode("utf-8-sig")
+    assert client.get("/api/search.csv", query_string={"year": "abc"}).status_code == 400
+    page = client.get("/", query_string={"q": "质量", "year": "2022"}).get_data(as_text=True)
+    assert "/api/search.csv?q=" in page and "year=2022" in page
+
+
+def test_a_multi_story_page_shows_the_story_that_matched(client) -> None:
+    data = client.get("/api/search", query_string={"q": "麒麟鹿"}).get_json()
+    (hit,) = data["results"]
+    assert hit["title"] == "国内联播快讯" and hit["story"] == "首届麒麟鹿质量论坛在杭州举行"
+    assert "<mark>麒麟鹿</mark>" in hit["story_html"]
+    page = client.get("/", query_string={"q": "麒麟鹿"}).get_data(as_text=True)
+    assert "首届<mark>麒麟鹿</mark>质量论坛在杭州举行</a></h2>" in page and "国内联播快讯" in page
+    single = client.get("/api/search", query_string={"q": "读书节"}).get_json()["results"][0]
+    assert single["story"] is None
