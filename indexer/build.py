@@ -20,6 +20,8 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from indexer import fields as F
 from indexer.document import Document, build_document, content_hash
+from indexer.duplicates import Entry
+from indexer.duplicates import groups as near_duplicate_groups
 from indexer.errors import CorpusNotFound, DocumentError, NotADocument
 from indexer.extract import attachment_links
 from indexer.formats import ATTACHMENT_SUFFIXES
@@ -200,6 +202,44 @@ def _parent_document(root: Path, path: str) -> Document | None:
         except Exception:  # noqa: BLE001 - a page that fails is reported on its own; no parent then
             _PARENTS[path] = None
     return _PARENTS[path]
+
+
+def grouping_state(all_stored) -> tuple[list[Entry], dict[str, tuple[str | None, list[str]]], dict[str, tuple[str, str | None]]]:
+    """From every document's stored fields: the grouping entries, the current grouping (id ->
+    (copy_of, duplicates) of grouped documents) and id -> (path, parent path)."""
+    entries, current, where = [], {}, {}
+    for stored in all_stored:
+        ident = stored[F.ID_]
+        parent = (stored.get(F.PARENT) or {}).get("path")
+        entries.append(Entry(ident, stored[F.PATH], stored.get(F.DATE), stored.get(F.SIGNATURE), stored.get(F.NUMBERS) or "",
+                             stored.get(F.TITLE) or "", parent))
+        where[ident] = (stored[F.PATH], parent)
+        if stored.get(F.COPY_OF) or stored.get(F.DUPLICATES):
+            current[ident] = (stored.get(F.COPY_OF), list(stored.get(F.DUPLICATES) or []))
+    return entries, current, where
+
+
+def regroup(entries: list[Entry], current: dict[str, tuple[str | None, list[str]]], text_of) -> dict[str, tuple[str | None, list[str]]]:
+    """The documents whose near-duplicate grouping changed: id -> (copy_of, duplicates) as it should be.
+
+    `current`: id -> (copy_of, duplicates) of the indexed documents that are grouped now."""
+    wanted: dict[str, tuple[str | None, list[str]]] = {}
+    for shown, copies in near_duplicate_groups(entries, text_of).items():
+        wanted[shown] = (None, copies)
+        for copy in copies:
+            wanted[copy] = (shown, [])
+    changes = {ident: wanted.get(ident, (None, [])) for ident in current if wanted.get(ident, (None, [])) != current[ident]}
+    changes.update({ident: value for ident, value in wanted.items() if ident not in current})
+    return changes
+
+
+def build_grouped(root: Path, path: str, grouping: tuple[str | None, list[str]], failed: list[dict],
+                  parent: str | None = None) -> Document | None:
+    """A document analyzed again to record its near-duplicate grouping (None when it no longer reads)."""
+    doc = build_one(root, path, failed, [], parent)
+    if doc is not None:
+        doc.copy_of, doc.duplicates = grouping
+    return doc
 
 
 def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict], parent: str | None = None) -> Document | None:

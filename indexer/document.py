@@ -21,6 +21,7 @@ from indexer.campaigns import campaign_passages, find_campaigns, story_at, story
 from indexer.extract import (
     attachment_links, doc_number, doc_type, document_year, fallback_date, find_date, find_regions, text_title,
 )
+from indexer.duplicates import numbers, signature
 from indexer.formats import ATTACHMENT_SUFFIXES, AttachmentError, Extracted, Table, read_attachment, sniff
 from indexer.formats.tables import table_lines
 from indexer.normalize import normalize_text
@@ -58,6 +59,10 @@ class Document:
     links: list[str] = field(default_factory=list)  # attachment files the page links (corpus paths)
     parent: dict | None = None  # {"id", "path", "title"} of the page that links this attachment
     note: str | None = None  # e.g. how many pages had no text layer
+    signature: str | None = None  # MinHash of the text (indexer/duplicates.py)
+    numbers: str = ""
+    copy_of: str | None = None  # the id of the document shown in this near-duplicate's place
+    duplicates: list[str] = field(default_factory=list)  # the ids of this document's copies
 
     def fields(self) -> dict:
         """Keyword arguments for the Whoosh writer (None values left out)."""
@@ -165,6 +170,8 @@ def _described(
         format=fmt,
         links=list(links),
         note=note,
+        signature=signature(text),
+        numbers=numbers(text),
     )
 
 

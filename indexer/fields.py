@@ -31,6 +31,13 @@ FORMAT = "format"
 LINKS = "links"
 PARENT = "parent"
 NOTE = "note"
+# Near-duplicates (indexer/duplicates.py): each document's MinHash signature and the numbers it
+# states; a copy names the document shown in its place (`copy_of`, left out of searches), which
+# lists its copies (`duplicates`).
+SIGNATURE = "signature"
+NUMBERS = "numbers"
+COPY_OF = "copy_of"
+DUPLICATES = "duplicates"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.

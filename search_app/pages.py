@@ -32,6 +32,19 @@ def _url_with(**changes) -> str:
     return url_for("pages.search_page") + ("?" + urlencode(args) if args else "")
 
 
+MAX_COPIES_SHOWN = 20
+
+
+def _copies(ids: list[str]) -> list[dict]:
+    """The near-duplicates of a result, to open from it: title, path, date (at most MAX_COPIES_SHOWN)."""
+    out = []
+    for ident in ids[:MAX_COPIES_SHOWN]:
+        doc = current_store().document(ident)
+        if doc is not None:
+            out.append({"id": ident, "title": doc["title"], "path": doc["path"], "date": doc["date"]})
+    return out
+
+
 def _search_args() -> dict:
     """The current request's search (query, filters, sort, paging), to carry to a document and back."""
     return {k: request.args[k] for k in (*KEPT_ARGS, "page") if request.args.get(k)}
@@ -63,6 +76,8 @@ def search_page():
     pages = 0
     if result:
         pages = (result["total"] + result["per_page"] - 1) // result["per_page"]
+        for item in result["results"]:
+            item["copies"] = _copies(item["duplicates"])
     return render_template(
         "search.html", q=args.get("q", ""), args=args, result=result, error=error,
         pages=pages, active={k: args[k] for k in FILTERS if args.get(k)}, soft_and_below=SOFT_AND_BELOW,

@@ -199,6 +199,7 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
         "title_html": str(highlight(stored.get(F.TITLE, ""), words)),
         "story": story,
         "story_html": str(highlight(story, words)) if story else None,
+        "duplicates": list(stored.get(F.DUPLICATES) or []),  # near-duplicates shown as this one
         "score": round(score, 4) if score is not None else None,
         "organizations": stored.get(F.ORGANIZATIONS, []),
         "matched_all": not missing,
@@ -235,6 +236,8 @@ def document_item(stored: dict) -> dict:
         "encoding": stored.get(F.ENCODING),
         "links": stored.get(F.LINKS) or [],
         "note": stored.get(F.NOTE),
+        "duplicates": list(stored.get(F.DUPLICATES) or []),
+        "copy_of": stored.get(F.COPY_OF),
     }
 
 

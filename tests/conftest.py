@@ -212,3 +212,19 @@ def server(sample_index: Path):
     """`qsearch serve` over the sample index, for the whole session; its base URL."""
     with serving(sample_index) as (_proc, base):
         yield base
+
+
+def app_on(request, backend: str, root: Path, collection: str):
+    """The app over `root`/index (whoosh) or `root`/corpus indexed into a fresh collection of the
+    session's Typesense node (typesense): for test modules parametrized over both backends."""
+    from search_app import create_app
+
+    if backend == "whoosh":
+        return create_app({"TESTING": True, "INDEX_DIR": str(root / "index")})
+    from indexer.backends.typesense.client import TypesenseConfig
+    from indexer.backends.typesense.writer import build_typesense
+
+    node = request.getfixturevalue("typesense_node")
+    config = TypesenseConfig(tuple(node.nodes), node.api_key, collection)
+    build_typesense(root / "corpus", config, rebuild=True)
+    return create_app({"TESTING": True, "BACKEND": "typesense", "TYPESENSE": config})

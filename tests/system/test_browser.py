@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from conftest import CHROMIUM
+from conftest import CHROMIUM, serving
 
 pytestmark = pytest.mark.browser
 
@@ -190,3 +190,37 @@ def test_375_px_layout(server: str, page, tmp_path: Path, path: str) -> None:
     for cell in page.locator("table.orgs td:nth-child(2)").all()[:20]:
         assert "\n" not in cell.inner_text(), cell.inner_text()
     page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+
+
+def test_a_repost_group_opens_its_copies(page, tmp_path: Path) -> None:
+    from indexer.backends.whoosh.writer import build_index
+    from repost_texts import NOTICE, TRADITIONAL
+
+    corpus = tmp_path / "corpus"
+    for name, text in {"a/notice.txt": "2023-08-25\n" + NOTICE, "b/notice.txt": "2023-08-28\n" + NOTICE,
+                       "c/notice.txt": "2023-09-02\n" + TRADITIONAL}.items():
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text, "utf-8")
+    build_index(corpus, tmp_path / "index")
+    # A context of its own, closed before the server stops: gunicorn waits for open keep-alive connections.
+    context = page.context.browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    with serving(tmp_path / "index") as (_proc, base):
+        try:
+            _repost_group(context.new_page(), base)
+        finally:
+            context.close()
+
+
+def _repost_group(page, base: str) -> None:
+    """The one result of three copies, its copies opened from it."""
+    page.goto(base + "/?q=" + urllib.request.quote("质量强国 建设有我"))
+    page.wait_for_selector("#total")
+    assert page.inner_text("#total") == "1"
+    copies = page.locator("details.copies")
+    assert copies.locator("summary").inner_text() == "另有 2 处相同内容"
+    assert not copies.locator("li").first.is_visible()
+    copies.locator("summary").click()
+    assert copies.locator("li").count() == 2 and copies.locator("li").first.is_visible()
+    copies.locator("li a").last.click()
+    page.wait_for_selector("article.document")
+    assert "c/notice.txt" in page.inner_text(".docmeta")

@@ -36,7 +36,7 @@ TIER_GROUPS = {"title": "ti", "text": "tx"}
 TF_BUCKETS = 8  # term-frequency strings per field: a search reads those of its words only
 # What the collections hold and how; a collection of another layout is rebuilt by the next
 # index run (the pipeline version covers the analysis, this covers the Typesense side).
-LAYOUT = "2"
+LAYOUT = "3"  # 3: the copy field (near-duplicates, issue 23)
 K1, B = F.BM25_K1, F.BM25_B
 
 
@@ -141,6 +141,8 @@ def typesense_document(doc: Document, seq: int, avg_title: float = DEFAULT_AVERA
         F.YEAR: doc.year or 0,
         F.ORG_NAMES: [n for n in (stored.get(F.ORG_NAMES) or "").split(",") if n],
         "date_rank": date_rank(doc.date),
+        # A near-duplicate shown under another document is left out of searches (copy:<1).
+        "copy": 1 if doc.copy_of else 0,
         # Every distinct token of title and text: a query word is the filter `terms:=[word]`,
         # which needs no brackets (Typesense 0.24 refuses a filter of more than about 25 pairs).
         "terms": sorted(title_tf.keys() | text_tf.keys()),
@@ -185,6 +187,7 @@ def collection_schema(name: str) -> dict:
             {"name": "date_rank", "type": "int64"},
             {"name": "title_key", "type": "int64"},
             {"name": "len_text", "type": "int32"},
+            {"name": "copy", "type": "int32"},
             field(F.YEAR, "int32", facet=True),
             *(field(codes, "int64[]", facet=True) for codes in FACET_CODES.values()),
             field(F.ORG_NAMES, "string[]"),

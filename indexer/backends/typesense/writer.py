@@ -20,7 +20,10 @@ from indexer.backends.typesense.client import (
 from indexer.backends.typesense.layout import (
     FACET_CODES, LAYOUT, averages, collection_schema, docs_schema, facet_code, is_current, typesense_document,
 )
-from indexer.build import BUILDING, BuildReport, Progress, build_one, in_order, plan_attachments, scan_corpus, to_index
+from indexer.build import (
+    BUILDING, BuildReport, Progress, build_grouped, build_one, grouping_state, in_order, plan_attachments, regroup,
+    scan_corpus, to_index,
+)
 from indexer.document import doc_id
 
 IMPORT_BATCH = 500
@@ -41,11 +44,13 @@ def write_stats(http: Http, collection: str) -> dict:
     docs = title = text = 0
     max_seq = -1
     codes: dict[str, str] = {}
-    for row in export(http, collection, ["len_title", "len_text", "seq"]):
+    copies = 0
+    for row in export(http, collection, ["len_title", "len_text", "seq", "copy"]):
         docs += 1
         title += row.get("len_title", 0)
         text += row.get("len_text", 0)
         max_seq = max(max_seq, row.get("seq", -1))
+        copies += row.get("copy", 0)
     for row in export(http, docs_collection(collection), list(FACET_CODES)):
         for field in FACET_CODES:
             values = row.get(field) or []
@@ -57,6 +62,7 @@ def write_stats(http: Http, collection: str) -> dict:
         "len_title": title, "len_text": text, "max_seq": max_seq, "pipeline": F.PIPELINE_VERSION,
         "layout": LAYOUT,
         "facet_values": codes,
+        "copies": copies,  # near-duplicates shown under another document: searches leave them out
     }
     http.request("POST", f"/collections/{STATS}/documents", params={"action": "upsert"}, body=stats, write=True)
     return stats
@@ -168,12 +174,38 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         if report.changed == 0:
             report.documents = stats["documents"] if stats else len(state)
             return report  # only files that failed again: nothing changed, readers keep their caches
+        _regroup(http, current, corpus, report)
         stats = write_stats(http, current)
         report.committed = True
         report.documents = stats["documents"]
         return report
     finally:
         http.close()
+
+
+def _regroup(http: Http, collection: str, corpus: Path, report: BuildReport) -> None:
+    """Record near-duplicate groups: the documents whose grouping changed are analyzed again with it
+    and upserted (the stats written after count the copies searches leave out)."""
+    fields = [F.ID_, F.PATH, F.TITLE, F.DATE, F.SIGNATURE, F.NUMBERS, F.COPY_OF, F.DUPLICATES, F.PARENT]
+    entries, current, where = grouping_state(
+        {**row, F.ID_: row["id"]} for row in export(http, docs_collection(collection), fields) if F.PATH in row)
+
+    def text_of(ident: str) -> str:
+        doc = http.json("GET", f"/collections/{docs_collection(collection)}/documents/{ident}", ok_missing=True)
+        return (doc or {}).get(F.TEXT_, "")
+
+    changes = regroup(entries, current, text_of)
+    if not changes:
+        return
+    stats = read_stats(http, collection) or {}
+    docs = []
+    for ident, grouping in changes.items():
+        path, parent = where[ident]
+        doc = build_grouped(corpus, path, grouping, report.failed, parent)
+        if doc is not None:
+            seq = (http.json("GET", f"/collections/{collection}/documents/{ident}", ok_missing=True) or {}).get("seq", 0)
+            docs.append(typesense_document(doc, seq, *averages(stats)))
+    report.failed += import_documents(http, collection, docs, "upsert")
 
 
 def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[str], report: BuildReport,
@@ -204,6 +236,7 @@ def _full_build(http: Http, corpus: Path, config: TypesenseConfig, paths: list[s
             current = resolve_alias(http, config.collection)
             report.documents = (read_stats(http, current) or {}).get("documents", 0) if current else 0
             return report
+        _regroup(http, name, corpus, report)
         stats = write_stats(http, name)
     except BaseException:
         try:

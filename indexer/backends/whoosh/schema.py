@@ -42,6 +42,10 @@ def build_schema() -> Schema:
             F.LINKS: STORED(),
             F.PARENT: STORED(),
             F.NOTE: STORED(),
+            F.SIGNATURE: STORED(),
+            F.NUMBERS: STORED(),
+            F.COPY_OF: ID(stored=True),
+            F.DUPLICATES: STORED(),
         }
     )
 

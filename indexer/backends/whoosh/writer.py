@@ -26,7 +26,7 @@ from indexer.backends.whoosh.lock import IndexBusy, WriteLock, clean_up, clean_u
 from indexer.backends.whoosh.schema import build_schema, schema_names
 from indexer.build import (
     BUILDING, PROGRESS_EVERY, BuildReport, Progress, build_one, crash_point, die_with_parent, jobs_for, scan_corpus,
-    plan_attachments, start_method, to_index,
+    build_grouped, grouping_state, plan_attachments, regroup, start_method, to_index,
 )
 from indexer.document import doc_id
 from indexer.errors import QsearchError
@@ -321,8 +321,36 @@ def build_index(
         release_holder(index_dir)
     if not report.committed and leftovers(index_dir):
         report.recovered += clean_up_now(index_dir)
+    if report.committed:
+        _regroup(index_dir, corpus, report)
     report.documents = windex.open_dir(str(index_dir)).doc_count()
     return report
+
+
+def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
+    """Record near-duplicate groups after a commit: the documents whose grouping changed are analyzed
+    again with it and written in a second, small commit (none when nothing changed)."""
+    ix = windex.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        entries, current, where = grouping_state(searcher.all_stored_fields())
+        changes = regroup(entries, current, lambda ident: (searcher.document(**{F.ID_: ident}) or {}).get(F.TEXT_, ""))
+    if not changes:
+        return
+    try:
+        writer = ix.writer(**WRITER_OPTIONS)
+    except LockError:
+        return  # another run holds the index: it regroups after its own commit
+    try:
+        for ident, grouping in changes.items():
+            path, parent = where[ident]
+            doc = build_grouped(corpus, path, grouping, report.failed, parent)
+            if doc is not None:
+                writer.update_document(**doc.fields())
+        writer.commit()
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
 
 
 def _cancel(writer: SegmentWriter, segments: list = ()) -> None:
@@ -374,4 +402,6 @@ def _full_build(
         crash_point("full:cleaned")
     finally:
         lock.release()
+    if report.committed:
+        _regroup(index_dir, corpus, report)
     return report

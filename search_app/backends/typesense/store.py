@@ -506,6 +506,8 @@ class TypesenseStore:
         phrases = _Phrases(self, collection)
         phrases.resolve(parsed.clauses)
         filter_by = self._filter_by(parsed, filters, phrases)
+        if stats.get("copies"):  # near-duplicates are found as the document shown in their place
+            filter_by = f"{filter_by} && copy:<1" if filter_by else "copy:<1"
         limit = paging.limit
         base = {"filter_by": filter_by} if filter_by else {}
         facet = {"facet_by": FACET_FIELDS, "max_facet_values": MAX_FACET_VALUES}

@@ -15,6 +15,7 @@ import numpy as np
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
+from indexer import fields as F
 from search_app.backends.whoosh.compile import filter_query, to_whoosh
 from search_app.backends.whoosh.doctable import CACHE
 from search_app.backends.whoosh.internals import OutOfTime, TopWithTies, block_ids
@@ -287,6 +288,13 @@ def _array_candidates(searcher: Searcher, query: Query, phrases: dict, ids: np.n
     return ids[got >= last - SCORE_TOLERANCE * max(abs(last), 1e-6)].tolist()
 
 
+def has_copies(searcher: Searcher) -> bool:
+    """True when the index holds near-duplicates shown under another document (issue 23)."""
+    if F.COPY_OF not in searcher.schema:
+        return False  # an index from before issue 23
+    return next(iter(searcher.reader().lexicon(F.COPY_OF)), None) is not None
+
+
 def search(searcher: Searcher, request: SearchRequest, budget: float | None = TIME_BUDGET) -> dict:
     """The search response: results of one page, total, facets over the whole result set.
 
@@ -305,7 +313,7 @@ def search(searcher: Searcher, request: SearchRequest, budget: float | None = TI
     parsed, paging = request.query, request.paging
     table = CACHE.table(searcher)
     query = to_whoosh(parsed)
-    fq = filter_query(request.filters)
+    fq = filter_query(request.filters, has_copies(searcher))
     allowed = CACHE.filter_docs(searcher, fq) if fq is not None else None
     limit = paging.limit
     floor = min(limit, MIN_RANKED)

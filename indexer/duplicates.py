@@ -1,0 +1,155 @@
+"""Near-duplicates: the same notice reposted on several sites (in either script) is one entry.
+
+Each document gets a MinHash signature of its folded text's character 5-grams at analysis time
+(`signature`) and the set of numbers it states (`numbers`). After a build, `groups` finds pairs
+with datasketch's MinHash LSH, keeps those whose exact 5-gram Jaccard is at least THRESHOLD, whose
+dates are within MAX_DAYS (or undated), whose years and numbers agree and whose titles agree but
+for numbers (the same template for another event differs there), and joins them into groups. A
+group's earliest document is shown; the others are its copies.
+"""
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import date as Date
+
+import numpy as np
+
+from indexer.normalize import fold
+
+THRESHOLD = 0.8
+NUM_PERM = 64
+SCHEME = "affine32"  # datasketch's hashing: signatures stored by one version must be read the same way
+SHINGLE = 5
+MAX_DAYS = 30
+NUMBERS_SHARED = 0.7  # of the numbers two copies state (a repost may add or drop a figure or two)
+TITLE_VARIANT = 0.5  # titles this alike (2-grams) but not the same are one template's two events
+MAX_CHARS = 20_000  # of a text shingled: reposts agree long before that
+MIN_SHINGLES = 20  # shorter texts (a title and a line) are not grouped: too many agree by chance
+_NOISE = re.compile(r"[\W_]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A page's own date and time as sites print them (2023-08-25 10:30, 2023/8/25): not what the text states.
+_STAMP = re.compile(r"(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}:\d{2}(?::\d{2})?")
+_DIGITS = re.compile(r"\d+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def shingles(text: str) -> set[str]:
+    """The character 5-grams of a text folded to Simplified, punctuation and spaces left out."""
+    flat = _NOISE.sub("", fold(text[:MAX_CHARS]))
+    return {flat[i : i + SHINGLE] for i in range(len(flat) - SHINGLE + 1)}
+
+
+def signature(text: str) -> str | None:
+    """The MinHash signature of a text (base64 of NUM_PERM uint32), None when it is too short to group."""
+    from datasketch import MinHash
+
+    grams = shingles(text)
+    if len(grams) < MIN_SHINGLES:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME)
+    minhash.update_batch([g.encode("utf-8") for g in grams])
+    return base64.b64encode(minhash.hashvalues.astype(np.uint32).tobytes()).decode("ascii")
+
+
+def numbers(text: str) -> str:
+    """The numbers a text states, sorted and comma-joined (years, counts, amounts; not the page's
+    own date stamps, which differ between reposts)."""
+    return ",".join(sorted(set(_NUMBER.findall(_STAMP.sub(" ", fold(text[:MAX_CHARS]))))))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What grouping needs of one document."""
+
+    id: str
+    path: str
+    date: str | None
+    signature: str | None
+    numbers: str
+    title: str = ""
+    parent: str | None = None  # the page an attachment is linked from
+
+
+def _title_key(title: str) -> str:
+    return _DIGITS.sub("", _NOISE.sub("", fold(title)))
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i : i + 2] for i in range(len(key) - 1)}
+
+
+def _agree(a: Entry, b: Entry) -> bool:
+    """Dates within MAX_DAYS (or a copy undated), the same years, most numbers shared, and titles that
+    are not variants of one template: 法文版出版发行 and 俄文版出版发行 (alike but different) are two
+    events, while a repost under a headline of its own (or a title made from the text) is a copy."""
+    if a.parent is not None and a.parent == b.parent or a.parent == b.path or b.parent == a.path:
+        return False  # one page's files (a list and its print) and the page itself are not reposts
+    ta, tb = _title_key(a.title), _title_key(b.title)
+    if ta and tb and ta not in tb and tb not in ta:
+        ga, gb = _bigrams(ta), _bigrams(tb)
+        if ga and gb and len(ga & gb) / len(ga | gb) >= TITLE_VARIANT:
+            return False
+    if a.date and b.date:
+        try:
+            if abs((Date.fromisoformat(a.date) - Date.fromisoformat(b.date)).days) > MAX_DAYS:
+                return False
+        except ValueError:
+            pass
+    na, nb = set(filter(None, a.numbers.split(","))), set(filter(None, b.numbers.split(",")))
+    if {n for n in na if _YEAR.fullmatch(n)} != {n for n in nb if _YEAR.fullmatch(n)}:
+        return False
+    return not (na or nb) or len(na & nb) / len(na | nb) >= NUMBERS_SHARED
+
+
+def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
+    """Groups of near-duplicates: the shown document's id -> its copies' ids (groups of one left out).
+
+    `text_of(id)`: a document's text, read only for the pairs LSH proposes (exact Jaccard)."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    signed = {}
+    for entry in entries:
+        if entry.signature is None:
+            continue
+        values = np.frombuffer(base64.b64decode(entry.signature), dtype=np.uint32)
+        if len(values) != NUM_PERM:
+            continue
+        minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=SCHEME)
+        signed[entry.id] = (entry, minhash)
+        lsh.insert(entry.id, minhash, check_duplication=False)
+    parent = {ident: ident for ident in signed}
+
+    def find(ident: str) -> str:
+        while parent[ident] != ident:
+            parent[ident] = parent[parent[ident]]
+            ident = parent[ident]
+        return ident
+
+    grams: dict[str, set[str]] = {}
+
+    def exact(a: str, b: str) -> float:
+        for ident in (a, b):
+            if ident not in grams:
+                grams[ident] = shingles(text_of(ident) or "")
+        union = grams[a] | grams[b]
+        return len(grams[a] & grams[b]) / len(union) if union else 0.0
+
+    for ident, (entry, minhash) in signed.items():
+        for other in lsh.query(minhash):
+            if other <= ident or find(other) == find(ident):
+                continue
+            if _agree(entry, signed[other][0]) and exact(ident, other) >= THRESHOLD:
+                parent[find(other)] = find(ident)
+    members: dict[str, list[Entry]] = {}
+    for ident in signed:
+        members.setdefault(find(ident), []).append(signed[ident][0])
+    out = {}
+    for group in members.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda e: (e.date is None, e.date or "", len(e.path), e.path))
+        out[group[0].id] = [e.id for e in group[1:]]
+    return out

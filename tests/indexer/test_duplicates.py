@@ -1,0 +1,45 @@
+"""Near-duplicates: the same notice reposted on three sites (one in Traditional) is one group; the
+same announcement template for three years is not (indexer/duplicates.py)."""
+from __future__ import annotations
+
+from indexer.duplicates import Entry, groups, numbers, signature
+from repost_texts import NOTICE, TRADITIONAL
+
+def _entry(ident: str, text: str, date: str | None) -> Entry:
+    return Entry(ident, f"{ident}.html", date, signature(text), numbers(text))
+
+
+def test_reposts_on_three_sites_and_a_traditional_copy_group() -> None:
+    texts = {
+        "a": NOTICE,
+        "b": "来源：甲市政府网\n" + NOTICE,
+        "c": NOTICE + "\n（责任编辑：王某）",
+        "d": TRADITIONAL,
+        "other": "关于公布2023年度优秀质量管理小组名单的通知\n经评审，现将名单公布如下，希望获奖小组再接再厉，持续开展质量改进。" * 2,
+    }
+    dates = {"a": "2023-08-25", "b": "2023-08-28", "c": None, "d": "2023-09-02", "other": "2023-08-25"}
+    found = groups([_entry(i, t, dates[i]) for i, t in texts.items()], texts.get)
+    assert found == {"a": ["b", "d", "c"]}  # the earliest shown; its copies by date, the undated last
+
+
+def test_the_same_template_in_three_years_is_not_grouped() -> None:
+    texts = {str(year): NOTICE.replace("2023", str(year)) for year in (2021, 2022, 2023)}
+    found = groups([_entry(i, t, f"{i}-08-25") for i, t in texts.items()], texts.get)
+    assert found == {}
+
+
+def test_copies_far_apart_in_time_or_too_short_are_not_grouped() -> None:
+    texts = {"a": NOTICE, "b": NOTICE}
+    assert groups([_entry("a", NOTICE, "2023-08-25"), _entry("b", NOTICE, "2023-12-25")], texts.get) == {}
+    assert signature("质量月") is None
+
+
+def test_one_template_for_two_events_is_not_grouped() -> None:
+    body = ("近日，由中央文献出版社翻译出版的论述摘编{}版正式出版发行，全书收入有关重要论述，分为若干专题，"
+            "该书的出版发行有助于国外读者深入了解相关理念，各地读者可在书店购买，出版社表示将继续推出其他语种版本。")
+    texts = {"fr": "论述摘编法文版出版发行\n" + body.format("法文"), "ru": "论述摘编俄文版出版发行\n" + body.format("俄文")}
+    entries = [Entry(i, f"{i}.html", "2024-05-04", signature(t), numbers(t), t.split("\n")[0]) for i, t in texts.items()]
+    assert groups(entries, texts.get) == {}
+    retitled = [Entry("a", "a.html", "2024-05-04", signature(texts["fr"]), numbers(texts["fr"]), "论述摘编法文版出版发行"),
+                Entry("b", "b.html", "2024-05-05", signature(texts["fr"]), numbers(texts["fr"]), "新书速递")]
+    assert groups(retitled, {"a": texts["fr"], "b": texts["fr"]}.get) == {"a": ["b"]}  # a repost under its own headline
