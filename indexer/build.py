@@ -152,18 +152,21 @@ def page_links(root: Path, path: str) -> list[str]:
         return []
     try:
         return attachment_links(decode(read_file(root, path), html=True).text, path, ATTACHMENT_SUFFIXES)
-    except DocumentError:
+    except Exception:  # noqa: BLE001 - a page whose links cannot be read links nothing; it is reported when built
         return []
 
 
 def plan_attachments(
-    root: Path, paths: list[str], state: dict, relations: dict[str, tuple[list[str], str | None]],
+    root: Path, paths: list[str], state: dict, relations: dict[str, tuple],
     todo: list[tuple[str, bool]], report: BuildReport,
-) -> tuple[list[tuple[str, bool]], dict[str, str]]:
-    """The files to (re)index and each attachment's parent page (the first page, in path order,
-    that links it). An unchanged attachment is indexed again when its parent changed or went.
+) -> tuple[list[tuple[str, bool]], dict[str, list[str]]]:
+    """The files to (re)index and each attachment's candidate parents: the pages that link it,
+    those indexed already first, each in path order (the first that builds is its parent). An
+    unchanged attachment is indexed again when its parent went, changed, or an indexed page that
+    comes first now links it.
 
-    `relations`: path -> (links, parent path) of indexed documents, as stored."""
+    `relations`: path -> (links, parent path, pages tried) of indexed documents, as stored."""
+    _PARENTS.clear()  # pages may have changed since an earlier build in this process
     attachments = {path for path in paths if is_attachment(path)}
     if not attachments:
         return todo, {}
@@ -173,27 +176,42 @@ def plan_attachments(
     for path in todo_paths:
         if not is_attachment(path):
             links[path] = page_links(root, path)
-    parents: dict[str, str] = {}
+    linking: dict[str, list[str]] = {}
     for page in sorted(links):
         for target in links[page]:
             if target in attachments and target != page:
-                parents.setdefault(target, page)
+                linking.setdefault(target, []).append(page)
+    # Pages indexed already (and unchanged) first: a page that fails to build is tried every run,
+    # and must not make its attachments be indexed again every run.
+    parents = {path: sorted(pages, key=lambda page: (page not in state or page in todo_paths, page))
+               for path, pages in linking.items()}
+    failed = {f["path"] for f in report.failed}
     again = []
     for path in sorted(attachments - todo_paths):
-        if path not in state:
-            continue  # not indexed (it failed before): to_index decided
-        parent = parents.get(path)
-        if parent != relations.get(path, ([], None))[1] or parent in todo_paths:
+        if path not in state or path in failed:
+            continue  # not indexed (it failed before) or unreadable now: to_index decided
+        relation = relations.get(path, ())
+        stored = relation[1] if len(relation) > 1 else None
+        tried = set(relation[2]) if len(relation) > 2 else set()
+        candidates = parents.get(path, [])
+        settled = next((page for page in candidates if page in state and page not in todo_paths), None)
+        if stored is None:
+            # Linked by no page when last indexed: again when a page it was not tried with links it
+            # (never for a page that fails every run).
+            changed = bool(set(candidates) - tried) or settled is not None
+        else:
+            changed = stored not in candidates or stored in todo_paths or (settled is not None and settled != stored)
+        if changed:
             again.append((path, True))
             report.unchanged -= 1
     return todo + again, parents
 
 
-_PARENTS: dict[str, Document | None] = {}  # the last parent pages built in this process
+_PARENTS: dict[str, Document | None] = {}  # parent pages built in this process during this build
 
 
 def _parent_document(root: Path, path: str) -> Document | None:
-    """The Document of a parent page (built once per process for its several attachments)."""
+    """The Document of a parent page (built once per build and process for its several attachments)."""
     if path not in _PARENTS:
         if len(_PARENTS) > 16:
             _PARENTS.clear()
@@ -234,7 +252,7 @@ def regroup(entries: list[Entry], current: dict[str, tuple[str | None, list[str]
 
 
 def build_grouped(root: Path, path: str, grouping: tuple[str | None, list[str]], failed: list[dict],
-                  parent: str | None = None) -> Document | None:
+                  parent: list[str] | str | None = None) -> Document | None:
     """A document analyzed again to record its near-duplicate grouping (None when it no longer reads)."""
     doc = build_one(root, path, failed, [], parent)
     if doc is not None:
@@ -242,13 +260,19 @@ def build_grouped(root: Path, path: str, grouping: tuple[str | None, list[str]],
     return doc
 
 
-def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict], parent: str | None = None) -> Document | None:
+def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict],
+              parents: list[str] | str | None = None) -> Document | None:
     """One file's Document, or None with the reason appended to `failed` or `excluded`.
 
-    `parent`: the path of the page that links this attachment."""
+    `parents`: the pages that link this attachment, in the order to try them (the first that
+    builds is its parent)."""
     try:
-        page = _parent_document(root, parent) if parent else None
-        return build_document(path, read_file(root, path), page)
+        candidates = [parents] if isinstance(parents, str) else parents or []
+        page = next((doc for doc in map(lambda p: _parent_document(root, p), candidates) if doc is not None), None)
+        doc = build_document(path, read_file(root, path), page)
+        if page is None:
+            doc.parents_tried = list(candidates)
+        return doc
     except NotADocument as exc:
         excluded.append({"path": path, "reason": str(exc)})
     except DocumentError as exc:

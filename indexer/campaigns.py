@@ -339,6 +339,10 @@ def campaign_passages(title: str | None, text: str) -> list[str] | None:
     return [passages[i][1] for i in sorted(chosen)]
 
 
+STORY_HEADLINE_MIN = 6  # shorter lines are bylines and labels (记者 王某), not a story's headline
+_BRACKETED = re.compile(r"^[（(【\[].*[)）】\]]$")  # (徐東周): a reporter's name in brackets
+
+
 def story_headlines(text: str) -> list[tuple[int, str]]:
     """(offset, headline) of each story of a multi-story page (国内联播快讯: a short headline line,
     then its body), in order; [] for a page that is one story."""
@@ -352,8 +356,8 @@ def story_headlines(text: str) -> list[tuple[int, str]]:
     body = [(i, line) for i, line in enumerate(lines) if line.strip()]
     for (i, line), (_j, after) in zip(body, body[1:]):
         line = line.strip()
-        if (0 < len(line) <= HEADLINE_MAX and line[-1] not in "。！？!?；;，,：:" and not _ENUMERATION.match(line)
-                and len(after.strip()) >= STORY_MIN):
+        if (STORY_HEADLINE_MIN <= len(line) <= HEADLINE_MAX and line[-1] not in "。！？!?；;，,：:"
+                and not _ENUMERATION.match(line) and not _BRACKETED.match(line) and len(after.strip()) >= STORY_MIN):
             found.append((offsets[i], line))
     return found if len(found) >= MULTI_STORY_HEADLINES else []
 

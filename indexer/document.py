@@ -58,6 +58,7 @@ class Document:
     format: str = "html"
     links: list[str] = field(default_factory=list)  # attachment files the page links (corpus paths)
     parent: dict | None = None  # {"id", "path", "title"} of the page that links this attachment
+    parents_tried: list[str] = field(default_factory=list)  # linking pages that did not build
     note: str | None = None  # e.g. how many pages had no text layer
     signature: str | None = None  # MinHash of the text (indexer/duplicates.py)
     numbers: str = ""
@@ -244,3 +245,5 @@ def inherit(doc: Document, parent: Document) -> None:
         doc.regions = list(dict.fromkeys([*doc.regions, *parent.regions]))
     if not doc.campaigns and parent.campaigns:
         doc.campaigns = list(parent.campaigns)
+        for org in doc.organizations:
+            org["in_campaign"] = True  # the attachment is about its page's campaign as a whole

@@ -137,12 +137,17 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
         union = grams[a] | grams[b]
         return len(grams[a] & grams[b]) / len(union) if union else 0.0
 
+    group: dict[str, list[str]] = {ident: [ident] for ident in signed}  # a root's members
     for ident, (entry, minhash) in signed.items():
         for other in lsh.query(minhash):
-            if other <= ident or find(other) == find(ident):
+            a, b = find(ident), find(other)
+            if other <= ident or a == b:
                 continue
-            if _agree(entry, signed[other][0]) and exact(ident, other) >= THRESHOLD:
-                parent[find(other)] = find(ident)
+            # Every member must agree with every member of the other group: no chain of copies
+            # joins two dates 50 days apart or two events of one template.
+            if all(_agree(signed[x][0], signed[y][0]) for x in group[a] for y in group[b]) and exact(ident, other) >= THRESHOLD:
+                parent[b] = a
+                group[a] += group.pop(b)
     members: dict[str, list[Entry]] = {}
     for ident in signed:
         members.setdefault(find(ident), []).append(signed[ident][0])

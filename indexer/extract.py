@@ -553,8 +553,11 @@ def attachment_links(html: str, path: str, suffixes: frozenset[str]) -> list[str
         if scheme and scheme.group(1).lower() not in ("http", "https"):
             continue
         if scheme or href.startswith("//"):
-            url = urlsplit(href if scheme else "http:" + href)
-            host = (url.hostname or "").lower()
+            try:
+                url = urlsplit(href if scheme else "http:" + href)
+                host = (url.hostname or "").lower()
+            except ValueError:
+                continue  # a malformed address (http://[broken/…): no file of this mirror
             if host not in parts[:-1]:
                 continue  # another site's file: not in this mirror
             base = "/".join(parts[: parts.index(host) + 1])

@@ -30,6 +30,7 @@ PIPELINE = "pipeline"
 FORMAT = "format"
 LINKS = "links"
 PARENT = "parent"
+PARENTS_TRIED = "parents_tried"  # pages that link an attachment but did not build: tried again only when they change
 NOTE = "note"
 # Near-duplicates (indexer/duplicates.py): each document's MinHash signature and the numbers it
 # states; a copy names the document shown in its place (`copy_of`, left out of searches), which

@@ -11,8 +11,6 @@ least one campaign of indexer/data/campaigns.tsv) or taken from every document (
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -23,7 +21,7 @@ from indexer.extract import gazetteer
 from indexer.normalize import fold
 from indexer.organizations import legal_stem, same_body_elsewhere
 from search_app.query import BadParameter, campaign_name, equivalent_names, parse_year
-from search_app.results import make_paging, stored_campaigns
+from search_app.results import csv_text, make_paging, stored_campaigns
 
 KINDS = {"enterprise": "企业", "association": "协会团体", "government": "政府机关", "institution": "院校医院研究机构", "other": "其他"}
 SCOPES = {"campaign": "只看质量活动文档", "all": "全部文档"}
@@ -246,7 +244,7 @@ def organization(rows: Rows, name: str, year: str | None = None, region: str | N
         doc = by_id[ref["id"]]
         campaigns += [c for c in doc["campaigns"] if c not in campaigns]
         documents.append({**ref, "year": doc["year"], "date": doc["date"], "campaigns": doc["campaigns"],
-                          "format": doc["format"]})
+                          "format": doc["format"], "roles": []})
     documents.sort(key=lambda d: d["path"])
     documents.sort(key=lambda d: (d["year"] or 0, d["date"] or ""), reverse=True)  # newest first, ties by path
     return {**entry, "campaigns": campaigns, "documents": documents}
@@ -254,27 +252,23 @@ def organization(rows: Rows, name: str, year: str | None = None, region: str | N
 
 def organization_csv(org: dict) -> str:
     """An organization's documents as CSV (UTF-8 with a BOM for Excel)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["单位", "年份", "日期", "文档", "文件", "活动", "所做的事", "名单记录"])
+    rows: list[list] = [["单位", "年份", "日期", "文档", "文件", "活动", "所做的事", "名单记录"]]
     for doc in org["documents"]:
-        writer.writerow([org["name"], doc["year"] or "", doc["date"] or "", doc["title"], doc["path"],
-                         "、".join(doc["campaigns"]), "、".join(doc.get("roles", [])), " | ".join(doc["did"])])
-    return "\ufeff" + buffer.getvalue()
+        rows.append([org["name"], doc["year"] or "", doc["date"] or "", doc["title"], doc["path"],
+                     "、".join(doc["campaigns"]), "、".join(doc.get("roles", [])), " | ".join(doc["did"])])
+    return csv_text(rows)
 
 
 def organizations_csv(orgs: list[dict]) -> str:
     """The table as CSV, UTF-8 with a BOM so that Excel reads the Chinese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["名称", "类型", "年份", "文档数", "文档", "名单记录"])
+    rows: list[list] = [["名称", "类型", "年份", "文档数", "文档", "名单记录"]]
     for org in orgs:
-        writer.writerow([
+        rows.append([
             org["name"], KINDS.get(org["kind"], org["kind"]), "、".join(map(str, org["years"])),
             len(org["documents"]), "；".join(f"{d['title']}（{d['path']}）" for d in org["documents"]),
             " | ".join(org.get("did", [])),
         ])
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(rows)
 
 
 def themes(rows: Rows, year: str | None = None, region: str | None = None, campaign: str | None = None) -> list[dict]:

@@ -242,23 +242,36 @@ def document_item(stored: dict) -> dict:
 
 
 _TAGS = re.compile(r"<[^>]+>")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell Excel shows as text: one that would start a formula (=, +, -, @) gets a leading '."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
+def csv_text(rows: list[list]) -> str:
+    """Rows as CSV for Excel: UTF-8 with a BOM, every cell through csv_cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
 
 
 def results_csv(results: list[dict], total: int) -> str:
     """Search results as CSV (UTF-8 with a BOM for Excel): one row each, the snippet as plain text;
     a last line says when there were more than the rows exported."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["序号", "标题", "日期", "年份", "地区", "类型", "活动", "来自", "文件", "原文链接", "摘要", "相关度"])
+    rows: list[list] = [["序号", "标题", "日期", "年份", "地区", "类型", "活动", "来自", "文件", "原文链接", "摘要", "相关度"]]
     for n, r in enumerate(results, 1):
-        writer.writerow([
+        rows.append([
             n, r["title"], r["date"] or "", r["year"] or "", r["region"] or "", r["doc_type"] or "",
             "、".join(r["campaigns"]), (r.get("parent") or {}).get("title", ""), r["path"], r["url"] or "",
             htmllib.unescape(_TAGS.sub("", r["snippet"])), r["score"] if r["score"] is not None else "",
         ])
     if total > len(results):
-        writer.writerow([f"共 {total} 条结果，只导出前 {len(results)} 条"])
-    return "\ufeff" + buffer.getvalue()
+        rows.append([f"共 {total} 条结果，只导出前 {len(results)} 条"])
+    return csv_text(rows)
 
 
 MAX_ATTACHMENTS = 100  # listed on a page's document view

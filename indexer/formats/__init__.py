@@ -6,6 +6,8 @@ called in a child.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import faulthandler
 import importlib
 import io
@@ -109,11 +111,22 @@ def read_attachment(data: bytes, fmt: str, time_limit: float = TIME_LIMIT, memor
     if fmt in READERS:
         _reader(fmt)  # loaded once here, inherited by every child
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise AttachmentError(f"无法启动读取进程（{exc.strerror or exc}），未读取") from None
     if pid == 0:  # the child: read, send the result, leave without running the parent's handlers
         status = 0
         try:
-            os.close(read_fd)
+            # Nothing of the parent's but the pipe (not the index's write lock), dead with it, and
+            # a CPU limit of its own should the parent die before it can stop a looping reader.
+            os.closerange(3, write_fd)
+            os.closerange(write_fd + 1, _max_fd())
+            _die_with(parent)
+            resource.setrlimit(resource.RLIMIT_CPU, (int(time_limit) + 5, int(time_limit) + 10))
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             # Native readers print their own aborts (Rust's "memory allocation failed"): the parent reports.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -150,6 +163,24 @@ def read_attachment(data: bytes, fmt: str, time_limit: float = TIME_LIMIT, memor
     if result[0] == "ok":
         return result[1]
     raise AttachmentError(result[1], result[2])
+
+
+def _max_fd() -> int:
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (ValueError, OSError):
+        return 1024
+
+
+def _die_with(parent: int) -> None:
+    """End this child when the process that forked it ends (Linux), at once if it already has."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _limit_memory(extra: int) -> None:

@@ -226,3 +226,27 @@ def test_list_organizations_precision_and_recall(mirror_corpus, tmp_path: Path) 
     true = found & expected
     precision, recall = len(true) / len(found), len(true) / len(expected)
     assert precision >= 0.98 and recall >= 0.98, (sorted(found - expected), sorted(expected - found))
+
+
+def test_a_linking_page_that_is_not_a_document_never_makes_its_attachment_reindexed(mirror_corpus, tmp_path: Path) -> None:
+    root, parents, _report = mirror_corpus
+    corpus = tmp_path / "corpus"
+    shutil.copytree(root / "corpus", corpus)
+    listed = next(a for a, p in parents.items() if p and a.endswith(".xlsx"))
+    links = "".join(f'<li><a href="/n/{i}.html">第{i}条新闻标题：某地举行质量活动</a></li>' for i in range(40))
+    # A directory page (excluded: only links) that sorts before the notice and links the list too.
+    (corpus / af.MIRROR_HOST / "a_list.html").write_text(
+        f'<html><head><title>目录</title></head><body><ul>{links}<li><a href="{listed.split("/", 1)[1]}">名单</a></li></ul></body></html>',
+        "utf-8")
+    first = build_index(corpus, tmp_path / "index").as_json()
+    assert any(e["path"] == f"{af.MIRROR_HOST}/a_list.html" for e in first["excluded"])
+    again = build_index(corpus, tmp_path / "index").as_json()
+    assert (again["added"], again["updated"]) == (0, 0)
+    from search_app.backends.whoosh.store import WhooshStore
+    from indexer.document import doc_id
+
+    store = WhooshStore(tmp_path / "index")
+    try:
+        assert store.document(doc_id(listed))["parent"]["path"] == parents[listed]
+    finally:
+        store.close()

@@ -174,3 +174,10 @@ def test_a_multi_story_page_shows_the_story_that_matched(client) -> None:
     assert "首届<mark>麒麟鹿</mark>质量论坛在杭州举行</a></h2>" in page and "国内联播快讯" in page
     single = client.get("/api/search", query_string={"q": "读书节"}).get_json()["results"][0]
     assert single["story"] is None
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    from search_app.results import csv_text
+
+    text = csv_text([["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "质量月", 3]])
+    assert text.startswith('\ufeff"\'=HYPERLINK') and ",'+1,'-2,'@SUM(A1),质量月,3" in text

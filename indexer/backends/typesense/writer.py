@@ -114,7 +114,7 @@ def swap_alias(http: Http, alias: str, collection: str) -> str | None:
     return old
 
 
-def _analyze_one(item: tuple[str, str, bool, int, float, float, str | None]):
+def _analyze_one(item: tuple[str, str, bool, int, float, float, list[str] | None]):
     """A worker's job: one file to (path, replaces, Typesense document or None, failed, excluded)."""
     root, path, replaces, seq, avg_title, avg_text, parent = item
     failed: list[dict] = []
@@ -124,7 +124,7 @@ def _analyze_one(item: tuple[str, str, bool, int, float, float, str | None]):
 
 
 def _analyzed(root: Path, plan: list[tuple[str, bool, int]], jobs: int | None, field_averages: tuple[float, float],
-              progress: Progress | None, parents: dict[str, str]) -> Iterator[tuple]:
+              progress: Progress | None, parents: dict[str, list[str]]) -> Iterator[tuple]:
     """`_analyze_one` of each planned (path, replaces, seq), in order, in worker processes when there are enough."""
     items = [(str(root), path, replaces, seq, *field_averages, parents.get(path)) for path, replaces, seq in plan]
     return in_order(_analyze_one, items, jobs, progress, BUILDING)
@@ -146,11 +146,12 @@ def build_typesense(corpus: Path, config: TypesenseConfig, rebuild: bool = False
         if current is None or rebuild or not is_current(stats):
             return _full_build(http, corpus, config, paths, report, progress, jobs, averages(stats))
         state, relations = {}, {}
-        for row in export(http, docs_collection(current), [F.PATH, F.CONTENT_HASH, F.PIPELINE, F.LINKS, F.PARENT]):
+        for row in export(http, docs_collection(current), [F.PATH, F.CONTENT_HASH, F.PIPELINE, F.LINKS, F.PARENT, F.PARENTS_TRIED]):
             if F.PATH in row:
                 state[row[F.PATH]] = (row.get(F.CONTENT_HASH, ""), row.get(F.PIPELINE, ""))
-                if row.get(F.LINKS) or row.get(F.PARENT):
-                    relations[row[F.PATH]] = (row.get(F.LINKS) or [], (row.get(F.PARENT) or {}).get("path"))
+                if row.get(F.LINKS) or row.get(F.PARENT) or row.get(F.PARENTS_TRIED):
+                    relations[row[F.PATH]] = (row.get(F.LINKS) or [], (row.get(F.PARENT) or {}).get("path"),
+                                              row.get(F.PARENTS_TRIED) or [])
         gone = scan.gone(state)
         todo, parents = plan_attachments(corpus, paths, state, relations, to_index(corpus, paths, state, report, progress), report)
         if not todo and not gone:

@@ -41,6 +41,7 @@ def build_schema() -> Schema:
             F.FORMAT: ID(stored=True),
             F.LINKS: STORED(),
             F.PARENT: STORED(),
+            F.PARENTS_TRIED: STORED(),
             F.NOTE: STORED(),
             F.SIGNATURE: STORED(),
             F.NUMBERS: STORED(),

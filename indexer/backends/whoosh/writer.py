@@ -47,23 +47,23 @@ def _compatible(ix: windex.Index) -> bool:
     return sorted(ix.schema.names()) == sorted(schema_names())
 
 
-def _indexed_state(reader) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[list[str], str | None]]]:
+def _indexed_state(reader) -> tuple[dict[str, tuple[str, str]], dict[str, tuple]]:
     """path -> (content hash, pipeline version) of every document a reader sees (it is closed),
-    and path -> (attachment links, parent path) of those that link or are linked."""
+    and path -> (attachment links, parent path, parent pages tried) of those that link or are linked."""
     state, relations = {}, {}
     with reader:
         for stored in reader.all_stored_fields():
             path = stored[F.PATH]
             state[path] = (stored.get(F.CONTENT_HASH, ""), stored.get(F.PIPELINE, ""))
-            links, parent = stored.get(F.LINKS) or [], stored.get(F.PARENT)
-            if links or parent:
-                relations[path] = (links, parent["path"] if parent else None)
+            links, parent, tried = stored.get(F.LINKS) or [], stored.get(F.PARENT), stored.get(F.PARENTS_TRIED) or []
+            if links or parent or tried:
+                relations[path] = (links, parent["path"] if parent else None, tried)
     return state, relations
 
 
 def _write_serial(
     writer: IndexWriter, root: Path, todo: list[tuple[str, bool]], report: BuildReport, progress: Progress | None,
-    parents: dict[str, str],
+    parents: dict[str, list[str]],
 ) -> None:
     """Analyze and write the files in this process."""
     added = []
@@ -85,7 +85,7 @@ def _write_serial(
 
 def _worker(
     index_dir: str, root: str, shard: int, todo: list[tuple[str, bool]], results, parent: int = 0, lock_fd: int | None = None,
-    parents: dict[str, str] | None = None,
+    parents: dict[str, list[str]] | None = None,
 ) -> None:
     """A worker process: analyze its share of files into segments of its own and report them.
 
@@ -155,7 +155,7 @@ def _write_parallel(
     progress: Progress | None,
     jobs: int,
     lock=None,
-    parents: dict[str, str] | None = None,
+    parents: dict[str, list[str]] | None = None,
 ) -> list:
     """Analyze and write the files in `jobs` processes; returns their finished segments.
 
@@ -232,7 +232,7 @@ def _write(
     progress: Progress | None,
     jobs: int | None,
     lock=None,
-    parents: dict[str, str] | None = None,
+    parents: dict[str, list[str]] | None = None,
 ) -> list:
     """Write the files in `todo`: in worker processes when that pays; returns their segments.
 
@@ -270,7 +270,7 @@ def build_index(
 
     base = report.failed[:]
 
-    def plan(state: dict[str, tuple[str, str]], relations: dict) -> tuple[list[tuple[str, bool]], list[str], dict[str, str]]:
+    def plan(state: dict[str, tuple[str, str]], relations: dict) -> tuple[list[tuple[str, bool]], list[str], dict[str, list[str]]]:
         report.failed[:], report.unchanged = base[:], 0
         todo, parents = plan_attachments(corpus, paths, state, relations, to_index(corpus, paths, state, report, progress), report)
         return todo, scan.gone(state), parents

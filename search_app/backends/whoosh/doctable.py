@@ -163,6 +163,10 @@ class _VersionCache:
 
         return self._filters.get((version_key(searcher), "array", repr(query)), build)
 
+    def cached(self, searcher: Searcher, key: str, build: Callable[[], object]):
+        """Any small fact of the searcher's index version (`build` on a miss), kept beside the filters."""
+        return self._filters.get((version_key(searcher), "fact", key), build)
+
     def phrase_docs(self, searcher: Searcher, field: str, words: tuple[str, ...]) -> set[int] | None:
         """The documents found to have a phrase in this index version (never mutate it), or None."""
         return self._phrases.peek((version_key(searcher), field, words))

@@ -292,7 +292,7 @@ def has_copies(searcher: Searcher) -> bool:
     """True when the index holds near-duplicates shown under another document (issue 23)."""
     if F.COPY_OF not in searcher.schema:
         return False  # an index from before issue 23
-    return next(iter(searcher.reader().lexicon(F.COPY_OF)), None) is not None
+    return CACHE.cached(searcher, "has-copies", lambda: next(iter(searcher.reader().lexicon(F.COPY_OF)), None) is not None)
 
 
 def search(searcher: Searcher, request: SearchRequest, budget: float | None = TIME_BUDGET) -> dict:
