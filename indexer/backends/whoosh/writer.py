@@ -346,11 +346,34 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
             doc = build_grouped(corpus, path, grouping, report.failed, parent)
             if doc is not None:
                 writer.update_document(**doc.fields())
-        writer.commit()
+        writer.commit(mergetype=_merge_smallest)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
         raise
+
+
+GROUP_MERGE_MAX = 20_000  # documents of a segment the regrouping commit folds into its own
+
+
+def _merge_smallest(writer, segments: list) -> list:
+    """The regrouping commit's merge policy: its handful of documents join the smallest segment
+    (rewritten with them) instead of standing alone: each segment more costs every query a
+    lookup per word (+20 % warm p95 on the news archive for one segment of 24 documents)."""
+    from whoosh.reading import SegmentReader
+
+    live = [segment for segment in segments if segment.doc_count() > 0]  # wholly deleted ones go
+    if not live:
+        return live
+    smallest = min(live, key=lambda segment: segment.doc_count_all())
+    if smallest.doc_count_all() > GROUP_MERGE_MAX:
+        return live
+    reader = SegmentReader(writer.storage, writer.schema, smallest)
+    try:
+        writer.add_reader(reader)
+    finally:
+        reader.close()
+    return [segment for segment in live if segment is not smallest]
 
 
 def _cancel(writer: SegmentWriter, segments: list = ()) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from whoosh.query import And, AndNot, Every, Not, NumericRange, Or, Phrase, Query, Term
+from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Query, Term
 
 from indexer import fields as F
 from indexer.normalize import fold
@@ -36,10 +36,9 @@ def _clause_query(clause: Clause) -> Query:
     return And([_word_query(w) for w in clause.words])
 
 
-def filter_query(filters: Filters, hide_copies: bool = False) -> Query | None:
-    """The Whoosh filter for the metadata filters (values folded, so 廣東 finds 广东); with
-    `hide_copies`, near-duplicates shown under another document are left out."""
-    parts: list[Query] = [Not(Every(F.COPY_OF))] if hide_copies else []
+def filter_query(filters: Filters) -> Query | None:
+    """The Whoosh filter for the metadata filters (values folded, so 廣東 finds 广东)."""
+    parts: list[Query] = []
     if filters.year:
         parts.append(NumericRange(F.YEAR, filters.year[0], filters.year[1]))
     if filters.region:

@@ -288,11 +288,13 @@ def _array_candidates(searcher: Searcher, query: Query, phrases: dict, ids: np.n
     return ids[got >= last - SCORE_TOLERANCE * max(abs(last), 1e-6)].tolist()
 
 
-def has_copies(searcher: Searcher) -> bool:
-    """True when the index holds near-duplicates shown under another document (issue 23)."""
+def copy_docs(searcher: Searcher) -> np.ndarray:
+    """The near-duplicates shown under another document (issue 23), as sorted document numbers
+    (cached per index version; a handful, so leaving them out costs next to nothing)."""
     if F.COPY_OF not in searcher.schema:
-        return False  # an index from before issue 23
-    return CACHE.cached(searcher, "has-copies", lambda: next(iter(searcher.reader().lexicon(F.COPY_OF)), None) is not None)
+        return np.zeros(0, dtype=np.int64)  # an index from before issue 23
+    return CACHE.cached(searcher, "copies", lambda: np.asarray(
+        sorted(searcher.docs_for_query(Every(F.COPY_OF))), dtype=np.int64))
 
 
 def search(searcher: Searcher, request: SearchRequest, budget: float | None = TIME_BUDGET) -> dict:
@@ -313,8 +315,9 @@ def search(searcher: Searcher, request: SearchRequest, budget: float | None = TI
     parsed, paging = request.query, request.paging
     table = CACHE.table(searcher)
     query = to_whoosh(parsed)
-    fq = filter_query(request.filters, has_copies(searcher))
+    fq = filter_query(request.filters)
     allowed = CACHE.filter_docs(searcher, fq) if fq is not None else None
+    hidden = copy_docs(searcher)
     limit = paging.limit
     floor = min(limit, MIN_RANKED)
     rank = table.date_rank
@@ -325,6 +328,8 @@ def search(searcher: Searcher, request: SearchRequest, budget: float | None = TI
         found = np.asarray(sorted(_docset(searcher, query, clock, phrases, within=allowed)), dtype=np.int64)
     if allowed is not None:
         found = found[np.isin(found, CACHE.filter_array(searcher, fq))]
+    if hidden.size:
+        found = found[~np.isin(found, hidden)]
     docs = found.tolist()
     if phrases:
         query = _resolve(searcher, query, phrases)
@@ -348,7 +353,7 @@ def search(searcher: Searcher, request: SearchRequest, budget: float | None = TI
             # A few documents: score just those rather than walk every posting.
             candidates = _scored(searcher, query, docs, clock, floor)
         else:
-            restrict = set(docs) if allowed is not None or phrases else None
+            restrict = set(docs) if allowed is not None or phrases or hidden.size else None
             candidates = _top(searcher, query, restrict, limit, clock, floor)
         hits = sorted(candidates, key=lambda h: (-h[0], -rank[h[1]], h[1]))[:limit]
     page = [(searcher.stored_fields(docnum), score) for score, docnum in hits[paging.start:limit]]
