@@ -38,6 +38,7 @@ bench: $(BIN)/.bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.relevance --report docs/relevance.md
 	$(BIN)/python -m bench.attachments --report docs/attachments.md
+	$(BIN)/python -m bench.profile --report docs/profile.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info
