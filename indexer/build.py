@@ -251,13 +251,16 @@ def regroup(entries: list[Entry], current: dict[str, tuple[str | None, list[str]
     return changes
 
 
-def build_grouped(root: Path, path: str, grouping: tuple[str | None, list[str]], failed: list[dict],
-                  parent: list[str] | str | None = None) -> Document | None:
-    """A document analyzed again to record its near-duplicate grouping (None when it no longer reads)."""
-    doc = build_one(root, path, failed, [], parent)
-    if doc is not None:
-        doc.copy_of, doc.duplicates = grouping
-    return doc
+def regrouped(root: Path, changes: dict[str, tuple[str | None, list[str]]],
+              where: dict[str, tuple[str, str | None]], failed: list[dict]) -> Iterator[Document]:
+    """The documents whose grouping changed (`regroup`), analyzed again with it; those that no
+    longer read are appended to `failed`. `where`: id -> (path, parent path), as grouping_state gives."""
+    for ident, (copy_of, duplicates) in changes.items():
+        path, parent = where[ident]
+        doc = build_one(root, path, failed, [], parent)
+        if doc is not None:
+            doc.copy_of, doc.duplicates = copy_of, duplicates
+            yield doc
 
 
 def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict],

@@ -228,3 +228,15 @@ def app_on(request, backend: str, root: Path, collection: str):
     config = TypesenseConfig(tuple(node.nodes), node.api_key, collection)
     build_typesense(root / "corpus", config, rebuild=True)
     return create_app({"TESTING": True, "BACKEND": "typesense", "TYPESENSE": config})
+
+
+def indexed_pages(root: Path, pages: dict[str, str]) -> Path:
+    """`root` with the texts written under root/corpus (paths may have folders) and indexed into
+    root/index (whoosh): for test modules that write their own small corpus."""
+    from indexer.backends.whoosh.writer import build_index
+
+    for name, text in pages.items():
+        (root / "corpus" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "corpus" / name).write_text(text, "utf-8")
+    build_index(root / "corpus", root / "index")
+    return root

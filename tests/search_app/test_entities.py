@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import archive_slice
+from conftest import archive_slice, indexed_pages
 from indexer.backends.whoosh.writer import build_index
 from search_app.browse import Rows, gather_stored
 
@@ -61,12 +61,7 @@ def test_names_merge_only_when_they_are_one_body() -> None:
 def client(tmp_path_factory: pytest.TempPathFactory):
     from search_app import create_app
 
-    root = tmp_path_factory.mktemp("entities")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in PAGES.items():
-        (corpus / name).write_text(text, "utf-8")
-    build_index(corpus, root / "index")
+    root = indexed_pages(tmp_path_factory.mktemp("entities"), PAGES)
     app = create_app({"TESTING": True, "INDEX_DIR": str(root / "index")})
     yield app.test_client()
     app.extensions["qsearch_store"].close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import app_on
+from conftest import app_on, indexed_pages
 from indexer.backends.whoosh.writer import build_index
 from repost_texts import NOTICE, TRADITIONAL
 
@@ -22,12 +22,7 @@ SITES = {
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("reposts")
-    for name, text in SITES.items():
-        (root / "corpus" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "corpus" / name).write_text(text, "utf-8")
-    build_index(root / "corpus", root / "index")
-    return root
+    return indexed_pages(tmp_path_factory.mktemp("reposts"), SITES)
 
 
 @pytest.fixture(scope="module", params=["whoosh", pytest.param("typesense", marks=pytest.mark.typesense)])

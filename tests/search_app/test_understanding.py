@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.backends.whoosh.writer import build_index
+from conftest import indexed_pages
 
 PAGES = {
     "notice.txt": "关于开展2023年全国“质量月”活动的通知\n各区市场监管局：现就开展全国“质量月”活动有关事项通知如下。",
@@ -29,13 +29,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def pages_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("understanding")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in PAGES.items():
-        (corpus / name).write_text(text, "utf-8")
-    build_index(corpus, root / "index")
-    return root
+    return indexed_pages(tmp_path_factory.mktemp("understanding"), PAGES)
 
 
 @pytest.fixture(scope="module", params=["whoosh", pytest.param("typesense", marks=pytest.mark.typesense)])

@@ -21,7 +21,7 @@ from indexer.backends.typesense.layout import (
     FACET_CODES, LAYOUT, averages, collection_schema, docs_schema, facet_code, is_current, typesense_document,
 )
 from indexer.build import (
-    BUILDING, BuildReport, Progress, build_grouped, build_one, grouping_state, in_order, plan_attachments, regroup,
+    BUILDING, BuildReport, Progress, build_one, grouping_state, in_order, plan_attachments, regroup, regrouped,
     scan_corpus, to_index,
 )
 from indexer.document import doc_id
@@ -200,12 +200,9 @@ def _regroup(http: Http, collection: str, corpus: Path, report: BuildReport) -> 
         return
     stats = read_stats(http, collection) or {}
     docs = []
-    for ident, grouping in changes.items():
-        path, parent = where[ident]
-        doc = build_grouped(corpus, path, grouping, report.failed, parent)
-        if doc is not None:
-            seq = (http.json("GET", f"/collections/{collection}/documents/{ident}", ok_missing=True) or {}).get("seq", 0)
-            docs.append(typesense_document(doc, seq, *averages(stats)))
+    for doc in regrouped(corpus, changes, where, report.failed):
+        seq = (http.json("GET", f"/collections/{collection}/documents/{doc.id}", ok_missing=True) or {}).get("seq", 0)
+        docs.append(typesense_document(doc, seq, *averages(stats)))
     report.failed += import_documents(http, collection, docs, "upsert")
 
 

@@ -26,7 +26,7 @@ from indexer.backends.whoosh.lock import IndexBusy, WriteLock, clean_up, clean_u
 from indexer.backends.whoosh.schema import build_schema, schema_names
 from indexer.build import (
     BUILDING, PROGRESS_EVERY, BuildReport, Progress, build_one, crash_point, die_with_parent, jobs_for, scan_corpus,
-    build_grouped, grouping_state, plan_attachments, regroup, start_method, to_index,
+    grouping_state, plan_attachments, regroup, regrouped, start_method, to_index,
 )
 from indexer.document import doc_id
 from indexer.errors import QsearchError
@@ -341,11 +341,8 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
     except LockError:
         return  # another run holds the index: it regroups after its own commit
     try:
-        for ident, grouping in changes.items():
-            path, parent = where[ident]
-            doc = build_grouped(corpus, path, grouping, report.failed, parent)
-            if doc is not None:
-                writer.update_document(**doc.fields())
+        for doc in regrouped(corpus, changes, where, report.failed):
+            writer.update_document(**doc.fields())
         writer.commit(mergetype=_merge_smallest)
     except BaseException:
         if not writer.is_closed:
