@@ -81,8 +81,23 @@ def to_simplified(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
+FOLD_MEMO_MIN = 500  # characters: a document's text is folded by several of its extractors
+_fold_memo: dict[str, str] = {}
+
+
 def fold(text: str) -> str:
     """Same-length analysis form: Simplified, half-width ASCII, lower-case."""
+    if len(text) < FOLD_MEMO_MIN:
+        return _fold(text)
+    folded = _fold_memo.get(text)
+    if folded is None:
+        if len(_fold_memo) >= 4:
+            _fold_memo.clear()
+        folded = _fold_memo[text] = _fold(text)
+    return folded
+
+
+def _fold(text: str) -> str:
     folded = to_simplified(text).translate(_HALF_WIDTH)
     lowered = folded.lower()
     if len(lowered) == len(folded):

@@ -284,7 +284,7 @@ def build_index(
         report.documents = existing.doc_count()
         return report  # nothing to write: the index stays exactly as it was
     try:
-        writer = existing.writer(**WRITER_OPTIONS)
+        writer = W.writer(existing, **WRITER_OPTIONS)
     except LockError:
         raise IndexBusy(index_dir) from None
     segments: list = []
@@ -337,7 +337,7 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
     if not changes:
         return
     try:
-        writer = ix.writer(**WRITER_OPTIONS)
+        writer = W.writer(ix, **WRITER_OPTIONS)
     except LockError:
         return  # another run holds the index: it regroups after its own commit
     try:
@@ -395,7 +395,7 @@ def _full_build(
         crash_point("full:marked")
         try:
             ix = windex.create_in(str(staging), build_schema())
-            writer = ix.writer(**WRITER_OPTIONS)
+            writer = W.writer(ix, **WRITER_OPTIONS)
             try:
                 todo, parents = plan_attachments(corpus, paths, {}, {}, [(path, False) for path in paths], report)
                 segments = _write(writer, corpus, todo, report, progress, jobs, lock, parents)
