@@ -24,8 +24,9 @@ from indexer.duplicates import Entry
 from indexer.duplicates import groups as near_duplicate_groups
 from indexer.errors import CorpusNotFound, DocumentError, NotADocument
 from indexer.extract import attachment_links
+from indexer.filestate import FileStates
 from indexer.formats import ATTACHMENT_SUFFIXES
-from indexer.parse import decode, is_html, is_indexable, read_file, walk_corpus
+from indexer.parse import decode, is_html, is_indexable, read_file, suffix_of, walk_corpus
 
 # progress(phase, done, total): phase is 检查文件 (hashing files against the index) or 建立索引.
 Progress = Callable[[str, int, int], None]
@@ -58,6 +59,8 @@ class BuildReport:
     recovered: list[str] = field(default_factory=list)
     documents: int = 0
     committed: bool = False
+    # path -> content hash of every file indexed after this run (for the record of filestate).
+    hashes: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         """The JSON object printed by `qsearch index --json`."""
@@ -114,26 +117,37 @@ def scan_corpus(corpus: Path, report: BuildReport) -> Scan:
 
 
 def to_index(
-    root: Path, paths: list[str], state: dict[str, tuple[str, str]], report: BuildReport, progress: Progress | None
+    root: Path, paths: list[str], state: dict[str, tuple[str, str]], report: BuildReport, progress: Progress | None,
+    known: FileStates | None = None,
 ) -> list[tuple[str, bool]]:
     """Files to (re)index, each with whether it replaces an indexed document; tallies the rest.
 
-    `state`: path -> (content hash, pipeline version) of every indexed document."""
+    `state`: path -> (content hash, pipeline version) of every indexed document; `known`: what the
+    last build saw (a file of the size and time it recorded is not read again: its recorded hash
+    is compared, and a page it excluded is excluded again for the same reason)."""
     todo = []
     for done, path in enumerate(paths):
         if progress and done % PROGRESS_EVERY == 0:
             progress(CHECKING, done, len(paths))
         old = state.get(path)
+        seen = known.unchanged(path) if known is not None else None
         if old is None:
-            todo.append((path, False))
+            if seen is not None and seen.reason is not None and seen.hash is None:
+                report.excluded.append({"path": path, "reason": seen.reason})
+            else:
+                todo.append((path, False))
             continue
-        try:
-            data = read_file(root, path)
-        except DocumentError as exc:
-            report.failed.append({"path": path, "error": str(exc)})
-            continue
-        if old == (content_hash(data), F.PIPELINE_VERSION):
+        if seen is not None and seen.hash is not None:
+            digest = seen.hash
+        else:
+            try:
+                digest = content_hash(read_file(root, path))
+            except DocumentError as exc:
+                report.failed.append({"path": path, "error": str(exc)})
+                continue
+        if old == (digest, F.PIPELINE_VERSION):
             report.unchanged += 1
+            report.hashes[path] = digest
         else:
             todo.append((path, True))
     if progress:
@@ -143,7 +157,7 @@ def to_index(
 
 def is_attachment(path: str) -> bool:
     """True for the file names of attachments (.pdf, .doc, .xlsx …): the files pages link to."""
-    return Path(path).suffix.lower() in ATTACHMENT_SUFFIXES
+    return suffix_of(path) in ATTACHMENT_SUFFIXES
 
 
 def page_links(root: Path, path: str) -> list[str]:

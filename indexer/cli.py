@@ -5,14 +5,17 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from indexer import backends
 from indexer.backends import BACKEND_ENV, BACKENDS, Target
 from indexer.backends.typesense.client import API_KEY_ENV, API_KEY_FILE_ENV, NODES_ENV
-from indexer.build import BuildReport
 from indexer.errors import QsearchError
+
+if TYPE_CHECKING:  # the build machinery is imported when a build runs: `qsearch serve` starts without it
+    from indexer.build import BuildReport
 
 CORPUS_OPTION = click.option(
     "--corpus", envvar="QSEARCH_CORPUS", default="corpus", show_default=True,

@@ -10,7 +10,6 @@ from datetime import date as _date
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from htmldate import find_date as htmldate_find_date
 
 from indexer.clean import DATE_LABEL, is_chrome_line, is_spam_line
 from indexer.datafiles import data_lines
@@ -126,6 +125,8 @@ def fallback_date(html: str) -> str | None:
     Its fast mode only (original_date=True, extensive_search=False): measured on the archive,
     the extensive search and using it before our rules both add wrong dates.
     """
+    from htmldate import find_date as htmldate_find_date  # 80 ms to import: only for pages that need it
+
     try:
         found = htmldate_find_date(html, extensive_search=False, original_date=True)
     except (ValueError, TypeError):

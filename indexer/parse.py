@@ -51,14 +51,19 @@ class Decoded:
     encoding: str
 
 
+def suffix_of(path: str | Path) -> str:
+    """A path's suffix, lower-cased (Path.suffix without making a Path: a re-run asks for 27,000)."""
+    return os.path.splitext(os.fspath(path))[1].lower()
+
+
 def is_html(path: str | Path) -> bool:
     """True for the HTML suffixes the indexer reads."""
-    return Path(path).suffix.lower() in HTML_SUFFIXES
+    return suffix_of(path) in HTML_SUFFIXES
 
 
 def is_indexable(path: str | Path) -> bool:
     """True for files the indexer reads (HTML, plain text and attachments: PDF, Word, WPS, Excel, OFD)."""
-    suffix = Path(path).suffix.lower()
+    suffix = suffix_of(path)
     return suffix in HTML_SUFFIXES or suffix in TEXT_SUFFIXES or suffix in ATTACHMENT_SUFFIXES
 
 

@@ -18,7 +18,6 @@ from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
 from indexer.campaigns import story_at
-from indexer.document import doc_id
 from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
@@ -280,6 +279,8 @@ MAX_ATTACHMENTS = 100  # listed on a page's document view
 def with_attachments(store, doc: dict) -> dict:
     """A document (API shape) with `attachments`: the indexed files its page links, each
     {"id", "path", "title", "format", "note"}; [] for attachments and pages that link none."""
+    from indexer.document import doc_id  # the document builder: not loaded for searches
+
     found = []
     for path in (doc.get("links") or [])[:MAX_ATTACHMENTS]:
         child = store.document(doc_id(path))

@@ -12,9 +12,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.backends.typesense.client import TypesenseConfig, config_from
-from indexer.build import BuildReport, Progress
+
+if TYPE_CHECKING:  # the build machinery is imported when a build runs: `qsearch serve` starts without it
+    from indexer.build import BuildReport, Progress
 
 BACKENDS = ("whoosh", "typesense")
 BACKEND_ENV = "QSEARCH_BACKEND"

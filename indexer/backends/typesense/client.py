@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-import httpx
 
 from indexer.errors import BackendUnavailable, IndexNotFound, QsearchError
 
@@ -112,6 +111,8 @@ class Http:
     """
 
     def __init__(self, config: TypesenseConfig, timeout: float = 10.0) -> None:
+        import httpx  # 110 ms to import: not for the Whoosh backend's commands and server
+
         self.config = config
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=1.0), trust_env=False,
@@ -120,6 +121,7 @@ class Http:
             headers={"X-TYPESENSE-API-KEY": config.api_key, "Accept-Encoding": "identity"},
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
+        self._transport_error = httpx.TransportError
         self._next = 0
         self._down: dict[int, float] = {}  # node -> when it may be tried again
 
@@ -136,7 +138,7 @@ class Http:
         return [i for i in order if self._down.get(i, 0) <= now] + [i for i in order if self._down.get(i, 0) > now]
 
     def request(self, method: str, path: str, params: dict | None = None, body=None, content: bytes | None = None,
-                write: bool = False, ok_missing: bool = False) -> httpx.Response | None:
+                write: bool = False, ok_missing: bool = False) -> "httpx.Response | None":
         """Send a request to the first node that answers it; None for a 404 when `ok_missing`."""
         deadline = time.monotonic() + (WRITE_WAIT if write else 0)
         last = ""
@@ -145,7 +147,7 @@ class Http:
                 url = f"http://{self.config.nodes[i]}{path}"
                 try:
                     response = self._http.request(method, url, params=params, json=body, content=content)
-                except httpx.TransportError as exc:
+                except self._transport_error as exc:
                     self._down[i] = time.monotonic() + 2.0
                     last = f"{self.config.nodes[i]}：{type(exc).__name__}"
                     continue

@@ -13,6 +13,7 @@ import os
 import queue as queue_module
 import shutil
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from indexer import fields as F
 from indexer.backends.whoosh import internals as W
+from indexer.backends.whoosh.facets import save_facets
 from indexer.backends.whoosh.lock import IndexBusy, WriteLock, clean_up, clean_up_now, leftovers, mark_holder, release_holder
 from indexer.backends.whoosh.schema import build_schema, schema_names
 from indexer.build import (
@@ -29,6 +31,7 @@ from indexer.build import (
     grouping_state, plan_attachments, regroup, regrouped, start_method, to_index,
 )
 from indexer.document import doc_id
+from indexer.filestate import FileStates
 from indexer.errors import QsearchError
 
 WRITER_LIMITMB = 256
@@ -78,6 +81,7 @@ def _write_serial(
         else:
             writer.add_document(**doc.fields())
         added.append((path, replaces))
+        report.hashes[path] = doc.content_hash
     report.tally(added)
     if progress:
         progress(BUILDING, len(todo), len(todo))
@@ -105,6 +109,7 @@ def _worker(
         rollover = WRITER_LIMITMB * 1024 * 1024 * 0.9
         corpus = Path(root)
         added: list[tuple[str, bool]] = []
+        hashes: dict[str, str] = {}
         failed: list[dict] = []
         excluded: list[dict] = []
         segments = []
@@ -116,6 +121,7 @@ def _worker(
             if doc is not None:
                 writer.add_document(**doc.fields())
                 added.append((path, replaces))
+                hashes[path] = doc.content_hash
                 if W.pending_bytes(writer) > rollover:
                     segments.append(W.finish_segment(writer))
                     writer = None
@@ -129,7 +135,7 @@ def _worker(
             else:
                 W.discard(writer)
             writer = None
-        results.put(("done", shard, since, segments, added, failed, excluded))
+        results.put(("done", shard, since, segments, added, failed, excluded, hashes))
     except BaseException:  # noqa: BLE001 - reported to the parent, which stops the build
         if writer is not None:
             try:
@@ -213,7 +219,8 @@ def _write_parallel(
         raise
     segments = []
     for shard in range(len(procs)):
-        shard_segments, added, failed, excluded = finished[shard]
+        shard_segments, added, failed, excluded, hashes = finished[shard]
+        report.hashes.update(hashes)
         report.failed.extend(failed)
         report.excluded.extend(excluded)
         report.tally(added)
@@ -258,6 +265,7 @@ def build_index(
     enough files to make it pay, else this process alone).
     """
     corpus, index_dir = Path(corpus), Path(index_dir)
+    started = time.time_ns()  # before any file is read: files changed from now on are racy
     report = BuildReport()
     scan = scan_corpus(corpus, report)
     paths = scan.paths
@@ -266,13 +274,20 @@ def build_index(
     if existing is not None and not _compatible(existing):
         rebuild = True  # the schema changed with the software: start afresh
     if rebuild or existing is None:
-        return _full_build(corpus, index_dir, paths, report, progress, jobs)
+        _full_build(corpus, index_dir, paths, report, progress, jobs)
+        if report.committed:
+            _keep_facets(index_dir)
+            FileStates(corpus).save(index_dir, paths, report.hashes, report.excluded, started)
+        return report
 
     base = report.failed[:]
+    known = FileStates.load(index_dir, corpus)
 
     def plan(state: dict[str, tuple[str, str]], relations: dict) -> tuple[list[tuple[str, bool]], list[str], dict[str, list[str]]]:
-        report.failed[:], report.unchanged = base[:], 0
-        todo, parents = plan_attachments(corpus, paths, state, relations, to_index(corpus, paths, state, report, progress), report)
+        report.failed[:], report.excluded[:], report.unchanged = base[:], [], 0
+        report.hashes.clear()
+        todo = to_index(corpus, paths, state, report, progress, known)
+        todo, parents = plan_attachments(corpus, paths, state, relations, todo, report)
         return todo, scan.gone(state), parents
 
     generation = existing.latest_generation()
@@ -282,6 +297,9 @@ def build_index(
         if leftovers(index_dir):
             report.recovered += clean_up_now(index_dir)
         report.documents = existing.doc_count()
+        _keep_facets(index_dir)  # an index written before there were facet files gets one
+        if known.stale(report.hashes, report.excluded):
+            known.save(index_dir, paths, report.hashes, report.excluded, started)
         return report  # nothing to write: the index stays exactly as it was
     try:
         writer = W.writer(existing, **WRITER_OPTIONS)
@@ -323,8 +341,20 @@ def build_index(
         report.recovered += clean_up_now(index_dir)
     if report.committed:
         _regroup(index_dir, corpus, report)
+    _keep_facets(index_dir)
+    if report.committed or known.stale(report.hashes, report.excluded):
+        known.save(index_dir, paths, report.hashes, report.excluded, started)
     report.documents = windex.open_dir(str(index_dir)).doc_count()
     return report
+
+
+def _keep_facets(index_dir: Path) -> None:
+    """Save the facet table of the index's new version for the server (facets.py); a failure only
+    means that servers read it from the index themselves."""
+    try:
+        save_facets(index_dir)
+    except (OSError, LockError):
+        pass
 
 
 def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:

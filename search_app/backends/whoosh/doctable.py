@@ -15,7 +15,8 @@ from typing import Callable, TypeVar
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from indexer import fields as F
+from indexer.backends.whoosh.facets import facet_columns, load_columns, version_key
+from search_app.backends.whoosh.internals import index_folder
 
 _NO_DATE = -1  # date rank of documents without a date: after every dated one
 TERM_CACHE_IDS = 1_000_000  # about 60 MB of document numbers per process
@@ -41,42 +42,15 @@ class DocTable:
         return {"year": years, "doc_type": types, "region": places, "campaign": campaigns}
 
 
-def _term_values(searcher: Searcher, field: str, size: int) -> list[list[str]]:
-    """The terms of `field` each document has, from the postings (one pass per term)."""
-    values: list[list[str]] = [[] for _ in range(size)]
-    reader = searcher.reader()
-    if field not in reader.indexed_field_names():
-        return values
-    for term in reader.field_terms(field):
-        for docnum in searcher.postings(field, term).all_ids():
-            values[docnum].append(term)
-    return values
-
-
-def _column(reader, field: str) -> list:
-    """A sortable field's value for every document, segment by segment: a segment whose
-    documents all lack the field has no column at all (a dateless notice added on its own),
-    and a multi-segment column reader would then be short by that segment's documents."""
-    values: list = []
-    for leaf, _offset in reader.leaf_readers():
-        if leaf.has_column(field):
-            values.extend(leaf.column_reader(field))
-        else:
-            values.extend([None] * leaf.doc_count_all())
-    return values
-
-
 def build_doctable(searcher: Searcher) -> DocTable:
-    """Read the facet fields and dates of every document of the searcher's index."""
-    reader = searcher.reader()
-    size = reader.doc_count_all()
-    years = [int(v or 0) for v in _column(reader, F.YEAR)]
-    dates = [str(v or "") for v in _column(reader, F.DATE)]
+    """The facet fields and dates of every document of the searcher's index: from the facet file
+    the writer saved for this index version when there is one, else read from the index."""
+    folder = index_folder(searcher)
+    columns = (load_columns(folder, version_key(searcher)) if folder else None) or facet_columns(searcher)
+    dates = columns["date"]
     order = {d: n for n, d in enumerate(sorted({d for d in dates if d}))}
-    types = [(vals[0] if vals else None) for vals in _term_values(searcher, F.DOC_TYPE, size)]
-    regions = [tuple(vals) for vals in _term_values(searcher, F.REGIONS, size)]
-    campaigns = [tuple(vals) for vals in _term_values(searcher, F.CAMPAIGNS, size)]
-    return DocTable(years, types, regions, campaigns, [order.get(d, _NO_DATE) for d in dates])
+    return DocTable(columns["year"], columns["doc_type"], [tuple(v) for v in columns["regions"]],
+                    [tuple(v) for v in columns["campaigns"]], [order.get(d, _NO_DATE) for d in dates])
 
 
 class Lru:
@@ -184,17 +158,6 @@ class _VersionCache:
         """Forget everything (for measuring cold queries)."""
         for cache in (self._tables, self._filters, self._terms, self._phrases):
             cache.clear()
-
-
-def version_key(searcher: Searcher) -> tuple:
-    """Identifies what a searcher sees: its segments and their deletions."""
-    return tuple(
-        (leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf in _leaf_readers(searcher)
-    )
-
-
-def _leaf_readers(searcher: Searcher) -> list:
-    return [reader for reader, _ in searcher.reader().leaf_readers()]
 
 
 CACHE = _VersionCache()

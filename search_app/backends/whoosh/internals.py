@@ -23,6 +23,7 @@ sort ranks it). What is used, and why:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from heapq import heappush, heapreplace
 from itertools import accumulate, islice
 from typing import Callable
@@ -33,6 +34,13 @@ from whoosh.collectors import TopCollector
 from whoosh.matching import ArrayUnionMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
+
+
+def index_folder(searcher) -> Path | None:
+    """The folder of the index a searcher was opened on (`Searcher._ix`), None when not from a folder."""
+    storage = getattr(getattr(searcher, "_ix", None), "storage", None)
+    folder = getattr(storage, "folder", None)
+    return Path(folder) if folder else None
 
 
 class OutOfTime(Exception):
