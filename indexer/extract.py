@@ -536,6 +536,13 @@ def doc_number(text: str, page_lines: list[str] | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _suffix_pattern(suffixes: frozenset[str]) -> re.Pattern:
+    """Any of the suffixes after a dot written plainly, percent-encoded or as a character reference."""
+    names = "|".join(re.escape(s.lstrip(".")) for s in sorted(suffixes, key=len, reverse=True))
+    return re.compile(rf"(?:\.|%2e|&#0*46;|&#x0*2e;)(?:{names})", re.I)
+
+
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I | re.S)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 
@@ -544,6 +551,8 @@ def attachment_links(html: str, path: str, suffixes: frozenset[str]) -> list[str
     """Corpus paths of the files with these suffixes a page at corpus path `path` links: relative
     hrefs, percent-encoded names, and same-site absolute URLs resolved against the mirror's folder
     named after the host (www.x.gov.cn/…)."""
+    if not _suffix_pattern(suffixes).search(html):
+        return []  # most pages name no such file at all: one scan instead of a look at every link
     folder = posixpath.dirname(path)
     parts = path.split("/")
     found = []
