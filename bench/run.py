@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import references
+from bench import plain, references
 from bench.analysis import analyze_corpus
 from bench.load import serve_under_load, zipf_log
 from bench.measure import dir_mb, machine, percentile, run
@@ -195,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     results["build"]["input_mb"] = sum(p.stat().st_size for p in source.iterdir() if p.is_file()) / 1e6
     results["build"]["files"] = sum(1 for p in corpus.iterdir())
     say(f"  {results['build']['seconds']:.1f} s")
+    say("plain reference: lxml + rjieba + tantivy, one process and one per core (issue 24) …")
+    results["plain"] = {str(jobs): plain.build(corpus, work / "plain-tantivy", jobs) for jobs in (1, os.cpu_count() or 1)}
+    shutil.rmtree(work / "plain-tantivy", ignore_errors=True)
     say("unchanged re-run …")
     results["unchanged"] = build(corpus, index, rebuild=False)
     say("adding and removing 100 pages …")

@@ -537,10 +537,20 @@ def doc_number(text: str, page_lines: list[str] | None = None) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def _suffix_pattern(suffixes: frozenset[str]) -> re.Pattern:
-    """Any of the suffixes after a dot written plainly, percent-encoded or as a character reference."""
-    names = "|".join(re.escape(s.lstrip(".")) for s in sorted(suffixes, key=len, reverse=True))
-    return re.compile(rf"(?:\.|%2e|&#0*46;|&#x0*2e;)(?:{names})", re.I)
+def _suffix_patterns(suffixes: frozenset[str]) -> tuple[re.Pattern, ...]:
+    """Any of the suffixes after a plain dot, and after an encoded one (percent-encoded, a character
+    reference); in either case, and not in a longer name: .document and .etc are not .doc and .et
+    (scripts write them on every page). Cases are spelled out ([pP][dD][fF]) rather than asked of
+    re.I, which would give up looking for the literal first (0.09 ms a page for the three, 0.3 with re.I)."""
+    either = lambda name: "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)  # noqa: E731
+    names = "|".join(either(s.lstrip(".")) for s in sorted(suffixes, key=len, reverse=True))
+    # each begins with a literal, which the regex engine looks for before trying the rest
+    return tuple(re.compile(rf"{dot}(?:{names})(?![A-Za-z0-9])") for dot in (r"\.", "%2[eE]", "&#(?:0*46|[xX]0*2[eE]);"))
+
+
+def _names_a_file(html: str, suffixes: frozenset[str]) -> bool:
+    """True when the page names a file with one of these suffixes anywhere (a link may be to it)."""
+    return any(pattern.search(html) for pattern in _suffix_patterns(suffixes))
 
 
 _HREF = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I | re.S)
@@ -551,7 +561,7 @@ def attachment_links(html: str, path: str, suffixes: frozenset[str]) -> list[str
     """Corpus paths of the files with these suffixes a page at corpus path `path` links: relative
     hrefs, percent-encoded names, and same-site absolute URLs resolved against the mirror's folder
     named after the host (www.x.gov.cn/…)."""
-    if not _suffix_pattern(suffixes).search(html):
+    if not _names_a_file(html, suffixes):
         return []  # most pages name no such file at all: one scan instead of a look at every link
     folder = posixpath.dirname(path)
     parts = path.split("/")

@@ -239,3 +239,17 @@ def test_labelled_and_signed_dates(text: str, iso: str) -> None:
 
 def test_original_title_line_is_the_title() -> None:
     assert title_from_text("原标题：海岳市举办2021年质量月启动仪式\n正文第一段说明活动情况。") == "海岳市举办2021年质量月启动仪式"
+
+
+def test_attachment_links_in_every_spelling_and_none_from_script_words() -> None:
+    from indexer.extract import attachment_links
+    from indexer.formats import ATTACHMENT_SUFFIXES
+
+    page = (
+        "<script>window.document.write('x.etc')</script>"
+        '<a href="files/%E5%90%8D%E5%8D%95.PDF">名单</a> <a href="plan.Docx">方案</a>'
+        "<a href='sheet&#46;xlsx'>表</a> <a href=\"scan%2Epdf\">扫描件</a> <a href=\"next.html\">下一篇</a>"
+    )
+    assert attachment_links(page, "site/notice.html", ATTACHMENT_SUFFIXES) == [
+        "site/files/名单.PDF", "site/plan.Docx", "site/sheet.xlsx", "site/scan.pdf"]
+    assert attachment_links("<script>document.title</script><a href='a.html'>a</a>", "n.html", ATTACHMENT_SUFFIXES) == []
