@@ -266,12 +266,19 @@ def regroup(entries: list[Entry], current: dict[str, tuple[str | None, list[str]
 
 
 def regrouped(root: Path, changes: dict[str, tuple[str | None, list[str]]],
-              where: dict[str, tuple[str, str | None]], failed: list[dict]) -> Iterator[Document]:
-    """The documents whose grouping changed (`regroup`), analyzed again with it; those that no
-    longer read are appended to `failed`. `where`: id -> (path, parent path), as grouping_state gives."""
+              where: dict[str, tuple[str, str | None]], failed: list[dict],
+              stored_of: Callable[[str], dict | None] | None = None) -> Iterator[Document]:
+    """The documents whose grouping changed (`regroup`), with it; those that no longer read are
+    appended to `failed`. `where`: id -> (path, parent path), as grouping_state gives; `stored_of(id)`:
+    the document as the index stores it, written again as it is (a file is read and analyzed again
+    only without it, or when another pipeline version wrote it)."""
     for ident, (copy_of, duplicates) in changes.items():
         path, parent = where[ident]
-        doc = build_one(root, path, failed, [], parent)
+        stored = stored_of(ident) if stored_of is not None else None
+        if stored and stored.get(F.PIPELINE) == F.PIPELINE_VERSION:
+            doc = Document.from_stored(stored)
+        else:
+            doc = build_one(root, path, failed, [], parent)
         if doc is not None:
             doc.copy_of, doc.duplicates = copy_of, duplicates
             yield doc

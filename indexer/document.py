@@ -77,6 +77,19 @@ class Document:
         values[F.PIPELINE] = F.PIPELINE_VERSION
         return {k: v for k, v in values.items() if v not in (None, "", [])}
 
+    @classmethod
+    def from_stored(cls, stored: dict) -> "Document":
+        """The Document whose `fields()` an index stored (keyword lists stored comma-joined): to write
+        it again with another grouping without reading and analyzing its file again."""
+        names = {f.name for f in dataclass_fields(cls)}
+        values: dict = {name: None for name in ("url", "date", "year", "region", "district", "doc_number")}
+        values.update(regions=[], doc_type="", encoding="", content_hash="")
+        values.update({k: v for k, v in stored.items() if k in names})
+        for name in (F.REGIONS, F.CAMPAIGNS):
+            if isinstance(values.get(name), str):
+                values[name] = [v for v in values[name].split(",") if v]
+        return cls(**values)
+
 
 def doc_id(path: str) -> str:
     """Stable document id from the corpus-relative path."""

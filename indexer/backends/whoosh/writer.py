@@ -358,8 +358,8 @@ def _keep_facets(index_dir: Path) -> None:
 
 
 def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
-    """Record near-duplicate groups after a commit: the documents whose grouping changed are analyzed
-    again with it and written in a second, small commit (none when nothing changed)."""
+    """Record near-duplicate groups after a commit: the documents whose grouping changed are written
+    again with it (as stored: no file is read again) in a second, small commit (none when nothing changed)."""
     ix = windex.open_dir(str(index_dir))
     with ix.searcher() as searcher:
         entries, current, where = grouping_state(searcher.all_stored_fields())
@@ -371,8 +371,10 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
     except LockError:
         return  # another run holds the index: it regroups after its own commit
     try:
-        for doc in regrouped(corpus, changes, where, report.failed):
-            writer.update_document(**doc.fields())
+        with ix.searcher() as searcher:
+            for doc in regrouped(corpus, changes, where, report.failed,
+                                 lambda ident: searcher.document(**{F.ID_: ident})):
+                writer.update_document(**doc.fields())
         writer.commit(mergetype=_merge_smallest)
     except BaseException:
         if not writer.is_closed:

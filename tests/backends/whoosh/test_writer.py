@@ -224,3 +224,18 @@ def test_a_run_that_planned_before_another_committed_plans_again_under_the_lock(
     with windex.open_dir(str(index_dir)).searcher() as searcher:
         paths = [stored[F.PATH] for stored in searcher.all_stored_fields()]
     assert len(paths) == len(set(paths)) == OK_COUNT + 1
+
+
+def test_a_stored_document_is_written_again_exactly_as_it_was(corpus_copy: Path, tmp_path: Path) -> None:
+    """The regrouping commit rewrites documents from their stored fields instead of their files."""
+    from indexer.document import Document
+
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir)
+    with windex.open_dir(str(index_dir)).searcher() as searcher:
+        stored = list(searcher.all_stored_fields())
+    assert len(stored) == OK_COUNT and any(s.get(F.ORGANIZATIONS) for s in stored) and any(s.get(F.PARENT) for s in stored)
+    for fields in stored:
+        again = Document.from_stored(fields).fields()
+        assert again.pop(F.ORG_NAMES, None) is not None or not fields.get(F.ORGANIZATIONS)
+        assert again == fields
