@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date as Date
 from functools import lru_cache
@@ -30,7 +31,8 @@ MAX_DAYS = 30
 NUMBERS_SHARED = 0.7  # of the numbers two copies state (a repost may add or drop a figure or two)
 TITLE_VARIANT = 0.5  # titles this alike (2-grams) but not the same are one template's two events
 MAX_CHARS = 20_000  # of a text shingled: reposts agree long before that
-MIN_SHINGLES = 20  # shorter texts (a title and a line) are not grouped: too many agree by chance
+MIN_SHINGLES = 20
+GRAMS_KEPT = 1024  # documents whose shingles grouping keeps at a time  # shorter texts (a title and a line) are not grouped: too many agree by chance
 _NOISE = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A page's own date and time as sites print them (2023-08-25 10:30, 2023/8/25): not what the text states.
@@ -141,14 +143,23 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
             ident = parent[ident]
         return ident
 
-    grams: dict[str, set[str]] = {}
+    # The shingles of recently compared documents only: keeping every document's (as the first
+    # version did) took 7 GB on a corpus where every page is a copy (the archive four times over).
+    grams: OrderedDict[str, set[str]] = OrderedDict()
+
+    def shingles_of(ident: str) -> set[str]:
+        if ident in grams:
+            grams.move_to_end(ident)
+            return grams[ident]
+        found = grams[ident] = shingles(text_of(ident) or "")
+        if len(grams) > GRAMS_KEPT:
+            grams.popitem(last=False)
+        return found
 
     def exact(a: str, b: str) -> float:
-        for ident in (a, b):
-            if ident not in grams:
-                grams[ident] = shingles(text_of(ident) or "")
-        union = grams[a] | grams[b]
-        return len(grams[a] & grams[b]) / len(union) if union else 0.0
+        first, second = shingles_of(a), shingles_of(b)
+        union = first | second
+        return len(first & second) / len(union) if union else 0.0
 
     group: dict[str, list[str]] = {ident: [ident] for ident in signed}  # a root's members
     for ident, (entry, minhash) in signed.items():

@@ -43,3 +43,15 @@ def test_one_template_for_two_events_is_not_grouped() -> None:
     retitled = [Entry("a", "a.html", "2024-05-04", signature(texts["fr"]), numbers(texts["fr"]), "论述摘编法文版出版发行"),
                 Entry("b", "b.html", "2024-05-05", signature(texts["fr"]), numbers(texts["fr"]), "新书速递")]
     assert groups(retitled, {"a": texts["fr"], "b": texts["fr"]}.get) == {"a": ["b"]}  # a repost under its own headline
+
+
+def test_grouping_keeps_few_shingle_sets_and_finds_the_same_groups(monkeypatch) -> None:
+    import indexer.duplicates as duplicates
+
+    texts = {f"{site}{n}": NOTICE.replace("2023", str(2000 + n)) for n in range(6) for site in "abc"}
+    entries = [_entry(i, t, f"{2000 + int(i[1:])}-08-25") for i, t in texts.items()]
+    read = []
+    every = groups(entries, lambda ident: read.append(ident) or texts[ident])
+    monkeypatch.setattr(duplicates, "GRAMS_KEPT", 1)
+    assert groups(entries, texts.get) == every == {f"a{n}": [f"b{n}", f"c{n}"] for n in range(6)}
+    assert len(read) == len(set(read))  # with room enough, each text is read once
