@@ -100,11 +100,10 @@ def preload(where: Target) -> None:
     """Load what every worker needs and may share, in the main process before it forks them: the
     store's modules (Whoosh, numpy) and the segmenter's dictionary. Each worker then starts 0.3 s
     sooner. Not the index: its open files must not be shared between processes."""
-    if where.backend == "typesense":
-        import search_app.backends.typesense.store  # noqa: F401
-    else:
-        import search_app.backends.whoosh.store  # noqa: F401
     from indexer.segment import segmenter
+    from search_app.store import load_backend
+
+    load_backend(where.backend)
 
     segmenter()
 

@@ -46,6 +46,15 @@ class Store(Protocol):
         """Let go of files and connections."""
 
 
+def load_backend(backend: str) -> None:
+    """Import a backend's store module (and what it needs: Whoosh, numpy …) without opening anything:
+    a server's main process does it before forking its workers, so that each starts with it."""
+    if backend == "typesense":
+        import search_app.backends.typesense.store  # noqa: F401
+    else:
+        import search_app.backends.whoosh.store  # noqa: F401
+
+
 def make_store(where: Target) -> Store:
     """The store that reads the index at `where`."""
     if where.backend == "typesense":

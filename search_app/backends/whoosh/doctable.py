@@ -29,8 +29,8 @@ class DocTable:
 
     year: list[int]
     doc_type: list[str | None]
-    regions: list[tuple[str, ...]]
-    campaigns: list[tuple[str, ...]]
+    regions: list[list[str]]
+    campaigns: list[list[str]]
     date_rank: list[int]  # larger is newer; _NO_DATE when missing
 
     def facet_counts(self, docnums: list[int]) -> dict[str, Counter]:
@@ -49,8 +49,9 @@ def build_doctable(searcher: Searcher) -> DocTable:
     columns = (load_columns(folder, version_key(searcher)) if folder else None) or facet_columns(searcher)
     dates = columns["date"]
     order = {d: n for n, d in enumerate(sorted({d for d in dates if d}))}
-    return DocTable(columns["year"], columns["doc_type"], [tuple(v) for v in columns["regions"]],
-                    [tuple(v) for v in columns["campaigns"]], [order.get(d, _NO_DATE) for d in dates])
+    # the lists as read (not made tuples: 30 ms of a worker's start on the news archive)
+    return DocTable(columns["year"], columns["doc_type"], columns["regions"], columns["campaigns"],
+                    [order.get(d, _NO_DATE) for d in dates])
 
 
 class Lru:
