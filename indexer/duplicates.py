@@ -31,8 +31,8 @@ MAX_DAYS = 30
 NUMBERS_SHARED = 0.7  # of the numbers two copies state (a repost may add or drop a figure or two)
 TITLE_VARIANT = 0.5  # titles this alike (2-grams) but not the same are one template's two events
 MAX_CHARS = 20_000  # of a text shingled: reposts agree long before that
-MIN_SHINGLES = 20
-GRAMS_KEPT = 1024  # documents whose shingles grouping keeps at a time  # shorter texts (a title and a line) are not grouped: too many agree by chance
+MIN_SHINGLES = 20  # shorter texts (a title and a line) are not grouped: too many agree by chance
+GRAMS_KEPT = 1024  # documents whose shingles grouping keeps at a time
 _NOISE = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # A page's own date and time as sites print them (2023-08-25 10:30, 2023/8/25): not what the text states.

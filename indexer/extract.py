@@ -10,7 +10,6 @@ from datetime import date as _date
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-
 from indexer.clean import DATE_LABEL, is_chrome_line, is_spam_line
 from indexer.datafiles import data_lines
 from indexer.normalize import fold

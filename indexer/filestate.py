@@ -41,7 +41,6 @@ class FileStates:
         self.root = root
         self.seen = seen or {}
         self.checked_at = checked_at
-        self._root = str(root)
         self.confirmed: set[str] = set()  # paths whose record held (unchanged() answered with it)
 
     @classmethod
@@ -59,7 +58,7 @@ class FileStates:
     def stat(self, path: str) -> os.stat_result | None:
         """The file's stat (through the corpus's own links), None when it cannot be read."""
         try:
-            info = os.lstat(os.path.join(self._root, path))
+            info = os.lstat(os.path.join(self.root, path))
             if stat_module.S_ISLNK(info.st_mode):
                 info = os.stat(real_path(self.root, path))  # a link: only within the corpus
             return info
@@ -99,10 +98,20 @@ class FileStates:
             files[path] = [info.st_size, info.st_mtime_ns, hashes.get(path), reasons.get(path)]
         data = {"format": FORMAT, "pipeline": F.PIPELINE_VERSION, "checked_at": started_ns, "files": files}
         try:
-            handle, name = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=folder)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-            os.chmod(name, 0o644)  # mkstemp's 0600 would hide it from a server run as another user
-            os.replace(name, folder / FILE_NAME)
+            write_json(folder / FILE_NAME, data)
         except OSError:
             pass  # only a cache: the next run hashes every file instead
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write `data` as JSON to `path` in one step (a temporary file renamed over it), readable by all:
+    a reader sees the old file or the new one, never half of one."""
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would hide it from a server run as another user
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -160,7 +160,6 @@ _INTERNATIONAL = re.compile(r"^(?:国际|世界|联合国|欧洲|亚洲|亚太|�
 
 
 @lru_cache(maxsize=100_000)
-@lru_cache(maxsize=65536)  # asked for every word of every page: most words come again and again
 def kind_of(name: str) -> str | None:
     """The kind a (folded) name's suffix marks, or None when it has no known suffix."""
     if name.startswith("共青团") or name.startswith("团市委") or name.startswith("团区委"):

@@ -104,7 +104,6 @@ def preload(where: Target) -> None:
     from search_app.store import load_backend
 
     load_backend(where.backend)
-
     segmenter()
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-
 from indexer.errors import BackendUnavailable, IndexNotFound, QsearchError
 
 COLLECTION = "qsearch"  # the alias readers use; each build is a collection qsearch_<time>

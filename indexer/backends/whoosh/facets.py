@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from whoosh.searching import Searcher
 
 from indexer import fields as F
+from indexer.filestate import write_json
 
 FILE_PREFIX = "qsearch-facets-"
 FORMAT = 1
@@ -96,15 +95,7 @@ def save_facets(index_dir: Path) -> bool:
         if (index_dir / name).exists():
             return False
         data = {"format": FORMAT, "version": [list(k) for k in key], "columns": facet_columns(searcher)}
-    handle, temp = tempfile.mkstemp(prefix=f".{name}.", dir=index_dir)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-        os.chmod(temp, 0o644)
-        os.replace(temp, index_dir / name)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_json(index_dir / name, data)
     for old in index_dir.glob(f"{FILE_PREFIX}*.json"):
         if old.name != name:
             old.unlink(missing_ok=True)

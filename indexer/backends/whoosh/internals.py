@@ -51,12 +51,11 @@ class _Lengths:
         self._fields: dict[str, list | None] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
-        lengths = self._fields.get(fieldname, default)
-        if lengths is default:
+        if fieldname not in self._fields:
             column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             # byte 0 reads as None, as in W3PerDocReader.doc_field_length
-            lengths = None if column is None else [byte_to_length(b) if b else None for b in column]
-            self._fields[fieldname] = lengths
+            self._fields[fieldname] = None if column is None else [byte_to_length(b) if b else None for b in column]
+        lengths = self._fields[fieldname]
         return default if lengths is None else lengths[docnum]
 
 

@@ -362,24 +362,23 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
     again with it (as stored: no file is read again) in a second, small commit (none when nothing changed)."""
     ix = windex.open_dir(str(index_dir))
     with ix.searcher() as searcher:
+        stored_of = lambda ident: searcher.document(**{F.ID_: ident})  # noqa: E731
         entries, current, where = grouping_state(searcher.all_stored_fields())
-        changes = regroup(entries, current, lambda ident: (searcher.document(**{F.ID_: ident}) or {}).get(F.TEXT_, ""))
-    if not changes:
-        return
-    try:
-        writer = W.writer(ix, **WRITER_OPTIONS)
-    except LockError:
-        return  # another run holds the index: it regroups after its own commit
-    try:
-        with ix.searcher() as searcher:
-            for doc in regrouped(corpus, changes, where, report.failed,
-                                 lambda ident: searcher.document(**{F.ID_: ident})):
+        changes = regroup(entries, current, lambda ident: (stored_of(ident) or {}).get(F.TEXT_, ""))
+        if not changes:
+            return
+        try:
+            writer = W.writer(ix, **WRITER_OPTIONS)
+        except LockError:
+            return  # another run holds the index: it regroups after its own commit
+        try:
+            for doc in regrouped(corpus, changes, where, report.failed, stored_of):
                 writer.update_document(**doc.fields())
-        writer.commit(mergetype=_merge_smallest)
-    except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
-        raise
+            writer.commit(mergetype=_merge_smallest)
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
 
 
 GROUP_MERGE_MAX = 20_000  # documents of a segment the regrouping commit folds into its own

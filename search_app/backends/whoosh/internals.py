@@ -23,9 +23,9 @@ sort ranks it). What is used, and why:
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from heapq import heappush, heapreplace
 from itertools import accumulate, islice
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
