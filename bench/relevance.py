@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "gold" / "relevance.json"
 # Judged after the ranking was frozen, by a reader who never saw the engine: the figures to trust.
 HELD_OUT = ROOT / "tests" / "gold" / "relevance_heldout.json"
+# A third set, queries written and pages judged by another reader before the industries of issue 21's
+# second stop were run on them (tests/gold/relevance_heldout2_notes.md).
+HELD_OUT_2 = ROOT / "tests" / "gold" / "relevance_heldout2.json"
 WEB_PAGES = ROOT.parent / "shared" / "data" / "web_pages.tar.xz"
 SAMPLE = ROOT / "corpus"
 K = 10
@@ -186,13 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     if not WEB_PAGES.exists():
         print(f"没有找到 {WEB_PAGES}：相关性评测需要 ../shared/data。", file=sys.stderr)
         return 2
-    golds = {"judged": GOLD, **({"held-out": HELD_OUT} if HELD_OUT.exists() else {})}
+    golds = {"judged": GOLD, **({"held-out": HELD_OUT} if HELD_OUT.exists() else {}),
+             **({"held-out 2": HELD_OUT_2} if HELD_OUT_2.exists() else {})}
     results = run_sets(opts.work, golds)
     parts = ["# Relevance (`python -m bench.relevance`)", "",
              "nDCG@10, P@5 and R@10 per query kind, ours beside tantivy's BM25 over the same jieba tokens "
              "(title weighted 3, the query's words ORed), in the same run. Query sets in tests/gold/: "
-             "`judged` (relevance.json, used while building the search) and `held-out` "
-             "(relevance_heldout.json, judged after the ranking was frozen by a reader who never saw the engine)."]
+             "`judged` (relevance.json, used while building the search), `held-out` "
+             "(relevance_heldout.json, judged after the ranking was frozen by a reader who never saw the engine) "
+             "and `held-out 2` (relevance_heldout2.json, written and judged the same way before the industries "
+             "were scored on it)."]
     for name, result in results.items():
         parts += ["", f"## {name}", "", report(result), "", "Worst queries (nDCG@10, ours and baseline):", "",
                   *(f"- {line}" for line in worst(result))]

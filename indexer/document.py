@@ -25,6 +25,7 @@ from indexer.extract import (
 from indexer.duplicates import numbers, signature
 from indexer.formats import ATTACHMENT_SUFFIXES, AttachmentError, Extracted, Table, read_attachment, sniff
 from indexer.formats.tables import table_lines
+from indexer.industries import find_industries
 from indexer.normalize import normalize_text
 from indexer.organizations import find_organizations, table_organizations
 from indexer.themes import find_themes
@@ -56,6 +57,7 @@ class Document:
     organizations: list[dict] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)
     campaigns: list[str] = field(default_factory=list)
+    industries: list[str] = field(default_factory=list)
     format: str = "html"
     links: list[str] = field(default_factory=list)  # attachment files the page links (corpus paths)
     parent: dict | None = None  # {"id", "path", "title"} of the page that links this attachment
@@ -71,6 +73,7 @@ class Document:
         values = {f.name: getattr(self, f.name) for f in dataclass_fields(self)}  # asdict's deep copy: not needed
         values[F.REGIONS] = ",".join(self.regions)
         values[F.CAMPAIGNS] = ",".join(self.campaigns)
+        values[F.INDUSTRIES] = ",".join(self.industries)
         values[F.ORG_NAMES] = ",".join(
             name for org in self.organizations for name in [org["name"], *org["short_forms"]]
         )
@@ -85,7 +88,7 @@ class Document:
         values: dict = {name: None for name in ("url", "date", "year", "region", "district", "doc_number")}
         values.update(regions=[], doc_type="", encoding="", content_hash="")
         values.update({k: v for k, v in stored.items() if k in names})
-        for name in (F.REGIONS, F.CAMPAIGNS):
+        for name in (F.REGIONS, F.CAMPAIGNS, F.INDUSTRIES):
             if isinstance(values.get(name), str):
                 values[name] = [v for v in values[name].split(",") if v]
         return cls(**values)
@@ -182,6 +185,7 @@ def _described(
         organizations=orgs + list(listed),
         themes=_with_stories(prose, [theme.as_dict() for theme in find_themes(prose, title, year, region.region, names, date)]),
         campaigns=names,
+        industries=find_industries(title, prose),
         format=fmt,
         links=list(links),
         note=note,

@@ -60,15 +60,16 @@ def _plain(html: str, color: bool) -> str:
 @click.option("--type", "doc_type", help="文档类型，如 通知、通报、新闻。")
 @click.option("--org", help="单位名称。")
 @click.option("--campaign", help="活动，如 质量月、QC小组活动、世界计量日。")
+@click.option("--industry", help="行业，如 钢铁、建筑、电力、食品。")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, MAX_PER_PAGE), help="最多显示几条。")
 @click.option("--json", "as_json", is_flag=True, help="输出与 /api/search 相同的 JSON。")
 @backend_options
-def search_command(query, index_dir: Path, year, region, doc_type, org, campaign, limit: int, as_json: bool,
+def search_command(query, index_dir: Path, year, region, doc_type, org, campaign, industry, limit: int, as_json: bool,
                    **backend) -> None:
     """检索：QUERY 中的词默认同时出现；"…" 为短语；支持 OR、NOT/-词。"""
     args = {
         "q": " ".join(query), "year": year, "region": region, "doc_type": doc_type, "org": org, "campaign": campaign,
-        "per_page": limit,
+        "industry": industry, "per_page": limit,
     }
     store = _store(index_dir, backend)
     try:

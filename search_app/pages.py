@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from markupsafe import Markup, escape
 
 from indexer.campaigns import campaign_names
+from indexer.industries import industries
 from search_app import browse
 from search_app.cache import cached, uncacheable
 from search_app.query import BadParameter, parse_query
@@ -17,8 +18,8 @@ from search_app.snippets import highlight
 from search_app.store import current_store
 
 bp = Blueprint("pages", __name__)
-FILTERS = ("year", "region", "doc_type", "org", "campaign")
-FILTER_LABELS = {"year": "年份", "region": "地区", "doc_type": "类型", "org": "单位", "campaign": "活动"}
+FILTERS = ("year", "region", "doc_type", "org", "campaign", "industry")
+FILTER_LABELS = {"year": "年份", "region": "地区", "doc_type": "类型", "org": "单位", "campaign": "活动", "industry": "行业"}
 KEPT_ARGS = ("q", *FILTERS, "sort", "per_page")
 
 
@@ -57,7 +58,8 @@ def _doc_url(doc_id: str) -> str:
 
 @bp.app_context_processor
 def helpers():
-    return {"url_with": _url_with, "filter_labels": FILTER_LABELS, "campaign_names": campaign_names(), "doc_url": _doc_url}
+    return {"url_with": _url_with, "filter_labels": FILTER_LABELS, "campaign_names": campaign_names(),
+            "industry_names": [i.name for i in industries()], "doc_url": _doc_url}
 
 
 @bp.get("/")

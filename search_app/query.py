@@ -22,6 +22,7 @@ from itertools import combinations
 
 from indexer.campaigns import campaign_named, campaign_names
 from indexer.errors import QsearchError
+from indexer.industries import industry_named
 from indexer.normalize import fold
 from indexer.datafiles import data_lines
 from indexer.segment import query_words, word_parts
@@ -49,7 +50,7 @@ class BadParameter(QsearchError):
 class Clause:
     """One part of a query as understood: words, a phrase, or an OR of those; maybe negated."""
 
-    kind: str  # "words", "phrase" or "or"
+    kind: str  # "words", "phrase", "or", or "industry" (the documents of the industry words[0]: an OR's option)
     words: list[str]
     negated: bool = False
     options: list["Clause"] = field(default_factory=list)
@@ -67,6 +68,8 @@ class Clause:
             text = " 或 ".join(o.describe() for o in self.options)
         elif self.kind == "phrase":
             text = "“" + "".join(self.words) + "”"
+        elif self.kind == "industry":
+            text = f"{self.words[0]}行业"
         else:
             text = " + ".join(self.words)
         return ("不含 " if self.negated else "") + text
@@ -81,13 +84,14 @@ class Filters:
     doc_type: str | None = None
     org: str | None = None
     campaign: str | None = None
+    industry: str | None = None  # indexer/data/industries.tsv's name, folded
 
     def active(self) -> dict[str, str]:
         """The filters that are set, as the user would write them."""
         out = {}
         if self.year:
             out["year"] = str(self.year[0]) if self.year[0] == self.year[1] else f"{self.year[0]}-{self.year[1]}"
-        for name in ("region", "doc_type", "org", "campaign"):
+        for name in ("region", "doc_type", "org", "campaign", "industry"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
         return out
@@ -118,7 +122,7 @@ class ParsedQuery:
             stack += clause.options
             if clause.kind == "phrase" and len(clause.words) > 1:
                 terms.append(tuple(clause.words))
-            else:
+            elif clause.kind != "industry":
                 terms += clause.words
         return sorted(set(terms), key=lambda t: len("".join(t)), reverse=True)
 
@@ -144,6 +148,21 @@ class ParsedQuery:
                 except KeyError:
                     continue
         return list(dict.fromkeys(named))
+
+    @property
+    def industries(self) -> list[tuple[int, str]]:
+        """(clause number, industry) of each chunk typed without quotes that names an industry
+        (钢铁, 家用电器, 食品企业: indexer/data/industries.tsv), when the query has other words too."""
+        positive = [c for c in self.clauses if not c.negated]
+        if len(positive) < 2:
+            return []
+        named = []
+        for n, clause in enumerate(self.clauses):
+            if clause.unquoted and not clause.negated:
+                industry = industry_named("".join(clause.unquoted))
+                if industry:
+                    named.append((n, industry))
+        return named
 
     def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
@@ -444,8 +463,19 @@ def _campaigns_by_folded() -> dict[str, str]:
 
 
 def make_filters(
-    year: str | None, region: str | None, doc_type: str | None, org: str | None, campaign: str | None = None
+    year: str | None, region: str | None, doc_type: str | None, org: str | None, campaign: str | None = None,
+    industry: str | None = None,
 ) -> Filters:
     """Validated filters from request parameters."""
     clean = lambda v: (v or "").strip()[:100] or None  # noqa: E731
-    return Filters(parse_year(year), clean(region), clean(doc_type), clean(org), campaign_name(campaign))
+    return Filters(parse_year(year), clean(region), clean(doc_type), clean(org), campaign_name(campaign),
+                   industry_name(industry))
+
+
+def industry_name(value: str | None) -> str | None:
+    """An industry as the index names it (鋼鐵 and 钢铁企业 give 钢铁); any other value is kept folded
+    (it then matches nothing, like an unknown region)."""
+    value = (value or "").strip()[:100]
+    if not value:
+        return None
+    return industry_named(value) or fold(value)

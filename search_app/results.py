@@ -140,9 +140,10 @@ class SearchRequest:
 
 
 def read_request(args: Mapping[str, str]) -> SearchRequest:
-    """Validate request-style parameters (q, year, region, doc_type, org, campaign, sort, page,
+    """Validate request-style parameters (q, year, region, doc_type, org, campaign, industry, sort, page,
     per_page) into a SearchRequest; BadParameter on bad input."""
-    filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"), args.get("campaign"))
+    filters = make_filters(args.get("year"), args.get("region"), args.get("doc_type"), args.get("org"), args.get("campaign"),
+                           args.get("industry"))
     sort = check_sort(args.get("sort"))
     paging = make_paging(args.get("page"), args.get("per_page"))
     return SearchRequest(parse_query(args.get("q")), filters, sort, paging)
@@ -179,6 +180,7 @@ def stored_metadata(stored: dict) -> dict:
         "doc_type": stored.get(F.DOC_TYPE),
         "path": stored.get(F.PATH),
         "campaigns": stored_campaigns(stored),
+        "industries": [i for i in (stored.get(F.INDUSTRIES) or "").split(",") if i],
         "format": stored.get(F.FORMAT) or "html",
         "parent": stored.get(F.PARENT),
     }
@@ -329,11 +331,12 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
 def soft_search(request: SearchRequest, run: Callable[[SearchRequest], dict],
                 cached: Callable[[str, Callable[[], list]], list] | None = None) -> dict:
     """A backend's `run` with the short forms its documents define for an organization the query
-    names (`with_learned_names`; `cached`: the store's per-index-version cache), the documents about
-    a campaign the query names first (`_about_first`), soft AND (`_soft`) and, when nothing is
-    found, pinyin suggestions."""
-    request = with_learned_names(request, run, cached)
-    out = _soft(request, lambda r: _about_first(r, run))
+    names (`with_learned_names`; `cached`: the store's per-index-version cache), the documents of an
+    industry the query names (`with_industries`) and those of them about a campaign it names first
+    (`_industry_first`, `_about_first`), soft AND (`_soft`) and, when nothing is found, pinyin
+    suggestions."""
+    request = with_industries(with_learned_names(request, run, cached))
+    out = _soft(request, lambda r: _industry_first(r, lambda r2: _about_first(r2, run)))
     if out["total"] == 0 and request.paging.page == 1:
         out["suggestions"] = suggestions(request, run)
     return out
@@ -386,14 +389,31 @@ def _about_first(request: SearchRequest, run: Callable[[SearchRequest], dict]) -
     """`run`, the documents about the campaign the query names (their `campaigns`) ranked above
     those that only mention it, each group in its own order; total and facets are the whole set's."""
     named = request.query.campaigns
-    if not named or request.by_date or request.filters.campaign:
+    if not named or request.filters.campaign:
+        return run(request)
+    return _first(request, run, replace(request.filters, campaign=named[0]))
+
+
+def _industry_first(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
+    """`run`, the documents of the industry the query names (their `industries`) ranked above those
+    that only have its word (钢铁 质量月: the 质量月 at 马钢 above a notice listing 钢铁 among sectors)."""
+    named = request.query.industries
+    if not named or request.filters.industry:
+        return run(request)
+    return _first(request, run, replace(request.filters, industry=named[0][1]))
+
+
+def _first(request: SearchRequest, run: Callable[[SearchRequest], dict], narrower: Filters) -> dict:
+    """`run`, the documents that also pass the `narrower` filters ranked above the others, each group
+    in its own order; total and facets are the whole set's."""
+    if request.by_date:
         return run(request)
     if request.skip or request.want is not None:  # merged below from whole pages, then cut
-        out = _about_first(replace(request, skip=frozenset(), want=None), run)
+        out = _first(replace(request, skip=frozenset(), want=None), run, narrower)
         out["results"] = [r for r in out["results"] if r["id"] not in request.skip][: request.want]
         return out
     limit, start = request.paging.limit, request.paging.start
-    about = run(replace(request, filters=replace(request.filters, campaign=named[0]), paging=Paging(1, limit)))
+    about = run(replace(request, filters=narrower, paging=Paging(1, limit)))
     if about["total"] == 0:
         return run(request)
     if about["total"] >= limit:
@@ -410,6 +430,22 @@ def _about_first(request: SearchRequest, run: Callable[[SearchRequest], dict]) -
     out["partial"] = about["partial"] or whole["partial"]
     out["total_exact"] = about["total_exact"] and whole["total_exact"]
     return out
+
+
+def with_industries(request: SearchRequest) -> SearchRequest:
+    """The request with each chunk that names an industry (钢铁, 食品企业) also finding the documents
+    of that industry (indexer/industries.py), when the query has other words to rank them by.
+    Listed in `understood.expanded` (钢铁行业)."""
+    named = request.query.industries
+    if not named or request.filters.industry:
+        return request
+    clauses = list(request.query.clauses)
+    for n, industry in named:
+        clause = clauses[n]
+        options = clause.options if clause.kind == "or" else [replace(clause, unquoted=[], expanded=[])]
+        clauses[n] = Clause("or", [], False, options + [Clause("industry", [industry])],
+                            unquoted=clause.unquoted, expanded=clause.expanded + [f"{industry}行业"])
+    return replace(request, query=replace(request.query, clauses=clauses))
 
 
 def suggestions(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> list[dict]:

@@ -24,6 +24,9 @@ PAGES = {
     "mayor_award.txt": "市长质量奖揭晓\n五家企业获得市长质量奖。",
     "gov_award.txt": "政府质量奖评审办法\n本办法规定政府质量奖的评审程序。",
     "works.txt": "建设工程安全检查\n各区开展建设工程安全检查。",
+    # Steel without the word 钢铁 (马钢, 炼钢, 轧钢, 钢材), and 钢铁 named in passing in a list of sectors.
+    "mill.txt": "马钢举办质量开放日\n马钢集团冷轧总厂举办质量开放日，市民参观炼钢和轧钢生产线，了解钢材检验。",
+    "sectors.txt": "质量开放日活动安排\n本市钢铁、化工、纺织等行业的企业将举办质量开放日。",
 }
 
 
@@ -147,6 +150,31 @@ def test_a_concept_is_also_found_by_its_synonyms(client) -> None:
 def test_a_broader_term_finds_its_narrower_terms_not_the_reverse(client) -> None:
     assert set(_paths(_search(client, "政府质量奖"))) == {"gov_award.txt", "mayor_award.txt"}
     assert _paths(_search(client, "市长质量奖")) == ["mayor_award.txt"]
+
+
+def test_an_industry_named_finds_its_pages_first(client) -> None:
+    data = _search(client, "钢铁 质量开放日")
+    assert _paths(data) == ["mill.txt", "sectors.txt"]  # 马钢's own day above a passing mention
+    assert data["results"][0]["industries"] == ["钢铁"] and data["results"][1]["industries"] == []
+    assert "钢铁行业" in data["understood"]["expanded"] and data["total"] == 2
+    assert _paths(_search(client, "钢铁企业 质量开放日")) == ["mill.txt", "sectors.txt"]
+
+
+def test_an_industry_is_not_expanded_in_quotes_or_alone(client) -> None:
+    quoted = _search(client, '"钢铁" 质量开放日')
+    assert _paths(quoted) == ["sectors.txt"] and quoted["understood"]["expanded"] == []
+    alone = _search(client, "钢铁")  # nothing else to rank the industry's pages by
+    assert _paths(alone) == ["sectors.txt"] and alone["understood"]["expanded"] == []
+
+
+def test_the_industry_filter(client) -> None:
+    response = client.get("/api/search", query_string={"q": "质量开放日", "industry": "钢铁企业"})
+    data = response.get_json()
+    assert _paths(data) == ["mill.txt"] and data["understood"]["filters"] == {"industry": "钢铁"}
+    unknown = client.get("/api/search", query_string={"q": "质量开放日", "industry": "不存在的行业"}).get_json()
+    assert unknown["total"] == 0
+    page = client.get("/", query_string={"q": "质量开放日", "industry": "钢铁"}).get_data(as_text=True)
+    assert '<option value="钢铁" selected>' in page and "马钢举办" in page
 
 
 def test_a_phrase_is_marked_as_a_phrase(client) -> None:

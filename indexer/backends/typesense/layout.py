@@ -36,7 +36,7 @@ TIER_GROUPS = {"title": "ti", "text": "tx"}
 TF_BUCKETS = 8  # term-frequency strings per field: a search reads those of its words only
 # What the collections hold and how; a collection of another layout is rebuilt by the next
 # index run (the pipeline version covers the analysis, this covers the Typesense side).
-LAYOUT = "3"  # 3: the copy field (near-duplicates, issue 23)
+LAYOUT = "4"  # 3: the copy field (near-duplicates, issue 23); 4: industry codes
 K1, B = F.BM25_K1, F.BM25_B
 
 
@@ -101,6 +101,8 @@ def facet_code(value: str) -> int:
 
 # Facet fields: the stored value list -> its code field.
 FACET_CODES = {F.REGIONS: "region_codes", F.DOC_TYPE: "doc_type_codes", F.CAMPAIGNS: "campaign_codes"}
+# Filter-only fields (not counted as facets): the stored value list -> its code field.
+FILTER_CODES = {F.INDUSTRIES: "industry_codes"}
 
 
 def date_rank(date: str | None) -> int:
@@ -131,6 +133,7 @@ def typesense_document(doc: Document, seq: int, avg_title: float = DEFAULT_AVERA
         "seq": seq,
         F.REGIONS: list(doc.regions),
         F.CAMPAIGNS: list(doc.campaigns),
+        F.INDUSTRIES: list(doc.industries),
         "title_tok": " ".join(title_main),
         "text_tok": " ".join(text_main),
     }
@@ -160,7 +163,7 @@ def typesense_document(doc: Document, seq: int, avg_title: float = DEFAULT_AVERA
         # The order inside a title tier: shorter titles first, then shorter texts.
         "title_key": title_len * 1_000_000 + min(text_len, 999_999),
     }
-    for field, codes in FACET_CODES.items():
+    for field, codes in {**FACET_CODES, **FILTER_CODES}.items():
         values = kept.get(field) or []
         out[codes] = [facet_code(v) for v in ([values] if isinstance(values, str) else values)]
     for group, levels in tiers.items():
@@ -190,6 +193,7 @@ def collection_schema(name: str) -> dict:
             {"name": "copy", "type": "int32"},
             field(F.YEAR, "int32", facet=True),
             *(field(codes, "int64[]", facet=True) for codes in FACET_CODES.values()),
+            *(field(codes, "int64[]") for codes in FILTER_CODES.values()),
             field(F.ORG_NAMES, "string[]"),
             field("terms", "string[]"),
             field("title_terms", "string[]"),

@@ -35,6 +35,8 @@ def build_schema() -> Schema:
             F.THEMES: STORED(),
             # Names from indexer/data/campaigns.tsv of the campaigns the document is about.
             F.CAMPAIGNS: KEYWORD(stored=True, commas=True, scorable=False),
+            # Industries (indexer/data/industries.tsv) the document is about.
+            F.INDUSTRIES: KEYWORD(stored=True, commas=True, scorable=False),
             F.ENCODING: STORED(),
             F.CONTENT_HASH: ID(stored=True),
             F.PIPELINE: ID(stored=True),

@@ -32,7 +32,7 @@ from indexer.backends.typesense.client import (
     CollectionMissing, Http, NoCollection, OldLayout, TypesenseConfig, TypesenseError, docs_collection, export, read_stats,
     resolve_alias,
 )
-from indexer.backends.typesense.layout import B, FACET_CODES, K1, LAYOUT, TIERS, facet_code, tf_bucket, tier_fields
+from indexer.backends.typesense.layout import B, FACET_CODES, FILTER_CODES, K1, LAYOUT, TIERS, facet_code, tf_bucket, tier_fields
 from indexer.normalize import fold
 from indexer.segment import sub_words
 from search_app.query import Clause, Filters, ParsedQuery
@@ -58,7 +58,7 @@ CANDIDATE_SEARCHES = (
     (",".join(tier_fields("title")), "_text_match:desc,title_key:asc,date_rank:desc"),
     (",".join(tier_fields("text")), "_text_match:desc,len_text:asc,date_rank:desc"),
 )
-CANDIDATE_FIELDS = "id,seq,date_rank,len_title,len_text"  # and the frequency buckets of the query's words
+CANDIDATE_FIELDS = f"id,seq,date_rank,len_title,len_text,{FILTER_CODES[F.INDUSTRIES]}"  # and the frequency buckets of the query's words
 FACET_FIELDS = ",".join([F.YEAR, *FACET_CODES.values()])
 _NOTHING = "seq:<0"  # a filter no document passes
 _EXACT = {"num_typos": 0, "prefix": False, "drop_tokens_threshold": 0, "typo_tokens_threshold": 0,
@@ -215,6 +215,8 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
     if clause.kind == "or" and clause.negated:
         # NOT (a OR b): lacking each (a chunk's spellings and other names are all left out).
         return "(" + " && ".join(_condition(replace(o, negated=True), phrases) for o in clause.options) + ")"
+    if clause.kind == "industry":
+        return _facet_is(F.INDUSTRIES, clause.words[0])
     if clause.kind == "or":
         # An alternative of several words in brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
         parts = [_condition(o, phrases) for o in clause.options]
@@ -232,8 +234,9 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
 
 
 def _facet_is(field: str, value: str) -> str:
-    """The filter of the documents with this (folded) value in a facet field (region, type, campaign)."""
-    return f"{FACET_CODES[field]}:=[{facet_code(value)}]"
+    """The filter of the documents with this (folded) value in a facet field (region, type, campaign)
+    or a filter-only one (industry)."""
+    return f"{(FACET_CODES | FILTER_CODES)[field]}:=[{facet_code(value)}]"
 
 
 def tf_fields(words: list[str]) -> str:
@@ -306,6 +309,8 @@ class _Scorer:
         """The clause's score in the document, None when it does not match there."""
         if clause.region and fold(clause.region) not in (doc.get(F.REGIONS) or []):
             return None
+        if clause.kind == "industry":  # found, hardly scored (a keyword's weight 1 times the boost, as on Whoosh)
+            return F.INDUSTRY_SCORE if facet_code(clause.words[0]) in (doc.get(FILTER_CODES[F.INDUSTRIES]) or []) else None
         if clause.kind == "or":
             parts = [self._clause(o, doc, memo) for o in clause.options]
             found = [p for p in parts if p is not None]
@@ -335,7 +340,8 @@ def _positive_words(clauses: list[Clause]) -> list[str]:
     while stack:
         clause = stack.pop(0)
         stack += clause.options
-        words += clause.words
+        if clause.kind != "industry":
+            words += clause.words
     return list(dict.fromkeys(words))
 
 
@@ -344,6 +350,7 @@ def _whoosh_shape(doc: dict) -> dict:
     out = dict(doc)
     out[F.REGIONS] = ",".join(doc.get(F.REGIONS) or [])
     out[F.CAMPAIGNS] = ",".join(doc.get(F.CAMPAIGNS) or [])
+    out[F.INDUSTRIES] = ",".join(doc.get(F.INDUSTRIES) or [])
     return out
 
 
@@ -466,6 +473,7 @@ class TypesenseStore:
             (F.REGIONS, filters.region and fold(filters.region)),
             (F.DOC_TYPE, filters.doc_type and fold(filters.doc_type)),
             (F.CAMPAIGNS, filters.campaign),
+            (F.INDUSTRIES, filters.industry),
         ):
             if value:
                 parts.append(_facet_is(field, value))

@@ -31,6 +31,9 @@ def _clause_query(clause: Clause) -> Query:
         return And([_clause_query(scoped), Term(F.REGIONS, fold(clause.region), boost=0.0)])
     if clause.kind == "or":
         return Or([_clause_query(o) for o in clause.options])
+    if clause.kind == "industry":
+        # Found, hardly scored: a document of the industry ranks by the query's other words.
+        return Term(F.INDUSTRIES, clause.words[0], boost=F.INDUSTRY_SCORE)
     if clause.kind == "phrase" and len(clause.words) > 1:
         return Or([Phrase(F.TITLE, clause.words), Phrase(F.TEXT_, clause.words)])
     return And([_word_query(w) for w in clause.words])
@@ -51,4 +54,6 @@ def filter_query(filters: Filters) -> Query | None:
     if filters.campaign:
         # Stored as the data file names them (QC小组活动): make_filters resolved the name.
         parts.append(Term(F.CAMPAIGNS, filters.campaign))
+    if filters.industry:
+        parts.append(Term(F.INDUSTRIES, filters.industry))
     return And(parts) if parts else None

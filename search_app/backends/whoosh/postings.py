@@ -105,6 +105,8 @@ class PostingArrays:
             return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float64))
         docs = np.concatenate(docs_parts)
         w = np.concatenate(weight_parts)
+        if not searcher.schema[field].scorable:  # whoosh.scoring.WeightScorer: the weight itself
+            return TermArrays(docs.astype(np.int32), w)
         fl = self.lengths(searcher, field)[docs]
         B = field_b(weighting, field)
         K1 = weighting.K1

@@ -1,0 +1,60 @@
+"""Extract stage: the industries a document is about, from cues in its title and text (indexer/data/industries.tsv)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indexer.datafiles import data_lines
+from indexer.normalize import fold
+
+CUE_HITS = 3  # cues in the text that make a page one of its industry's (a title cue is enough)
+
+
+@dataclass(frozen=True)
+class Industry:
+    """An industry: its name, the words users type for it, and the pattern of its cues on a page."""
+
+    name: str
+    query_terms: tuple[str, ...]
+    cues: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def industries() -> tuple[Industry, ...]:
+    """The industries of indexer/data/industries.tsv, in file order."""
+    out = []
+    for line in data_lines("industries.tsv"):
+        name, terms, cues = (part.strip() for part in line.split("\t"))
+        words = sorted({fold(c.strip()) for c in cues.split(",") if c.strip()}, key=len, reverse=True)
+        out.append(Industry(fold(name), tuple(fold(t.strip()) for t in terms.split(",") if t.strip()),
+                            re.compile("|".join(map(re.escape, words)))))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _by_term() -> dict[str, str]:
+    return {term: industry.name for industry in industries() for term in (industry.name, *industry.query_terms)}
+
+
+def industry_named(text: str) -> str | None:
+    """The industry a query chunk names (钢铁企业, 家用电器, 食品企业), or None."""
+    return _by_term().get(fold(text).strip())
+
+
+def find_industries(title: str | None, text: str) -> list[str]:
+    """The industries a document is about: a cue in its title, or CUE_HITS cues in its text."""
+    head = fold(title or "")
+    body = fold(text)
+    found = []
+    for industry in industries():
+        if industry.cues.search(head):
+            found.append(industry.name)
+            continue
+        hits = 0
+        for _ in industry.cues.finditer(body):
+            hits += 1
+            if hits >= CUE_HITS:
+                found.append(industry.name)
+                break
+    return found

@@ -1,0 +1,46 @@
+"""The industries a document is about (indexer/industries.py): a cue in the title, or enough in the text."""
+from __future__ import annotations
+
+from indexer.datafiles import data_lines
+from indexer.industries import CUE_HITS, find_industries, industries, industry_named
+
+
+def test_a_title_cue_is_enough() -> None:
+    assert find_industries("马钢举办质量开放日", "市民参观生产线。") == ["钢铁"]
+
+
+def test_cues_in_the_text_count_from_the_threshold() -> None:
+    text = "公司冷轧车间开展质量月活动，炼钢工序和钢材检验参加。"
+    assert find_industries("质量月活动启动", text) == ["钢铁"]
+    assert CUE_HITS == 3 and find_industries("质量月活动启动", "炼钢工序和钢材检验参加。") == []
+
+
+def test_a_list_of_sectors_is_no_industry() -> None:
+    text = "本市钢铁、化工、纺织、食品、汽车等行业的企业将举办质量开放日。"
+    assert find_industries("质量开放日活动安排", text) == []
+
+
+def test_traditional_and_latin_cues() -> None:
+    assert find_industries("撫順特鋼召開質量大會", "") == ["钢铁"]
+    assert find_industries("Shandong Iron and Steel Group holds Quality Month", "") == ["钢铁"]
+
+
+def test_a_page_may_be_of_several_industries() -> None:
+    text = "中建三局承建的铁路站房项目部开展质量月活动，施工现场、工地和高铁站房同步检查，铁路部门参加。"
+    assert set(find_industries("项目部质量月", text)) == {"建筑", "铁路"}
+
+
+def test_query_words_name_an_industry() -> None:
+    assert industry_named("钢铁企业") == industry_named("鋼鐵") == industry_named("钢铁") == "钢铁"
+    assert industry_named("家用电器") == "家电" and industry_named("食品企业") == "食品"
+    assert industry_named("食品安全") is None and industry_named("质量月") is None
+
+
+def test_the_data_file() -> None:
+    rows = data_lines("industries.tsv")
+    assert len(rows) == len(industries()) and all(len(row.split("\t")) == 3 for row in rows)
+    named: dict[str, str] = {}
+    for industry in industries():
+        for term in industry.query_terms:
+            assert named.setdefault(term, industry.name) == industry.name, f"{term} names two industries"
+        assert industry_named(industry.name) == industry.name
