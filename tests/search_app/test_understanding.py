@@ -137,6 +137,7 @@ def test_an_organization_is_also_found_by_its_other_names(client) -> None:
 def test_a_short_form_a_page_declares_is_searched_in_its_region_only(client) -> None:
     data = _search(client, "上海市质量协会")
     assert set(_paths(data)) == {"sh_defines.txt", "sh_short.txt"}  # not Suzhou's 市质协
+    assert all(r["score"] > 1 for r in data["results"])  # the short form scores where it is searched
     assert "市质协（上海）" in data["understood"]["expanded"]
     assert _search(client, '"上海市质量协会"')["understood"]["expanded"] == []
 
