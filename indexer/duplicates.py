@@ -118,6 +118,11 @@ def _agree(a: Entry, b: Entry) -> bool:
     return not (na or nb) or len(na & nb) / len(na | nb) >= NUMBERS_SHARED
 
 
+def _shown_first(entry: Entry) -> tuple:
+    """The order a group's members are shown in: oldest, then the shortest path."""
+    return (entry.date is None, entry.date or "", len(entry.path), entry.path, entry.id)
+
+
 def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
     """Groups of near-duplicates: the shown document's id -> its copies' ids (groups of one left out).
 
@@ -126,7 +131,9 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
 
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     signed = {}
-    for entry in entries:
+    # Agreement is not transitive (dates 20 days apart twice are 40 apart), so the order pairs are
+    # joined in decides the groups: oldest first, whatever order the build wrote the documents in.
+    for entry in sorted(entries, key=_shown_first):
         if entry.signature is None:
             continue
         values = np.frombuffer(base64.b64decode(entry.signature), dtype=np.uint32)
@@ -136,6 +143,7 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
         signed[entry.id] = (entry, minhash)
         lsh.insert(entry.id, minhash, check_duplication=False)
     parent = {ident: ident for ident in signed}
+    rank = {ident: n for n, ident in enumerate(signed)}
 
     def find(ident: str) -> str:
         while parent[ident] != ident:
@@ -163,9 +171,9 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
 
     group: dict[str, list[str]] = {ident: [ident] for ident in signed}  # a root's members
     for ident, (entry, minhash) in signed.items():
-        for other in lsh.query(minhash):
+        for other in sorted(lsh.query(minhash), key=rank.__getitem__):  # the query answers a set
             a, b = find(ident), find(other)
-            if other <= ident or a == b:
+            if rank[other] <= rank[ident] or a == b:
                 continue
             # Every member must agree with every member of the other group: no chain of copies
             # joins two dates 50 days apart or two events of one template.
@@ -179,6 +187,6 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
     for group in members.values():
         if len(group) < 2:
             continue
-        group.sort(key=lambda e: (e.date is None, e.date or "", len(e.path), e.path))
+        group.sort(key=_shown_first)
         out[group[0].id] = [e.id for e in group[1:]]
     return out

@@ -55,3 +55,13 @@ def test_grouping_keeps_few_shingle_sets_and_finds_the_same_groups(monkeypatch) 
     monkeypatch.setattr(duplicates, "GRAMS_KEPT", 1)
     assert groups(entries, texts.get) == every == {f"a{n}": [f"b{n}", f"c{n}"] for n in range(6)}
     assert len(read) == len(set(read))  # with room enough, each text is read once
+
+
+def test_a_chain_of_copies_groups_the_same_in_any_order() -> None:
+    from itertools import permutations
+
+    # 20 days apart twice: a-b and b-c agree, a-c (40 days) do not, so the order of joining decides.
+    dates = {"z": "2023-08-01", "m": "2023-08-21", "a": "2023-09-10"}
+    entries = [_entry(i, NOTICE, d) for i, d in dates.items()]
+    found = {str(groups(list(order), {i: NOTICE for i in dates}.get)) for order in permutations(entries)}
+    assert found == {str({"z": ["m"]})}  # the oldest gathers its copies first, whatever order the build gave
