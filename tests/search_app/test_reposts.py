@@ -69,3 +69,34 @@ def test_a_new_copy_joins_the_group_and_a_removed_one_leaves_it(corpus: Path, tm
         assert len(hit["duplicates"]) == 3 and hit["path"] == "site-a/notice.txt"
     finally:
         store.close()
+
+
+@pytest.mark.typesense
+def test_typesense_regroups_in_place_as_copies_come_and_go(typesense_node, corpus: Path, tmp_path: Path) -> None:
+    """A copy that becomes the shown document loses its copy_of (an update to null), and the group
+    follows files added and removed, without the documents being written again."""
+    from indexer.backends.typesense.client import TypesenseConfig
+    from indexer.backends.typesense.writer import build_typesense
+    from indexer.document import doc_id
+    from search_app.backends.typesense.store import TypesenseStore
+
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus / "corpus", work)
+    config = TypesenseConfig(tuple(typesense_node.nodes), typesense_node.api_key, "regroup_in_place")
+    build_typesense(work, config, rebuild=True)
+    (work / "site-e").mkdir()
+    (work / "site-e/notice.txt").write_text("2023-08-30\n" + NOTICE + "\n", "utf-8")
+    for gone in ("site-a/notice.txt", "site-b/notice.txt"):
+        (work / gone).unlink()
+    report = build_typesense(work, config)
+    assert report.failed == []
+    store = TypesenseStore(config)
+    try:
+        data = store.search({"q": "质量强国 建设有我", "year": "2023"})
+        (hit,) = data["results"]
+        assert hit["path"] == "site-e/notice.txt" and data["total"] == 1
+        assert sorted(hit["duplicates"]) == sorted(doc_id(p) for p in ("site-c/notice.txt", "site-d/notice.txt"))
+        assert store.document(doc_id("site-e/notice.txt"))["copy_of"] is None
+        assert store.document(doc_id("site-d/notice.txt"))["copy_of"] == doc_id("site-e/notice.txt")
+    finally:
+        store.close()

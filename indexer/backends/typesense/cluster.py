@@ -746,11 +746,21 @@ def _health(port: int, timeout: float) -> bool:
 
 
 def _raft_state(port: int, api_key: str, timeout: float) -> int | None:
-    answer = _http_get(port, "/debug", api_key, timeout)
+    return _number(port, "/debug", "state", api_key, timeout)
+
+
+def _pending_writes(port: int, api_key: str, timeout: float) -> int | None:
+    """Write batches a node has yet to apply, or None when it does not say."""
+    return _number(port, "/stats.json", "pending_write_batches", api_key, timeout)
+
+
+def _number(port: int, path: str, key: str, api_key: str, timeout: float) -> int | None:
+    """An integer of a node's JSON answer at `path`, or None."""
+    answer = _http_get(port, path, api_key, timeout)
     if answer is None or answer[0] != 200:
         return None
     try:
-        value = json.loads(answer[1]).get("state")
+        value = json.loads(answer[1]).get(key)
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, int) else None
@@ -799,9 +809,16 @@ def _wait_ready(data_dir: Path, state: _State, timeout: float) -> None:
             else:
                 try:
                     _probe_write(ts_client)
-                    return
                 except Exception as exc:  # noqa: BLE001 - any failure means: not ready yet
                     waiting_for = f"测试写入失败（{type(exc).__name__}: {exc}）"
+                else:
+                    # A restarted node answers searches while it still replays its log into the
+                    # collections (a third of the documents found, a second after the write went
+                    # through): ready only when no node has writes left to apply.
+                    pending = [_pending_writes(n.api_port, state.api_key, 1.0) for n in state.nodes]
+                    if all(p == 0 for p in pending):
+                        return
+                    waiting_for = f"节点仍在载入数据（待写入批次：{', '.join(str(p) for p in pending)}）"
             if time.monotonic() > deadline:
                 raise ClusterStartError(
                     f"集群在 {timeout:g} 秒内没有就绪（{waiting_for}），节点已停止：请查看 "

@@ -181,6 +181,17 @@ class _Phrases:
         return title | text
 
 
+def _candidate_searches(words: list[str], base: dict, per_word: int) -> list[dict]:
+    """The searches of each word's `per_word` best documents by Typesense's impact order (CANDIDATE_SEARCHES)."""
+    per_search = -(-per_word // len(CANDIDATE_SEARCHES))
+    return [
+        {"q": word, "query_by": fields, "query_by_weights": TIER_WEIGHTS, **base, "sort_by": sort_by,
+         "include_fields": tf_fields(words), "per_page": min(per_search, PHRASE_PAGE), "page": page, **_EXACT}
+        for word in words for fields, sort_by in CANDIDATE_SEARCHES
+        for page in range(1, -(-per_search // PHRASE_PAGE) + 1)
+    ]
+
+
 def _maybe_phrase(words: tuple[str, ...], field: str) -> str:
     """The filter of the documents where a phrase can match through a sub-word: every word in
     the field (the text's: in `terms`, a superset the check narrows) and one as a sub-word."""
@@ -534,22 +545,25 @@ class TypesenseStore:
             if per_word > RANKED_DEPTH:
                 per_word, shallow = RANKED_DEPTH, False
             # The total and the facets: every document the filter lets through.
-            searches = [{"q": "*", **base, "per_page": 0, **facet}]
-            per_search = -(-per_word // len(CANDIDATE_SEARCHES))
-            for word in words:
-                for fields, sort_by in CANDIDATE_SEARCHES:
-                    for page in range(1, -(-per_search // PHRASE_PAGE) + 1):
-                        searches.append({
-                            "q": word, "query_by": fields, "query_by_weights": TIER_WEIGHTS, **base,
-                            "sort_by": sort_by, "include_fields": tf_fields(words),
-                            "per_page": min(per_search, PHRASE_PAGE), "page": page, **_EXACT,
-                        })
+            searches = [{"q": "*", **base, "per_page": 0, **facet}, *_candidate_searches(words, base, per_word)]
         results = self.multi(collection, searches)
         head = results[0]
         candidates: dict[str, dict] = {}
-        for result in results:
-            for hit in result["hits"]:
-                candidates.setdefault(hit["document"]["id"], hit["document"])
+
+        def collect(found: list[dict]) -> None:
+            for result in found:
+                for hit in result["hits"]:
+                    candidates.setdefault(hit["document"]["id"], hit["document"])
+
+        collect(results)
+        # Each word's candidates are half title, half text: when the query's words stand in the
+        # same documents, and mostly in their texts, the halves fall short of the page (a phrase's
+        # fourth page came back empty). Deeper then, up to RANKED_DEPTH.
+        while not by_date and words and shallow and len(candidates) < min(head["found"], limit):
+            per_word *= 2
+            if per_word > RANKED_DEPTH:
+                per_word, shallow = RANKED_DEPTH, False
+            collect(self.multi(collection, _candidate_searches(words, base, per_word)))
         if by_date:
             scores = {} if parsed.is_empty else {d: scorer.score(doc) for d, doc in candidates.items()}
             ranked = sorted(candidates.values(), key=lambda d: (-d["date_rank"], -scores.get(d["id"], 0.0), d["seq"]))

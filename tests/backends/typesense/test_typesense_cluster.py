@@ -377,6 +377,26 @@ def test_single_node_stop_start_keeps_data_and_ports(scratch: Path) -> None:
         tc.start(single, nodes=3)
 
 
+def test_a_restarted_node_is_ready_with_every_document(scratch: Path) -> None:
+    """A node started again replays its writes into the collections after it answers /health and
+    takes a write: `start` returns only once none are left (half the documents were found before)."""
+    import random
+
+    rnd = random.Random(1)
+    words = [f"w{k}" for k in range(50_000)]  # many distinct tokens: slow enough to replay to be seen
+    first = tc.start(scratch, nodes=1)
+    with tc.connect(first.nodes, first.api_key) as client:
+        client.collections.create({"name": "docs", "fields": [{"name": "title", "type": "string"}]})
+        for batch in range(40):
+            tc.collection(client, "docs").documents.import_(
+                [{"id": str(i), "title": " ".join(rnd.choices(words, k=400))} for i in range(batch * 250, batch * 250 + 250)],
+                {"action": "create"})
+    tc.stop(scratch)
+    again = tc.start(scratch, nodes=1)
+    with tc.connect(again.nodes, again.api_key) as client:
+        assert _found(client, "docs") == 10_000
+
+
 def test_start_that_times_out_stops_its_nodes(scratch: Path) -> None:
     # No 3-node cluster elects a leader within 1 s (the first election takes 10-12 s).
     with pytest.raises(tc.ClusterStartError) as failed:
