@@ -17,7 +17,18 @@ class Industry:
 
     name: str
     query_terms: tuple[str, ...]
-    cues: re.Pattern
+    cues: re.Pattern  # the cues, and the longer names that hold one without being about the industry
+    not_cues: frozenset[str] = frozenset()
+
+    def cue_count(self, text: str, enough: int) -> int:
+        """The cues in folded `text`, counted up to `enough` (国家电网 is not 家电: it is matched whole)."""
+        hits = 0
+        for match in self.cues.finditer(text):
+            if match.group() not in self.not_cues:
+                hits += 1
+                if hits >= enough:
+                    break
+        return hits
 
 
 @lru_cache(maxsize=1)
@@ -25,10 +36,11 @@ def industries() -> tuple[Industry, ...]:
     """The industries of indexer/data/industries.tsv, in file order."""
     out = []
     for line in data_lines("industries.tsv"):
-        name, terms, cues = (part.strip() for part in line.split("\t"))
-        words = sorted({fold(c.strip()) for c in cues.split(",") if c.strip()}, key=len, reverse=True)
+        name, terms, cues, *rest = (part.strip() for part in line.split("\t"))
+        blocked = frozenset(fold(c.strip()) for c in (rest[0] if rest else "").split(",") if c.strip())
+        words = sorted({fold(c.strip()) for c in cues.split(",") if c.strip()} | blocked, key=len, reverse=True)
         out.append(Industry(fold(name), tuple(fold(t.strip()) for t in terms.split(",") if t.strip()),
-                            re.compile("|".join(map(re.escape, words)))))
+                            re.compile("|".join(map(re.escape, words))), blocked))
     return tuple(out)
 
 
@@ -48,13 +60,6 @@ def find_industries(title: str | None, text: str) -> list[str]:
     body = fold(text)
     found = []
     for industry in industries():
-        if industry.cues.search(head):
+        if industry.cue_count(head, 1) or industry.cue_count(body, CUE_HITS) >= CUE_HITS:
             found.append(industry.name)
-            continue
-        hits = 0
-        for _ in industry.cues.finditer(body):
-            hits += 1
-            if hits >= CUE_HITS:
-                found.append(industry.name)
-                break
     return found

@@ -30,6 +30,15 @@ def test_a_page_may_be_of_several_industries() -> None:
     assert set(find_industries("项目部质量月", text)) == {"建筑", "铁路"}
 
 
+def test_a_longer_name_holding_a_cue_is_not_one() -> None:
+    power = "国家电网公司上海市电力公司获得全国质量奖。来源：国家电网。国家电网公司农电工作部"
+    assert "家电" not in find_industries("上海市电力公司荣获全国质量奖", power)
+    assert find_industries("国家电影局", "") == [] and find_industries("家电企业质量月", "") == ["家电"]
+    regulator = "国家食品药品监督管理局发布药品GMP问答。各省食品药品监管部门。国家食品药品监督管理局"
+    assert "食品" not in find_industries("药品GMP问答", regulator)
+    assert "食品" in find_industries("", "乳业 乳制品 食品 质量")
+
+
 def test_query_words_name_an_industry() -> None:
     assert industry_named("钢铁企业") == industry_named("鋼鐵") == industry_named("钢铁") == "钢铁"
     assert industry_named("家用电器") == "家电" and industry_named("食品企业") == "食品"
@@ -38,7 +47,7 @@ def test_query_words_name_an_industry() -> None:
 
 def test_the_data_file() -> None:
     rows = data_lines("industries.tsv")
-    assert len(rows) == len(industries()) and all(len(row.split("\t")) == 3 for row in rows)
+    assert len(rows) == len(industries()) and all(len(row.split("\t")) in (3, 4) for row in rows)
     named: dict[str, str] = {}
     for industry in industries():
         for term in industry.query_terms:

@@ -2,8 +2,10 @@
 
 tests/gold/industries_gold.json holds, for every page of ../shared/data/web_pages.tar.xz, the
 industries a reader found the page to be about (tests/gold/industries_gold_notes.md gives the rule).
-It was labelled after the cues of indexer/data/industries.tsv were frozen, so the figures are
-first-sight ones. Printed with pytest -s or -rA; skipped when the archive is absent.
+It was labelled after the cues of indexer/data/industries.tsv were frozen: at first sight precision
+0.837, recall 0.742. Two of the wrong labels it showed were cues inside longer names (国家电网 holds
+家电, 国家食品药品监督管理局 食品), now matched whole: 0.867 / 0.742, a figure no longer unseen.
+Printed with pytest -s or -rA; skipped when the archive is absent.
 """
 from __future__ import annotations
 
