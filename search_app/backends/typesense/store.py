@@ -186,14 +186,24 @@ class _Phrases:
         return title | text
 
 
-def _candidate_searches(words: list[str], base: dict, per_word: int) -> list[dict]:
-    """The searches of each word's `per_word` best documents by Typesense's impact order (CANDIDATE_SEARCHES)."""
+def _candidate_pages(per_word: int, size: int | None = None) -> tuple[int, int]:
+    """(page size, pages) of each candidate search for `per_word` candidates a word (`size`: a page
+    size already in use, so that a deeper round asks only for the pages after those read)."""
     per_search = -(-per_word // len(CANDIDATE_SEARCHES))
+    size = size or min(per_search, PHRASE_PAGE)
+    return size, -(-per_search // size)
+
+
+def _candidate_searches(words: list[str], base: dict, per_word: int, size: int | None = None,
+                        after: int = 0) -> list[dict]:
+    """The searches of each word's `per_word` best documents by Typesense's impact order
+    (CANDIDATE_SEARCHES), in pages of `size`, past the first `after` of them."""
+    size, pages = _candidate_pages(per_word, size)
     return [
         {"q": word, "query_by": fields, "query_by_weights": TIER_WEIGHTS, **base, "sort_by": sort_by,
-         "include_fields": tf_fields(words), "per_page": min(per_search, PHRASE_PAGE), "page": page, **_EXACT}
+         "include_fields": tf_fields(words), "per_page": size, "page": page, **_EXACT}
         for word in words for fields, sort_by in CANDIDATE_SEARCHES
-        for page in range(1, -(-per_search // PHRASE_PAGE) + 1)
+        for page in range(after + 1, pages + 1)
     ]
 
 
@@ -566,11 +576,15 @@ class TypesenseStore:
         # Each word's candidates are half title, half text: when the query's words stand in the
         # same documents, and mostly in their texts, the halves fall short of the page (a phrase's
         # fourth page came back empty). Deeper then, up to RANKED_DEPTH.
+        size = read = 0  # the first round's page size, and the pages of it read so far
         while not by_date and words and shallow and len(candidates) < min(head["found"], limit):
+            if not size:
+                size, read = _candidate_pages(per_word)
             per_word *= 2
             if per_word > RANKED_DEPTH:
                 per_word, shallow = RANKED_DEPTH, False
-            collect(self.multi(collection, _candidate_searches(words, base, per_word)))
+            collect(self.multi(collection, _candidate_searches(words, base, per_word, size, read)))
+            read = _candidate_pages(per_word, size)[1]
         if by_date:
             scores = {} if parsed.is_empty else {d: scorer.score(doc) for d, doc in candidates.items()}
             ranked = sorted(candidates.values(), key=lambda d: (-d["date_rank"], -scores.get(d["id"], 0.0), d["seq"]))
