@@ -196,8 +196,8 @@ def _regroup(http: Http, collection: str, report: BuildReport) -> None:
         return (doc or {}).get(F.TEXT_, "")
 
     changes = regroup(entries, current, text_of)
-    # Only the grouping fields: writing whole documents again (an upsert of the same tokens) lost
-    # a word of one of them now and then on 0.24.1, and re-read files for nothing.
+    # Only the grouping fields: writing whole documents again read and analyzed their files for
+    # nothing and recomputed their tiers with other field averages than the rest of the collection's.
     pairs = [({"id": ident, "copy": 1 if copy_of else 0}, {"id": ident, F.COPY_OF: copy_of, F.DUPLICATES: duplicates})
              for ident, (copy_of, duplicates) in changes.items()]
     for refused in import_documents(http, collection, pairs, "update"):
