@@ -43,7 +43,7 @@ DUPLICATES = "duplicates"
 
 # Bump when parsing, cleaning or analysis changes: documents indexed by an older
 # pipeline are re-indexed by the next incremental run even if their bytes did not change.
-PIPELINE_VERSION = "11"  # 11: industry cues inside longer names (国家电网) not counted
+PIPELINE_VERSION = "12"  # 12: no sub-words across the parts of a word (家电 in 国家电网)
 
 # Ranking is BM25F on both backends: the title weighs TITLE_BOOST times a word of the text, and
 # B and K1 are Whoosh's defaults (whoosh.scoring.BM25F), which the Typesense side computes too.

@@ -11,6 +11,7 @@ under this name, and the tokenizer must hold no unpicklable state.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 from functools import lru_cache
@@ -72,20 +73,60 @@ def segmenter() -> rjieba.Jieba:
     return _jieba
 
 
+@lru_cache(maxsize=1)
+def _log_total() -> float:
+    """ln of the dictionary's total frequency, which jieba divides every word's frequency by."""
+    jieba = segmenter()
+    # suggest_freq(w) is freq(w) + 1 for a word and, for text cut into words, their product / total + 1.
+    a, b = jieba.suggest_freq("的") - 1, jieba.suggest_freq("了") - 1
+    return math.log(a * b / max(jieba.suggest_freq("的了") - 1, 1))
+
+
+@lru_cache(maxsize=200_000)
+def _route(word: str) -> tuple[int, ...]:
+    """Where jieba's most probable cut of `word` into shorter dictionary words (or characters) puts
+    its inner boundaries, the parts of three or more characters cut again in the same way."""
+    jieba = segmenter()
+    n = len(word)
+    best = [0.0] + [-math.inf] * n  # best[i]: log-probability of the best cut of word[:i]
+    back = [0] * (n + 1)
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 8), end):
+            part = word[start:end]
+            if part == word or (end - start > 1 and not jieba.has_word(part)):
+                continue
+            score = best[start] + math.log(max(jieba.suggest_freq(part) - 1, 1)) - _log_total()
+            if score > best[end]:
+                best[end], back[end] = score, start
+    bounds: set[int] = set()
+    end = n
+    while end > 0:
+        start = back[end]
+        if end - start >= 3:
+            bounds.update(start + b for b in _route(word[start:end]))
+        if start:
+            bounds.add(start)
+        end = start
+    return tuple(sorted(bounds))
+
+
 @lru_cache(maxsize=200_000)
 def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
-    """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them, and the
-    Latin or digit runs of a word that mixes them with Han characters (qc in qc小组)."""
+    """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them, but only those
+    that do not straddle the word's own parts (国家电网 is 国家 + 电网: 家电 is no sub-word of it, nor
+    华人 of 中华人民共和国); and the Latin or digit runs of a word that mixes them with Han characters
+    (qc in qc小组)."""
     jieba = segmenter()
     found = []
     if _HAN_CHAR.search(word):
         found += [(m.group(), m.start(), m.end()) for m in _LATIN_RUN.finditer(word) if len(m.group()) >= 2]
+    bounds = {0, len(word), *_route(word)}
     for n in (2, 3):
         if len(word) <= n:
             continue
         for i in range(len(word) - n + 1):
             gram = word[i : i + n]
-            if jieba.has_word(gram):
+            if i in bounds and i + n in bounds and jieba.has_word(gram):
                 found.append((gram, i, i + n))
     return tuple(found)
 

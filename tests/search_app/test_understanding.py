@@ -27,6 +27,8 @@ PAGES = {
     # Steel without the word 钢铁 (马钢, 炼钢, 轧钢, 钢材), and 钢铁 named in passing in a list of sectors.
     "mill.txt": "马钢举办质量开放日\n马钢集团冷轧总厂举办质量开放日，市民参观炼钢和轧钢生产线，了解钢材检验。",
     "sectors.txt": "质量开放日活动安排\n本市钢铁、化工、纺织等行业的企业将举办质量开放日。",
+    "grid.txt": "国家电网公司召开职工代表大会\n国家电网公司在京召开职工代表大会。",
+    "appliance.txt": "家电企业提升售后服务\n本市家电企业提升售后服务水平。",
 }
 
 
@@ -74,6 +76,11 @@ def test_a_long_word_finds_pages_that_write_it_apart(client) -> None:
 
 def test_campaign_name_is_no_false_friend(client) -> None:
     assert "air.txt" not in _paths(_search(client, "质量月"))  # 空气质量月报
+
+
+def test_a_word_across_the_parts_of_a_name_is_no_false_friend(client) -> None:
+    assert _paths(_search(client, "家电")) == ["appliance.txt"]  # 国家电网 is 国家 + 电网, not 家电
+    assert _paths(_search(client, "电网")) == ["grid.txt"]
 
 
 def test_soft_and_lists_pages_with_most_words_below_and_marked(client) -> None:
