@@ -26,6 +26,10 @@ HELD_OUT = ROOT / "tests" / "gold" / "relevance_heldout.json"
 # A third set, queries written and pages judged by another reader before the industries of issue 21's
 # second stop were run on them (tests/gold/relevance_heldout2_notes.md).
 HELD_OUT_2 = ROOT / "tests" / "gold" / "relevance_heldout2.json"
+# A fourth, by a third reader, before the sub-words across a word's parts were dropped and the last resort
+# was raised to SOFT_AND_BELOW (tests/gold/relevance_heldout3_notes.md): half its queries were chosen after
+# reading, and most have one relevant page, so read it as spot checks.
+HELD_OUT_3 = ROOT / "tests" / "gold" / "relevance_heldout3.json"
 WEB_PAGES = ROOT.parent / "shared" / "data" / "web_pages.tar.xz"
 SAMPLE = ROOT / "corpus"
 K = 10
@@ -190,15 +194,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"没有找到 {WEB_PAGES}：相关性评测需要 ../shared/data。", file=sys.stderr)
         return 2
     golds = {"judged": GOLD, **({"held-out": HELD_OUT} if HELD_OUT.exists() else {}),
-             **({"held-out 2": HELD_OUT_2} if HELD_OUT_2.exists() else {})}
+             **({"held-out 2": HELD_OUT_2} if HELD_OUT_2.exists() else {}),
+             **({"held-out 3": HELD_OUT_3} if HELD_OUT_3.exists() else {})}
     results = run_sets(opts.work, golds)
     parts = ["# Relevance (`python -m bench.relevance`)", "",
              "nDCG@10, P@5 and R@10 per query kind, ours beside tantivy's BM25 over the same jieba tokens "
              "(title weighted 3, the query's words ORed), in the same run. Query sets in tests/gold/: "
              "`judged` (relevance.json, used while building the search), `held-out` "
              "(relevance_heldout.json, judged after the ranking was frozen by a reader who never saw the engine) "
-             "and `held-out 2` (relevance_heldout2.json, written and judged the same way before the industries "
-             "were scored on it)."]
+             "`held-out 2` (relevance_heldout2.json, written and judged the same way before the industries "
+             "were scored on it) and `held-out 3` (relevance_heldout3.json, by a third reader; half its queries "
+             "chosen after reading and most with one relevant page: spot checks)."]
     for name, result in results.items():
         parts += ["", f"## {name}", "", report(result), "", "Worst queries (nDCG@10, ours and baseline):", "",
                   *(f"- {line}" for line in worst(result))]

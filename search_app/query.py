@@ -25,7 +25,7 @@ from indexer.errors import QsearchError
 from indexer.industries import industry_named
 from indexer.normalize import fold
 from indexer.datafiles import data_lines
-from indexer.segment import query_words, word_parts
+from indexer.segment import domain_words, query_words, search_words, word_parts
 
 MAX_WORDS = 16  # distinct words in a whole query
 MAX_CLAUSES = 16  # clauses, each alternative of an OR counting as one
@@ -166,14 +166,17 @@ class ParsedQuery:
 
     def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
-        becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match);
-        quoted phrases, ORs and negations stay as they are. None when that would change nothing.
+        becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match), a long
+        word that is neither a name nor in the domain dictionary counting as its parts (石油化工: 石油 +
+        化工, anywhere); quoted phrases, ORs and negations stay as they are. None when that would change nothing.
 
         `all_but_one`: the last resort when hardly anything has ⌈¾⌉ of the words, where ⌈¾⌉ of two
         or three words is all of them (Meilisearch's `last` matching strategy): of two chunks typed
         apart (空气质量 月报), either one as typed; else two of three words (历年质量月主题 finds the
         pages on 质量月主题). The words of one chunk of two (蓝鲸计划) are never split that way."""
-        units = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted))
+        words = [w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted]
+        loose = [w for w in words if w not in _names() and len(word_parts(w)) > 1]  # 质量文化: 质量 + 文化 anywhere
+        units = list(dict.fromkeys(p for w in words for p in (word_parts(w) if w in loose else (w,))))
         fixed = [c for c in self.clauses if c.negated or not c.unquoted]
         positive = [c for c in fixed if not c.negated]
         if all_but_one:
@@ -187,7 +190,7 @@ class ParsedQuery:
             need = 2
         else:
             need = math.ceil(len(units) * 3 / 4)
-        split = any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
+        split = bool(loose) or any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
         if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):
             return None
         options = [Clause("words", list(combo), unquoted=list(combo)) for combo in combinations(units, need)]
@@ -277,6 +280,12 @@ def _chunk(text: str, words: list[str], negated: bool) -> Clause:
     if len(options) == 1:
         return Clause(options[0].kind, words, negated, unquoted=list(words))
     return Clause("or", [], negated, options, unquoted=list(words), expanded=expanded)
+
+
+@lru_cache(maxsize=1)
+def _names() -> frozenset[str]:
+    """The domain dictionary's words and the names (campaigns, awards, organizations): soft AND never cuts them apart."""
+    return frozenset(fold(w).strip() for w, _ in domain_words()) | frozenset(search_words())
 
 
 @lru_cache(maxsize=1)

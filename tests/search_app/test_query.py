@@ -44,6 +44,13 @@ def test_nothing_to_relax() -> None:
     assert parse_query("质量月 活动 总结 模板").relaxed(all_but_one=True) is None  # ⌈¾ × 4⌉ is three already
 
 
+def test_a_long_word_is_relaxed_to_its_parts_but_a_name_is_not() -> None:
+    query, optional = parse_query("船厂 石油化工").relaxed()  # ⌈¾ × 3⌉: all three, 石油化工 written apart too
+    assert optional == ["船厂", "石油", "化工"] and query.clauses[0].words == ["船厂", "石油", "化工"]
+    assert parse_query("政府质量奖 公示").relaxed() is None  # an award's name is never cut apart
+    assert parse_query("家电 质量文化").relaxed() is None  # nor a word of the domain dictionary
+
+
 def test_pinyin_candidates() -> None:
     assert pinyin_candidates("zhiliangyue")[0] == "质量月"
     assert "质量月" in pinyin_candidates("ZLY")

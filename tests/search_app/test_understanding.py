@@ -29,6 +29,7 @@ PAGES = {
     "sectors.txt": "质量开放日活动安排\n本市钢铁、化工、纺织等行业的企业将举办质量开放日。",
     "grid.txt": "国家电网公司召开职工代表大会\n国家电网公司在京召开职工代表大会。",
     "appliance.txt": "家电企业提升售后服务\n本市家电企业提升售后服务水平。",
+    "yard.txt": "船厂重视安全生产\n船厂把石油储运和化工装置的安全放在首位。",
 }
 
 
@@ -81,6 +82,12 @@ def test_campaign_name_is_no_false_friend(client) -> None:
 def test_a_word_across_the_parts_of_a_name_is_no_false_friend(client) -> None:
     assert _paths(_search(client, "家电")) == ["appliance.txt"]  # 国家电网 is 国家 + 电网, not 家电
     assert _paths(_search(client, "电网")) == ["grid.txt"]
+
+
+def test_a_word_that_is_no_name_is_relaxed_to_its_parts(client) -> None:
+    data = _search(client, "船厂 石油化工")  # no page writes 石油化工, one has 石油 and 化工 apart
+    assert _paths(data) == ["yard.txt"]
+    assert data["results"][0]["matched_all"] is False and data["results"][0]["missing"] == []
 
 
 def test_soft_and_lists_pages_with_most_words_below_and_marked(client) -> None:
