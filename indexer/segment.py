@@ -26,6 +26,7 @@ from indexer.normalize import fold
 _WORDLIKE = re.compile(r"\w")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_RUN = re.compile(r"[a-z0-9]+")
+_SEAT_SUFFIX = frozenset("省市区县")  # administrative levels written after a place name
 _lock = threading.Lock()
 _jieba: rjieba.Jieba | None = None
 
@@ -82,12 +83,19 @@ def _log_total() -> float:
     return math.log(a * b / max(jieba.suggest_freq("的了") - 1, 1))
 
 
+def _is_seat(word: str) -> bool:
+    """A place and its level (达州|市, 盐城|市, 宝山|区), where jieba's cut would put 达 + 州市, 盐 + 城市."""
+    return len(word) >= 3 and word[-1] in _SEAT_SUFFIX and segmenter().has_word(word[:-1])
+
+
 @lru_cache(maxsize=200_000)
 def _route(word: str) -> tuple[int, ...]:
     """Where jieba's most probable cut of `word` into shorter dictionary words (or characters) puts
     its inner boundaries, the parts of three or more characters cut again in the same way."""
     jieba = segmenter()
     n = len(word)
+    if _is_seat(word):
+        return (*(_route(word[:-1]) if n > 3 else ()), n - 1)
     best = [0.0] + [-math.inf] * n  # best[i]: log-probability of the best cut of word[:i]
     back = [0] * (n + 1)
     for end in range(1, n + 1):
@@ -121,10 +129,11 @@ def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
     if _HAN_CHAR.search(word):
         found += [(m.group(), m.start(), m.end()) for m in _LATIN_RUN.finditer(word) if len(m.group()) >= 2]
     bounds = {0, len(word), *_route(word)}
+    within = len(word) - 1 if _is_seat(word) else len(word)  # nothing across a place and its level (山区 in 元宝山区)
     for n in (2, 3):
         if len(word) <= n:
             continue
-        for i in range(len(word) - n + 1):
+        for i in range(within - n + 1):
             gram = word[i : i + n]
             if i in bounds and i + n in bounds and jieba.has_word(gram):
                 found.append((gram, i, i + n))
