@@ -83,16 +83,34 @@ def _log_total() -> float:
     return math.log(a * b / max(jieba.suggest_freq("的了") - 1, 1))
 
 
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """The names of indexer/data/regions.tsv and their other forms, folded."""
+    names = set()
+    for line in data_lines("regions.tsv")[1:]:  # after the header row
+        row = line.split("\t")
+        names.update(fold(n).strip() for n in [row[0], *(row[3].split(",") if len(row) > 3 else [])] if n.strip())
+    return frozenset(names)
+
+
 def _is_seat(word: str) -> bool:
     """A place and its level (达州|市, 盐城|市, 宝山|区), where jieba's cut would put 达 + 州市, 盐 + 城市."""
-    return len(word) >= 3 and word[-1] in _SEAT_SUFFIX and segmenter().has_word(word[:-1])
+    return len(word) >= 3 and word[-1] in _SEAT_SUFFIX and word[:-1] in _places()
+
+
+@lru_cache(maxsize=200_000)
+def _log_prob(part: str) -> float | None:
+    """jieba's log-probability of a dictionary word or a character; None for other text."""
+    jieba = segmenter()
+    if len(part) > 1 and not jieba.has_word(part):
+        return None
+    return math.log(max(jieba.suggest_freq(part) - 1, 1)) - _log_total()
 
 
 @lru_cache(maxsize=200_000)
 def _route(word: str) -> tuple[int, ...]:
     """Where jieba's most probable cut of `word` into shorter dictionary words (or characters) puts
     its inner boundaries, the parts of three or more characters cut again in the same way."""
-    jieba = segmenter()
     n = len(word)
     if _is_seat(word):
         return (*(_route(word[:-1]) if n > 3 else ()), n - 1)
@@ -100,12 +118,11 @@ def _route(word: str) -> tuple[int, ...]:
     back = [0] * (n + 1)
     for end in range(1, n + 1):
         for start in range(max(0, end - 8), end):
-            part = word[start:end]
-            if part == word or (end - start > 1 and not jieba.has_word(part)):
-                continue
-            score = best[start] + math.log(max(jieba.suggest_freq(part) - 1, 1)) - _log_total()
-            if score > best[end]:
-                best[end], back[end] = score, start
+            if end - start == n:
+                continue  # the word itself
+            prob = _log_prob(word[start:end])
+            if prob is not None and best[start] + prob > best[end]:
+                best[end], back[end] = best[start] + prob, start
     bounds: set[int] = set()
     end = n
     while end > 0:
@@ -128,15 +145,12 @@ def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
     found = []
     if _HAN_CHAR.search(word):
         found += [(m.group(), m.start(), m.end()) for m in _LATIN_RUN.finditer(word) if len(m.group()) >= 2]
-    bounds = {0, len(word), *_route(word)}
     within = len(word) - 1 if _is_seat(word) else len(word)  # nothing across a place and its level (山区 in 元宝山区)
-    for n in (2, 3):
-        if len(word) <= n:
-            continue
-        for i in range(within - n + 1):
-            gram = word[i : i + n]
-            if i in bounds and i + n in bounds and jieba.has_word(gram):
-                found.append((gram, i, i + n))
+    grams = [(word[i : i + n], i, i + n) for n in (2, 3) if len(word) > n for i in range(within - n + 1)
+             if jieba.has_word(word[i : i + n])]
+    if grams:
+        bounds = {0, len(word), *_route(word)}
+        found += [g for g in grams if g[1] in bounds and g[2] in bounds]
     return tuple(found)
 
 

@@ -44,7 +44,7 @@ def test_false_friend_is_not_quality_month(text: str) -> None:
     "text,straddler",
     [("国家电网", "家电"), ("产品质量", "品质"), ("空气质量", "气质"), ("中华人民共和国", "华人"),
      ("上海市人民政府", "海市"), ("上海市人民政府", "民政"), ("高质量", "高质"), ("世界标准日", "界标"),
-     ("盐城市", "城市"), ("元宝山区", "山区")],
+     ("盐城市", "城市"), ("宝山区", "山区")],
 )
 def test_a_sub_word_across_the_parts_of_a_word_is_not_indexed(text: str, straddler: str) -> None:
     # 家电 lies across 国家 + 电网: a search for 家电 must not find pages about the power grid.
