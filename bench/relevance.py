@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
              "nDCG@10, P@5 and R@10 per query kind, ours beside tantivy's BM25 over the same jieba tokens "
              "(title weighted 3, the query's words ORed), in the same run. Query sets in tests/gold/: "
              "`judged` (relevance.json, used while building the search), `held-out` "
-             "(relevance_heldout.json, judged after the ranking was frozen by a reader who never saw the engine) "
+             "(relevance_heldout.json, judged after the ranking was frozen by a reader who never saw the engine), "
              "`held-out 2` (relevance_heldout2.json, written and judged the same way before the industries "
              "were scored on it) and `held-out 3` (relevance_heldout3.json, by a third reader; half its queries "
              "chosen after reading and most with one relevant page: spot checks)."]

@@ -78,7 +78,8 @@ def segmenter() -> rjieba.Jieba:
 def _log_total() -> float:
     """ln of the dictionary's total frequency, which jieba divides every word's frequency by."""
     jieba = segmenter()
-    # suggest_freq(w) is freq(w) + 1 for a word and, for text cut into words, their product / total + 1.
+    # suggest_freq(w) is freq(w) + 1 for a word jieba keeps whole and, for text cut into words, their
+    # product / total + 1 (的 and 了 are cut apart).
     a, b = jieba.suggest_freq("的") - 1, jieba.suggest_freq("了") - 1
     return math.log(a * b / max(jieba.suggest_freq("的了") - 1, 1))
 
@@ -90,6 +91,9 @@ def _places() -> frozenset[str]:
     for line in data_lines("regions.tsv")[1:]:  # after the header row
         row = line.split("\t")
         names.update(fold(n).strip() for n in [row[0], *(row[3].split(",") if len(row) > 3 else [])] if n.strip())
+    # A name listed with its level and no short form (东城区, 金山区): the place is the rest.
+    jieba = segmenter()
+    names.update(n[:-1] for n in list(names) if len(n) >= 3 and n[-1] in _SEAT_SUFFIX and jieba.has_word(n[:-1]))
     return frozenset(names)
 
 
@@ -110,7 +114,8 @@ def _log_prob(part: str) -> float | None:
 @lru_cache(maxsize=200_000)
 def _route(word: str) -> tuple[int, ...]:
     """Where jieba's most probable cut of `word` into shorter dictionary words (or characters) puts
-    its inner boundaries, the parts of three or more characters cut again in the same way."""
+    its inner boundaries, the parts of three or more characters cut again in the same way (parts of
+    at most 8 characters: a longer dictionary word inside is cut by the recursion instead)."""
     n = len(word)
     if _is_seat(word):
         return (*(_route(word[:-1]) if n > 3 else ()), n - 1)

@@ -19,13 +19,14 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import combinations
+from typing import Iterable
 
 from indexer.campaigns import campaign_named, campaign_names
 from indexer.errors import QsearchError
 from indexer.industries import industry_named
 from indexer.normalize import fold
 from indexer.datafiles import data_lines
-from indexer.segment import domain_words, query_words, search_words, word_parts
+from indexer.segment import domain_words, query_words, search_words, sub_words, word_parts
 
 MAX_WORDS = 16  # distinct words in a whole query
 MAX_CLAUSES = 16  # clauses, each alternative of an OR counting as one
@@ -166,17 +167,22 @@ class ParsedQuery:
 
     def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
-        becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match), a long
-        word that is neither a name nor in the domain dictionary counting as its parts (石油化工: 石油 +
-        化工, anywhere); quoted phrases, ORs and negations stay as they are. None when that would change nothing.
+        becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match, which
+        counts the analyzed words: a long word that is neither a name nor in the domain dictionary
+        counts as its parts, 石油化工 as 石油 + 化工, found anywhere, so a query of that one word is
+        relaxed too); quoted phrases, ORs and negations stay as they are. None when that would change
+        nothing.
 
         `all_but_one`: the last resort when hardly anything has ⌈¾⌉ of the words, where ⌈¾⌉ of two
         or three words is all of them (Meilisearch's `last` matching strategy): of two chunks typed
-        apart (空气质量 月报), either one as typed; else two of three words (历年质量月主题 finds the
-        pages on 质量月主题). The words of one chunk of two (蓝鲸计划) are never split that way."""
-        words = [w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted]
-        loose = [w for w in words if w not in _names() and len(word_parts(w)) > 1]  # 质量文化: 质量 + 文化 anywhere
-        units = list(dict.fromkeys(p for w in words for p in (word_parts(w) if w in loose else (w,))))
+        apart (空气质量 月报), either one as typed; else two of three words as typed (历年质量月主题 finds
+        the pages on 质量月主题). The words of one chunk of two (蓝鲸计划, 质量管理体系) are never split that way."""
+        typed = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted))
+        loose = {w for w in typed if _loose(w)}
+
+        def spelled(words: Iterable[str]) -> list[str]:
+            return list(dict.fromkeys(p for w in words for p in (word_parts(w) if w in loose else (w,))))
+
         fixed = [c for c in self.clauses if c.negated or not c.unquoted]
         positive = [c for c in fixed if not c.negated]
         if all_but_one:
@@ -185,17 +191,23 @@ class ParsedQuery:
                 either = Clause("or", [], options=chunks)
                 return (ParsedQuery(self.text, positive + [either] + [c for c in fixed if c.negated], self.truncated),
                         ["".join(c.unquoted) for c in chunks])
-            if len(units) != 3:
+            if len(typed) != 3:
                 return None
-            need = 2
+            combos = [(spelled(combo), list(combo)) for combo in combinations(typed, 2)]
         else:
+            units = spelled(typed)
+            if len(units) > MAX_RELAXED_WORDS:  # the parts are too many: the typed words, whole
+                units, loose = typed, set()
             need = math.ceil(len(units) * 3 / 4)
-        split = bool(loose) or any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
-        if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):
-            return None
-        options = [Clause("words", list(combo), unquoted=list(combo)) for combo in combinations(units, need)]
+            split = bool(loose) or any(len(c.unquoted) > 1 for c in self.clauses if not c.negated)
+            if len(units) < 2 or len(units) > MAX_RELAXED_WORDS or (need == len(units) and not split):
+                return None
+            # What the option names as typed (for the campaigns it names): its whole typed words, never
+            # parts joined into something not typed (产品质量 月 活动 has no 质量 + 月 + 活动 = 质量月活动).
+            combos = [(list(combo), [w for w in combo if w in typed]) for combo in combinations(units, need)]
+        options = [Clause("words", words, unquoted=named) for words, named in combos]
         some = options[0] if len(options) == 1 else Clause("or", [], options=options)
-        return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), units
+        return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), spelled(typed)
 
     @property
     def is_empty(self) -> bool:
@@ -280,6 +292,14 @@ def _chunk(text: str, words: list[str], negated: bool) -> Clause:
     if len(options) == 1:
         return Clause(options[0].kind, words, negated, unquoted=list(words))
     return Clause("or", [], negated, options, unquoted=list(words), expanded=expanded)
+
+
+@lru_cache(maxsize=10_000)
+def _loose(word: str) -> bool:
+    """True for a long word soft AND may require as its parts: no name, no domain word, and parts the
+    index holds inside it (word_parts cuts from the left; the sub-words follow jieba's cut)."""
+    parts = word_parts(word)
+    return len(parts) > 1 and word not in _names() and set(parts) <= sub_words(word)
 
 
 @lru_cache(maxsize=1)

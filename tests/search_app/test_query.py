@@ -51,6 +51,25 @@ def test_a_long_word_is_relaxed_to_its_parts_but_a_name_is_not() -> None:
     assert parse_query("家电 质量文化").relaxed() is None  # nor a word of the domain dictionary
 
 
+def test_parts_count_as_words_but_never_make_a_name_or_a_split_chunk() -> None:
+    # ⌈¾⌉ of the analyzed words, as Elasticsearch counts them: 3 of 空气 + 质量 + 月 + 报.
+    query, optional = parse_query("空气质量 月报").relaxed()
+    assert optional == ["空气", "质量", "月", "报"] and len(query.clauses[0].options) == 4
+    query, _ = parse_query("产品质量 月 活动").relaxed()
+    assert ["质量", "月", "活动"] in [o.words for o in query.clauses[0].options]
+    assert query.campaigns == []  # 质量 + 月 + 活动 are parts and words, not the campaign 质量月 typed
+    query, _ = parse_query("产品质量 月 活动").relaxed(all_but_one=True)  # two of the three typed words
+    assert [o.words for o in query.clauses[0].options] == [["产品", "质量", "月"], ["产品", "质量", "活动"], ["月", "活动"]]
+    assert parse_query("质量管理体系").relaxed(all_but_one=True) is None  # one chunk of two words
+    assert parse_query("石油化工").relaxed()[0].clauses[0].words == ["石油", "化工"]  # one word, written apart
+    # Too many parts for the cap: the typed words, whole.
+    _, optional = parse_query("石油化工 船厂 安全 生产 检查 制度 标准 管理").relaxed()
+    assert optional[0] == "石油化工" and len(optional) == 8
+    # Parts the index does not hold inside the word (香港特区 is not a sub-word of 香港特区政府): kept whole.
+    _, optional = parse_query("香港特区政府 质量 标准 检查").relaxed()
+    assert optional == ["香港特区政府", "质量", "标准", "检查"]
+
+
 def test_pinyin_candidates() -> None:
     assert pinyin_candidates("zhiliangyue")[0] == "质量月"
     assert "质量月" in pinyin_candidates("ZLY")

@@ -23,7 +23,7 @@ from conftest import ROOT, SHARED_ARCHIVE, archive_slice, copy_sample_corpus, se
 from indexer.document import doc_id
 from indexer.normalize import fold
 from indexer.backends.whoosh.writer import build_index
-from indexer.segment import sub_words
+from indexer.segment import query_words, sub_words
 from indexer.backends.typesense.client import (
     STATS, Http, OldLayout, TypesenseConfig, TypesenseError, config_from, read_stats, resolve_alias,
 )
@@ -336,16 +336,19 @@ def _word_difference(word: str, whoosh: WhooshStore, typesense: TypesenseStore) 
     """The documents one backend finds for a word and the other does not, with what each side
     stores of them: whether the search document holds the word, and its grouping."""
     found_w: set[str] = set()
-    for page in range(1, 1001):
-        results = whoosh.search({"q": word, "per_page": "100", "page": str(page)})["results"]
+    for page in range(1, 1001):  # quoted: the word itself, without other names, synonyms or soft AND
+        results = whoosh.search({"q": f'"{word}"', "per_page": "100", "page": str(page)})["results"]
         found_w |= {r["id"] for r in results}
         if len(results) < 100:
             break
     collection, _stats = typesense.state()
     found_t: set[str] = set()
     for page in range(1, 1001):
-        hits = typesense.multi(collection, [{"q": "*", "filter_by": f"terms:=[`{word}`] && copy:<1", "include_fields": "id",
-                                             "per_page": 250, "page": page}])[0]["hits"]
+        result = typesense.multi(collection, [{"q": "*", "filter_by": f"terms:=[`{word}`] && copy:<1", "include_fields": "id",
+                                               "per_page": 250, "page": page}])[0]
+        if not isinstance(result, dict):
+            return f"{word}: typesense answered {result!r}"
+        hits = result["hits"]
         found_t |= {h["document"]["id"] for h in hits}
         if len(hits) < 250:
             break
@@ -393,8 +396,9 @@ def test_top10_parity_with_whoosh_on_the_archive(typesense_node, tmp_path_factor
                 deeper.append(len(ids_a & ids_b) / len(ids_a) if ids_a else float(not ids_b))
         unequal = [m for m in misses if m[3] != m[4]]
         if unequal:  # which document, and why: printed for the run that shows it
-            words = set.intersection(*(set(fold(m[1]).split()) for m in unequal))
-            print("\n".join(_word_difference(w, whoosh, typesense) for w in sorted(words)[:2]))
+            chunks = set.intersection(*(set(fold(m[1]).split()) for m in unequal))
+            words = sorted({w for chunk in chunks for w in query_words(chunk)})
+            print("\n".join(_word_difference(w, whoosh, typesense) for w in words[:3]))
     finally:
         whoosh.close()
         typesense.close()
