@@ -21,6 +21,7 @@ import rjieba
 from whoosh.analysis import Token, Tokenizer
 
 from indexer.datafiles import data_lines
+from indexer.extract import gazetteer
 from indexer.normalize import fold
 
 _WORDLIKE = re.compile(r"\w")
@@ -86,11 +87,8 @@ def _log_total() -> float:
 
 @lru_cache(maxsize=1)
 def _places() -> frozenset[str]:
-    """The names of indexer/data/regions.tsv and their other forms, folded."""
-    names = set()
-    for line in data_lines("regions.tsv")[1:]:  # after the header row
-        row = line.split("\t")
-        names.update(fold(n).strip() for n in [row[0], *(row[3].split(",") if len(row) > 3 else [])] if n.strip())
+    """The names of indexer/data/regions.tsv and their other forms (the gazetteer's), folded."""
+    names = {fold(form).strip() for form in gazetteer().surface}
     # A name listed with its level and no short form (东城区, 金山区): the place is the rest.
     jieba = segmenter()
     names.update(n[:-1] for n in list(names) if len(n) >= 3 and n[-1] in _SEAT_SUFFIX and jieba.has_word(n[:-1]))

@@ -313,17 +313,20 @@ def _queries() -> list[dict]:
     return rows
 
 
+def _found_ids(store, args: dict, pages: int) -> set[str]:
+    """The ids of every result of a search, read 100 a page, at most `pages` pages."""
+    ids: set[str] = set()
+    for page in range(1, pages + 1):
+        results = store.search({**args, "per_page": "100", "page": str(page)})["results"]
+        ids |= {r["id"] for r in results}
+        if len(results) < 100:
+            break
+    return ids
+
+
 def _phrase_difference(row: dict, args: dict, whoosh: WhooshStore, typesense: TypesenseStore) -> str:
     """What one backend found and the other did not, each document with its grouping on both sides."""
-    found = []
-    for store in (whoosh, typesense):
-        ids: set[str] = set()
-        for page in range(1, 11):  # the phrases checked match a few hundred documents at most
-            results = store.search({**args, "per_page": "100", "page": str(page)})["results"]
-            ids |= {r["id"] for r in results}
-            if len(results) < 100:
-                break
-        found.append(ids)
+    found = [_found_ids(store, args, 10) for store in (whoosh, typesense)]  # a phrase: a few hundred at most
     lines = [f"{row}: whoosh {len(found[0])}, typesense {len(found[1])}"]
     for ident in sorted(found[0] ^ found[1]):
         w, t = whoosh.document(ident) or {}, typesense.document(ident) or {}
@@ -335,12 +338,7 @@ def _phrase_difference(row: dict, args: dict, whoosh: WhooshStore, typesense: Ty
 def _word_difference(word: str, whoosh: WhooshStore, typesense: TypesenseStore) -> str:
     """The documents one backend finds for a word and the other does not, with what each side
     stores of them: whether the search document holds the word, and its grouping."""
-    found_w: set[str] = set()
-    for page in range(1, 1001):  # quoted: the word itself, without other names, synonyms or soft AND
-        results = whoosh.search({"q": f'"{word}"', "per_page": "100", "page": str(page)})["results"]
-        found_w |= {r["id"] for r in results}
-        if len(results) < 100:
-            break
+    found_w = _found_ids(whoosh, {"q": f'"{word}"'}, 1000)  # quoted: the word itself, without other names or soft AND
     collection, _stats = typesense.state()
     found_t: set[str] = set()
     for page in range(1, 1001):
@@ -395,9 +393,9 @@ def test_top10_parity_with_whoosh_on_the_archive(typesense_node, tmp_path_factor
                 ids_b = {r["id"] for r in typesense.search(deep)["results"]}
                 deeper.append(len(ids_a & ids_b) / len(ids_a) if ids_a else float(not ids_b))
         unequal = [m for m in misses if m[3] != m[4]]
+        shared = set.intersection(*(set(fold(m[1]).split()) for m in unequal)) if unequal else set()
         if unequal:  # which document, and why: printed for the run that shows it
-            chunks = set.intersection(*(set(fold(m[1]).split()) for m in unequal))
-            words = sorted({w for chunk in chunks for w in query_words(chunk)})
+            words = sorted({w for chunk in shared for w in query_words(chunk)})
             print("\n".join(_word_difference(w, whoosh, typesense) for w in words[:3]))
     finally:
         whoosh.close()
@@ -414,7 +412,6 @@ def test_top10_parity_with_whoosh_on_the_archive(typesense_node, tmp_path_factor
     # in some runs (not reproduced outside pytest): allowed for one word (every query with it
     # then misses that one document), and printed above.
     assert all(abs(m[3] - m[4]) <= 1 for m in unequal), f"totals differ: {unequal}"
-    shared = set.intersection(*(set(fold(m[1]).split()) for m in unequal)) if unequal else set()
     assert not unequal or shared, f"totals differ for more than one word: {unequal}"
 
 
