@@ -20,17 +20,25 @@ FILE_PREFIX = "qsearch-facets-"
 FORMAT = 1
 
 
+def reader_key(reader) -> tuple:
+    """Identifies what an index reader sees: its segments and their deletions."""
+    return tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in reader.leaf_readers())
+
+
 def version_key(searcher: Searcher) -> tuple:
     """Identifies what a searcher sees: its segments and their deletions."""
-    return tuple(
-        (leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in searcher.reader().leaf_readers()
-    )
+    return reader_key(searcher.reader())
+
+
+def versioned_name(prefix: str, key: tuple) -> str:
+    """The name of a file kept for one index version."""
+    digest = hashlib.blake2b(json.dumps([list(k) for k in key]).encode("ascii"), digest_size=12).hexdigest()
+    return f"{prefix}{digest}.json"
 
 
 def file_name(key: tuple) -> str:
     """The facet file of one index version."""
-    digest = hashlib.blake2b(json.dumps([list(k) for k in key]).encode("ascii"), digest_size=12).hexdigest()
-    return f"{FILE_PREFIX}{digest}.json"
+    return versioned_name(FILE_PREFIX, key)
 
 
 def _term_values(searcher: Searcher, field: str, size: int) -> list[list[str]]:

@@ -23,9 +23,11 @@ from whoosh.writing import IndexWriter, SegmentWriter
 
 from indexer import fields as F
 from indexer.backends.whoosh import internals as W
-from indexer.backends.whoosh.facets import save_facets
+from indexer.backends.whoosh.facets import save_facets, version_key
 from indexer.backends.whoosh.lock import IndexBusy, WriteLock, clean_up, clean_up_now, leftovers, mark_holder, release_holder
 from indexer.backends.whoosh.schema import build_schema, schema_names
+from indexer.backends.whoosh.state import Collector, indexed_state
+from indexer.backends.whoosh.state import save as save_state
 from indexer.build import (
     BUILDING, PROGRESS_EVERY, BuildReport, Progress, build_one, crash_point, die_with_parent, jobs_for, scan_corpus,
     grouping_state, plan_attachments, regroup, regrouped, start_method, to_index,
@@ -48,20 +50,6 @@ def index_exists(index_dir: Path) -> bool:
 
 def _compatible(ix: windex.Index) -> bool:
     return sorted(ix.schema.names()) == sorted(schema_names())
-
-
-def _indexed_state(reader) -> tuple[dict[str, tuple[str, str]], dict[str, tuple]]:
-    """path -> (content hash, pipeline version) of every document a reader sees (it is closed),
-    and path -> (attachment links, parent path, parent pages tried) of those that link or are linked."""
-    state, relations = {}, {}
-    with reader:
-        for stored in reader.all_stored_fields():
-            path = stored[F.PATH]
-            state[path] = (stored.get(F.CONTENT_HASH, ""), stored.get(F.PIPELINE, ""))
-            links, parent, tried = stored.get(F.LINKS) or [], stored.get(F.PARENT), stored.get(F.PARENTS_TRIED) or []
-            if links or parent or tried:
-                relations[path] = (links, parent["path"] if parent else None, tried)
-    return state, relations
 
 
 def _write_serial(
@@ -291,7 +279,7 @@ def build_index(
         return todo, scan.gone(state), parents
 
     generation = existing.latest_generation()
-    state, relations = _indexed_state(existing.reader())
+    state, relations = indexed_state(index_dir, existing.reader())
     todo, gone, parents = plan(state, relations)
     if not todo and not gone:
         if leftovers(index_dir):
@@ -313,7 +301,7 @@ def build_index(
         if writer.generation != generation + 1:
             # Another run committed between our first look and the lock: plan again from
             # what is indexed now, or both runs would add the same files.
-            state, relations = _indexed_state(writer.reader())
+            state, relations = indexed_state(index_dir, writer.reader())
             todo, gone, parents = plan(state, relations)
         crash_point("incremental:marked")
         segments = _write(writer, corpus, todo, report, progress, jobs, writer.writelock, parents)
@@ -359,13 +347,17 @@ def _keep_facets(index_dir: Path) -> None:
 
 def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
     """Record near-duplicate groups after a commit: the documents whose grouping changed are written
-    again with it (as stored: no file is read again) in a second, small commit (none when nothing changed)."""
+    again with it (as stored: no file is read again) in a second, small commit (none when nothing changed).
+    The same pass over the stored fields saves the index's state for the next run (state.py)."""
     ix = windex.open_dir(str(index_dir))
+    collect = Collector()
     with ix.searcher() as searcher:
+        key, generation = version_key(searcher), searcher.reader().generation()
         stored_of = lambda ident: searcher.document(**{F.ID_: ident})  # noqa: E731
-        entries, current, where = grouping_state(searcher.all_stored_fields())
+        entries, current, where = grouping_state(collect.feed(searcher.all_stored_fields()))
         changes = regroup(entries, current, lambda ident: (stored_of(ident) or {}).get(F.TEXT_, ""))
         if not changes:
+            save_state(index_dir, key, collect.state, collect.relations)
             return
         try:
             writer = W.writer(ix, **WRITER_OPTIONS)
@@ -373,12 +365,19 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
             return  # another run holds the index: it regroups after its own commit
         try:
             for doc in regrouped(corpus, changes, where, report.failed, stored_of):
-                writer.update_document(**doc.fields())
+                fields = doc.fields()
+                writer.update_document(**fields)
+                collect.add(fields)
+            ours = writer.generation == generation + 1  # no other run committed in between
             writer.commit(mergetype=_merge_smallest)
         except BaseException:
             if not writer.is_closed:
                 writer.cancel()
             raise
+    if ours:
+        with windex.open_dir(str(index_dir)).searcher() as searcher:
+            if searcher.reader().generation() == generation + 1:
+                save_state(index_dir, version_key(searcher), collect.state, collect.relations)
 
 
 GROUP_MERGE_MAX = 20_000  # documents of a segment the regrouping commit folds into its own
