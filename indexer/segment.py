@@ -194,7 +194,7 @@ def analyze(text: str, index_mode: bool = False) -> list[Tok]:
     out: list[Tok] = []
     pos = 0
     for word, start, end in segmenter().tokenize(folded, "default", True):
-        if not _WORDLIKE.search(word):
+        if not _wordlike(word):
             continue
         if index_mode and end - start > 2:
             for sub, s, e in _subwords(word):
@@ -202,6 +202,35 @@ def analyze(text: str, index_mode: bool = False) -> list[Tok]:
         out.append(Tok(word, pos, start, end))
         pos += 1
     return out
+
+
+def index_positions(text: str) -> dict[str, list[int]]:
+    """The words and sub-words of `analyze(text, index_mode=True)`, each with its positions in order:
+    what the index's postings hold, without a Tok per token."""
+    poses: dict[str, list[int]] = {}
+    pos = 0
+    for word, start, end in segmenter().tokenize(fold(text), "default", True):
+        if not _wordlike(word):
+            continue
+        if end - start > 2:
+            for sub, _, _ in _subwords(word):
+                found = poses.get(sub)
+                if found is None:
+                    poses[sub] = [pos]
+                else:
+                    found.append(pos)
+        found = poses.get(word)
+        if found is None:
+            poses[word] = [pos]
+        else:
+            found.append(pos)
+        pos += 1
+    return poses
+
+
+@lru_cache(maxsize=200_000)
+def _wordlike(word: str) -> bool:
+    return _WORDLIKE.search(word) is not None
 
 
 def query_words(text: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import SEEDS
 from indexer.normalize import fold, normalize_text
-from indexer.segment import ChineseAnalyzer, analyze, domain_words, query_words, word_parts
+from indexer.segment import ChineseAnalyzer, analyze, domain_words, index_positions, query_words, word_parts
 
 
 @pytest.mark.parametrize(
@@ -93,6 +93,17 @@ def test_offsets_point_at_the_original_characters_of_a_traditional_seed() -> Non
 def test_latin_is_lowercased_and_punctuation_dropped() -> None:
     assert query_words("QC小组，FMEA！") == ["qc小组", "fmea"]
     assert query_words("“”（）——。") == []
+
+
+def test_index_positions_are_the_index_mode_tokens_by_word() -> None:
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += ["QC小组 qc小组活动，國家電網 质量质量月 2023年全国“质量月” 达州市 上海市委 ＡＢＣ１２３ ...", ""]
+    for text in texts:
+        expected: dict[str, list[int]] = {}
+        for tok in analyze(text, index_mode=True):
+            expected.setdefault(tok.text, []).append(tok.pos)
+        assert index_positions(text) == expected
+    assert len(index_positions(texts[0])) > 100
 
 
 def test_whoosh_tokenizer_matches_analyze_and_pickles() -> None:

@@ -1,0 +1,98 @@
+"""The fast writer (internals.FastSegmentWriter) writes the very files Whoosh's own SegmentWriter
+writes for the same documents (in memory, spilled to disk past its memory limit, and merging
+segments) but for two things that read back the same: short posting blocks are left uncompressed,
+and a position written once is one bytes object that pickle may write once per block."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.writing import SegmentWriter
+
+from conftest import copy_sample_corpus
+from indexer.backends.whoosh import internals as W
+from indexer.backends.whoosh.schema import build_schema
+from indexer.build import build_one
+from indexer.parse import walk_corpus
+
+SEGMENT_FILE = re.compile(r"^MAIN_[a-z0-9]+(\..+)$")
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    root = copy_sample_corpus(tmp_path_factory.mktemp("fast") / "corpus")
+    docs = [build_one(root, path, [], [], None) for path in walk_corpus(root)]
+    return [doc.fields() for doc in docs if doc is not None]
+
+
+def _segment_files(index_dir: Path) -> list[dict[str, bytes]]:
+    """Each segment's files by their suffix (the names carry random segment ids), in segment order."""
+    ix = windex.open_dir(str(index_dir))
+    segments = []
+    for segment in ix._segments():
+        segid = segment.segment_id()
+        files = {}
+        for path in index_dir.iterdir():
+            match = SEGMENT_FILE.match(path.name)
+            if match and segid in path.name:
+                files[match.group(1)] = path.read_bytes()
+        segments.append(files)
+    return segments
+
+
+def _build(index_dir: Path, make_writer, documents: list[dict], spill: bool = False, merge: bool = False) -> None:
+    index_dir.mkdir()
+    ix = windex.create_in(str(index_dir), build_schema())
+    batches = [documents[: len(documents) // 2], documents[len(documents) // 2 :]] if merge else [documents]
+    for batch in batches:
+        writer = make_writer(ix)
+        if spill:
+            writer.pool.limit = 4096  # a run on disk every few dozen postings
+        for fields in batch:
+            writer.add_document(**fields)
+        assert bool(writer.pool.runs) == spill  # sorted runs on disk only when the limit was passed
+        writer.commit(optimize=merge and batch is batches[-1])
+
+
+@pytest.mark.parametrize("spill, merge", [(False, False), (True, False), (False, True)], ids=["memory", "spilled", "merged"])
+def test_the_fast_writer_writes_whooshs_files(documents: list[dict], tmp_path: Path, spill: bool, merge: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whoosh's own writer with short blocks left uncompressed, and ours without the shared objects.
+    monkeypatch.setattr(W3PostingsWriter, "_write_block", W.ShortBlocksWriter._write_block)
+    monkeypatch.setattr(W, "one_position", W.one_position.__wrapped__)
+    _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), documents, spill, merge)
+    _build(tmp_path / "fast", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
+    whoosh, fast = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "fast")
+    assert len(whoosh) == len(fast) == 1
+    assert set(whoosh[0]) == set(fast[0]) and {".pst", ".trm"} <= set(fast[0])
+    for suffix in sorted(whoosh[0]):
+        assert fast[0][suffix] == whoosh[0][suffix], suffix
+
+
+def _postings(index_dir: Path) -> dict[tuple[str, bytes], tuple]:
+    """Every term's document numbers, weights, values and statistics, as Whoosh reads them."""
+    found = {}
+    with windex.open_dir(str(index_dir)).reader() as reader:
+        for fieldname, tbytes in reader.all_terms():
+            info = reader.term_info(fieldname, tbytes)
+            matcher = reader.postings(fieldname, tbytes)
+            rows = []
+            while matcher.is_active():
+                rows.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            found[fieldname, tbytes] = (rows, info.weight(), info.doc_frequency(), info.min_length(),
+                                        info.max_length(), info.max_weight(), info.min_id(), info.max_id())
+    return found
+
+
+@pytest.mark.parametrize("spill, merge", [(False, False), (True, False), (False, True)], ids=["memory", "spilled", "merged"])
+def test_what_the_fast_writer_writes_reads_as_whooshs(documents: list[dict], tmp_path: Path, spill: bool, merge: bool) -> None:
+    _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), documents, spill, merge)
+    _build(tmp_path / "fast", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
+    whoosh, fast = _postings(tmp_path / "whoosh"), _postings(tmp_path / "fast")
+    assert len(fast) > 1000 and fast == whoosh
+    (whoosh_pst,), (fast_pst,) = [list((tmp_path / name).glob("*.pst")) for name in ("whoosh", "fast")]
+    assert fast_pst.read_bytes() != whoosh_pst.read_bytes()  # the files differ; what they say does not
