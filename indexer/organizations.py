@@ -359,15 +359,23 @@ def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     is a body's name with a person's title glued on (协会会长) is cut into the two."""
     tokens, at = [], 0
     for word, tag in segmenter().tag(folded, True):
-        title = _TITLE_TAIL.search(word) if len(word) >= 4 else None
-        if title and title.start() >= 2 and kind_of(word[: title.start()]):
-            cut = at + title.start()
-            tokens.append((word[: title.start()], at, cut, "nt"))
-            tokens.append((word[title.start() :], cut, at + len(word), "n"))
+        size = len(word)
+        title = _title_at(word) if size >= 4 else 0
+        if title:
+            cut = at + title
+            tokens.append((word[:title], at, cut, "nt"))
+            tokens.append((word[title:], cut, at + size, "n"))
         else:
-            tokens.append((word, at, at + len(word), tag))
-        at += len(word)
+            tokens.append((word, at, at + size, tag))
+        at += size
     return tokens
+
+
+@lru_cache(maxsize=100_000)
+def _title_at(word: str) -> int:
+    """Where a person's title glued to a body's name begins in `word` (协会|会长), 0 when none is."""
+    title = _TITLE_TAIL.search(word)
+    return title.start() if title and title.start() >= 2 and kind_of(word[: title.start()]) else 0
 
 
 _LEVEL_CHARS = re.compile(r"^[省市区县州在于的]*$")
@@ -473,7 +481,6 @@ def _list_item_start(folded: str, start: int, end: int) -> int:
 
 def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every listed or suffix-anchored name in running text, longest spans only."""
-    not_names = _not_name_endings()
     edges = {t[1] for t in tokens} | {t[2] for t in tokens}
     listed = _from_list(folded, edges)
     listed_by_end: dict[int, list[tuple[int, int, str]]] = {}
@@ -483,7 +490,7 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     listed_set = {(span[0], span[1]) for span in listed}
     spans = list(listed)
     for i, (word, start, end, _tag) in enumerate(tokens):
-        kind = kind_of(word) if len(word) <= 12 and not word.endswith(not_names) else None
+        kind = _token_kind(word)
         anchor = i
         if i and word in _SPLIT_SUFFIX_ENDS and (kind is None or word == _suffix_of(word)):
             # A suffix jieba cut into several words (融|媒体|中心, 质检|中心): anchor on its first word.
@@ -528,6 +535,13 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
             continue  # the listed name itself, with its listed kind
         spans.append(span)
     return _maximal(spans, listed_set)
+
+
+@lru_cache(maxsize=100_000)
+def _token_kind(word: str) -> str | None:
+    """kind_of a token that may end a name: 12 characters at most, not an ordinary word's ending
+    (asked for every token of every page: a page repeats its words, and pages each other's)."""
+    return kind_of(word) if len(word) <= 12 and not word.endswith(_not_name_endings()) else None
 
 
 def _maximal(spans: list[tuple[int, int, str]], listed: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
