@@ -239,3 +239,17 @@ def test_a_stored_document_is_written_again_exactly_as_it_was(corpus_copy: Path,
         again = Document.from_stored(fields).fields()
         assert again.pop(F.ORG_NAMES, None) is not None or not fields.get(F.ORGANIZATIONS)
         assert again == fields
+
+
+def test_worker_shards_are_contiguous_and_of_about_equal_bytes(tmp_path: Path) -> None:
+    from indexer.backends.whoosh.writer import balanced_shards
+
+    sizes = [100] * 10 + [1000] * 2 + [10] * 4  # a few large pages at the middle
+    for n, size in enumerate(sizes):
+        (tmp_path / f"{n:02}.html").write_bytes(b"x" * size)
+    todo = [(f"{n:02}.html", False) for n in range(len(sizes))] + [("gone.html", True)]
+    shards = balanced_shards(tmp_path, todo, 2)
+    assert [item for shard in shards for item in shard] == todo  # in order, nothing lost
+    assert [len(shard) for shard in shards] == [11, 6]  # equal counts would give 9 + 8: 900 bytes against 2,040
+    assert balanced_shards(tmp_path, todo[:1], 3) == [todo[:1]]
+    assert [len(s) for s in balanced_shards(tmp_path, todo, 3)] == [11, 1, 5]
