@@ -170,8 +170,10 @@ class ParsedQuery:
         becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match, which
         counts the analyzed words: a long word that is neither a name nor in the domain dictionary
         counts as its parts, 石油化工 as 石油 + 化工, found anywhere, so a query of that one word is
-        relaxed too); quoted phrases, ORs and negations stay as they are. None when that would change
-        nothing.
+        relaxed too); quoted phrases, ORs and negations stay as they are. A query of one chunk of three
+        words or more may also match either of its phrases one word shorter (数据质量管理: “数据质量”
+        or “质量管理”), as BM25's OR ranks the pages on 数据质量 that never write 管理. None when that would
+        change nothing.
 
         `all_but_one`: the last resort when hardly anything has ⌈¾⌉ of the words, where ⌈¾⌉ of two
         or three words is all of them (Meilisearch's `last` matching strategy): of two chunks typed
@@ -206,6 +208,10 @@ class ParsedQuery:
             # parts joined into something not typed (产品质量 月 活动 has no 质量 + 月 + 活动 = 质量月活动).
             combos = [(list(combo), [w for w in combo if w in typed]) for combo in combinations(units, need)]
         options = [Clause("words", words, unquoted=named) for words, named in combos]
+        chunks = [c for c in self.clauses if c.unquoted and not c.negated]
+        if not all_but_one and len(chunks) == 1 and len(chunks[0].unquoted) >= 3:
+            whole = chunks[0].unquoted
+            options += [Clause("phrase", part) for part in (whole[:-1], whole[1:])]  # unquoted=[]: they name nothing typed
         some = options[0] if len(options) == 1 else Clause("or", [], options=options)
         return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), spelled(typed)
 

@@ -70,6 +70,16 @@ def test_parts_count_as_words_but_never_make_a_name_or_a_split_chunk() -> None:
     assert optional == ["香港特区政府", "质量", "标准", "检查"]
 
 
+def test_one_chunk_of_three_words_is_relaxed_to_its_phrases_of_two_too() -> None:
+    query, optional = parse_query("数据质量管理").relaxed()  # 数据质量 pages lack 管理: BM25 finds them
+    assert optional == ["数据", "质量", "管理"]
+    options = [(o.kind, o.words) for o in query.clauses[0].options]
+    assert options == [("words", ["数据", "质量", "管理"]), ("phrase", ["数据", "质量"]), ("phrase", ["质量", "管理"])]
+    query, _ = parse_query("数据质量管理 -空气").relaxed()
+    assert query.clauses[-1].negated and len(query.clauses[0].options) == 3
+    assert all(o.kind == "words" for o in parse_query("质量月 活动 总结 模板").relaxed()[0].clauses[0].options)  # four chunks
+
+
 def test_pinyin_candidates() -> None:
     assert pinyin_candidates("zhiliangyue")[0] == "质量月"
     assert "质量月" in pinyin_candidates("ZLY")

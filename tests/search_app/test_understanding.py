@@ -30,6 +30,7 @@ PAGES = {
     "grid.txt": "国家电网公司召开职工代表大会\n国家电网公司在京召开职工代表大会。",
     "appliance.txt": "家电企业提升售后服务\n本市家电企业提升售后服务水平。",
     "yard.txt": "船厂重视安全生产\n船厂把石油储运和化工装置的安全放在首位。",
+    "data.txt": "数据质量的六个方面\n数据质量包括完整性和准确性，数据质量决定分析的结论。",
 }
 
 
@@ -88,6 +89,13 @@ def test_a_word_that_is_no_name_is_relaxed_to_its_parts(client) -> None:
     data = _search(client, "船厂 石油化工")  # no page writes 石油化工, one has 石油 and 化工 apart
     assert _paths(data) == ["yard.txt"]
     assert data["results"][0]["matched_all"] is False and data["results"][0]["missing"] == []
+
+
+def test_a_chunk_of_three_words_is_relaxed_to_its_two_word_phrases(client) -> None:
+    data = _search(client, "数据质量管理")  # no page has it, nor 数据 + 质量 + 管理: data.txt has 数据质量
+    assert _paths(data) == ["data.txt", "bureau.txt"]  # then the last resort's two of three words apart
+    assert [(r["matched_all"], r["missing"]) for r in data["results"]] == [(False, ["管理"]), (False, ["数据"])]
+    assert data["understood"]["relaxed"] == ["管理", "数据"]
 
 
 def test_soft_and_lists_pages_with_most_words_below_and_marked(client) -> None:
