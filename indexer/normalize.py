@@ -81,7 +81,8 @@ def to_simplified(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
-FOLD_MEMO_MIN = 500  # characters: a document's text is folded by several of its extractors
+FOLD_MEMO_MIN = 64  # characters: a document's text (and its passages) is folded by several of its extractors
+FOLD_MEMO_SIZE = 4  # texts: a page's text, title and the passages cut from them
 _fold_memo: dict[str, str] = {}
 
 
@@ -91,7 +92,7 @@ def fold(text: str) -> str:
         return _fold(text)
     folded = _fold_memo.get(text)
     if folded is None:
-        if len(_fold_memo) >= 4:
+        if len(_fold_memo) >= FOLD_MEMO_SIZE:
             _fold_memo.clear()
         folded = _fold_memo[text] = _fold(text)
     return folded
