@@ -209,8 +209,10 @@ class ParsedQuery:
             combos = [(list(combo), [w for w in combo if w in typed]) for combo in combinations(units, need)]
         options = [Clause("words", words, unquoted=named) for words, named in combos]
         chunks = [c for c in self.clauses if c.unquoted and not c.negated]
-        if not all_but_one and len(chunks) == 1 and len(chunks[0].unquoted) >= 3:
-            whole = chunks[0].unquoted
+        whole = chunks[0].unquoted if len(chunks) == 1 else []
+        # Not for a chunk the caps cut (their phrase would be longer than the strict query's), nor
+        # one that repeats a word (质量质量管理 has no phrase “质量质量” to look for).
+        if not all_but_one and 3 <= len(whole) <= MAX_PHRASE_WORDS and len(set(whole)) == len(whole) and not self.truncated:
             options += [Clause("phrase", part) for part in (whole[:-1], whole[1:])]  # unquoted=[]: they name nothing typed
         some = options[0] if len(options) == 1 else Clause("or", [], options=options)
         return ParsedQuery(self.text, positive + [some] + [c for c in fixed if c.negated], self.truncated), spelled(typed)

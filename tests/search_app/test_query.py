@@ -78,6 +78,11 @@ def test_one_chunk_of_three_words_is_relaxed_to_its_phrases_of_two_too() -> None
     query, _ = parse_query("数据质量管理 -空气").relaxed()
     assert query.clauses[-1].negated and len(query.clauses[0].options) == 3
     assert all(o.kind == "words" for o in parse_query("质量月 活动 总结 模板").relaxed()[0].clauses[0].options)  # four chunks
+    # Never longer than the caps allow, nor from a chunk that repeats its words.
+    for text in ("质量管理" * 30, "质量管理" * 499 + "数据", "质量质量管理"):
+        relaxed = parse_query(text).relaxed()
+        options = relaxed[0].clauses[0].options if relaxed else []
+        assert all(o.kind == "words" for o in options), text
 
 
 def test_pinyin_candidates() -> None:

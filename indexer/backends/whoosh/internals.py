@@ -6,7 +6,7 @@ tests/backends/whoosh/test_internals.py (the files Whoosh's own writer writes) a
 tests/backends/whoosh/test_legacy_index.py. What is used, and why:
 
 - `SegmentWriter.add_document`'s body (`_check_state`, `_doc_boost`, `_field_boost`, `_check_fields`,
-  `perdocwriter`, `docnum`), `PostingPool` (`current`, `runs`, `save`, `items`, `limit`), the
+  `perdocwriter`, `docnum`), `PostingPool` (`runs`, `_new_run`, `_write_run`, `_add_run`, `items`, `limit`), the
   field writer's `_postwriter` and W3PostingsWriter's block buffer (`_ids`, `_weights`, `_values`,
   `_maxweight`, `_minlength`, `_maxlength`, `_blocklimit`, `_write_block` and what it reads): our
   text fields' postings are filed by term as documents come and written a block at a time,
@@ -128,9 +128,13 @@ class _TermPool(PostingPool):
                     yield fieldname, tbytes, docnum, weight, vbytes
 
     def save(self) -> None:
-        self.current = list(self._in_memory())
+        # SortingPool.save, streaming the postings already in order (no second copy of them all)
+        if self._fields:
+            path, run = self._new_run()
+            self._write_run(run, self._in_memory())
+            self._add_run(path)
         self._fields = {}
-        super().save()
+        self.currentsize = 0
 
     def iter_postings(self):
         if self.runs:
