@@ -13,6 +13,7 @@ from pathlib import Path
 
 from indexer import fields as F
 from indexer.backends.whoosh.facets import reader_key, versioned_name
+from indexer.backends.whoosh.internals import latest_generation
 from indexer.filestate import write_json
 
 FILE_PREFIX = "qsearch-state-"
@@ -79,14 +80,16 @@ def save(index_dir: Path, key: tuple, state: State, relations: Relations) -> Non
 
 def indexed_state(index_dir: Path, reader) -> tuple[State, Relations]:
     """The state of the index version `reader` sees (it is closed): from its saved file when there
-    is one, else from the stored fields, then saved."""
+    is one, else from the stored fields, then saved (unless another run committed meanwhile: its
+    version's file is the one to keep)."""
     with reader:
-        key = reader_key(reader)
+        key, generation = reader_key(reader), reader.generation()
         found = load(index_dir, key)
         if found is not None:
             return found
         collect = Collector()
         for _ in collect.feed(reader.all_stored_fields()):
             pass
-    save(index_dir, key, collect.state, collect.relations)
+    if latest_generation(Path(index_dir)) == generation:
+        save(index_dir, key, collect.state, collect.relations)
     return collect.state, collect.relations

@@ -377,7 +377,8 @@ def _regroup(index_dir: Path, corpus: Path, report: BuildReport) -> None:
         entries, current, where = grouping_state(collect.feed(searcher.all_stored_fields()))
         changes = regroup(entries, current, lambda ident: (stored_of(ident) or {}).get(F.TEXT_, ""))
         if not changes:
-            save_state(index_dir, key, collect.state, collect.relations)
+            if W.latest_generation(index_dir) == generation:  # else another run's version is the latest
+                save_state(index_dir, key, collect.state, collect.relations)
             return
         try:
             writer = W.writer(ix, **WRITER_OPTIONS)

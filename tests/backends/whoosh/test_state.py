@@ -87,3 +87,20 @@ def test_a_missing_stale_or_broken_file_is_read_again_from_the_index(corpus_copy
     saved.write_text(json.dumps(data), "utf-8")
     report = build_index(corpus_copy, index_dir)
     assert (report.added, report.updated, report.unchanged) == (0, 0, 19)
+
+
+def test_a_run_reading_an_older_version_keeps_the_newer_versions_file(corpus_copy: Path, tmp_path: Path) -> None:
+    from indexer.backends.whoosh.state import indexed_state
+
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir)
+    old_reader = windex.open_dir(str(index_dir)).reader()  # a run that looked before the commit below
+    (corpus_copy / "a.txt").write_text("2023-08-25\n" + NOTICE, "utf-8")
+    build_index(corpus_copy, index_dir)
+    (newer,) = _saved(index_dir)
+    for saved in _saved(index_dir):
+        saved.unlink()
+    newer.write_text("{}", "utf-8")  # stands for the newer version's file
+    state, _ = indexed_state(index_dir, old_reader)  # read from the older version's stored fields
+    assert "a.txt" not in state and len(state) == 19
+    assert _saved(index_dir) == [newer]  # not replaced by the older version's
