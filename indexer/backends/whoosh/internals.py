@@ -31,6 +31,8 @@ import re
 import zlib
 from array import array
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 
@@ -60,17 +62,12 @@ class _Lengths:
         self._reader = reader
         self._fields: dict[str, list | None] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
+    def column(self, fieldname: str) -> list | None:
+        """Every document's length of `fieldname` (None for 0), or None when the field has none."""
         if fieldname not in self._fields:
             column = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             # byte 0 reads as None, as in W3PerDocReader.doc_field_length
             self._fields[fieldname] = None if column is None else [byte_to_length(b) if b else None for b in column]
-        lengths = self._fields[fieldname]
-        return default if lengths is None else lengths[docnum]
-
-    def column(self, fieldname: str) -> list | None:
-        """Every document's length of `fieldname` (None for 0), or None when the field has none."""
-        self.doc_field_length(0, fieldname)
         return self._fields[fieldname]
 
 
@@ -120,12 +117,16 @@ class _TermPool(PostingPool):
             self.save()
         return length
 
-    def _in_memory(self):
+    def _by_term_in_memory(self):
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
             for tbytes in sorted(terms):
-                for docnum, weight, vbytes in terms[tbytes]:
-                    yield fieldname, tbytes, docnum, weight, vbytes
+                yield fieldname, tbytes, terms[tbytes]
+
+    def _in_memory(self):
+        for fieldname, tbytes, postings in self._by_term_in_memory():
+            for docnum, weight, vbytes in postings:
+                yield fieldname, tbytes, docnum, weight, vbytes
 
     def save(self) -> None:
         # SortingPool.save, streaming the postings already in order (no second copy of them all)
@@ -144,21 +145,10 @@ class _TermPool(PostingPool):
 
     def by_term(self):
         """(field name, term bytes, [(docnum, weight, value bytes)]) in Whoosh's order."""
-        if self.runs:
-            last, postings = None, []
-            for fieldname, tbytes, docnum, weight, vbytes in self.iter_postings():
-                if (fieldname, tbytes) != last:
-                    if postings:
-                        yield last[0], last[1], postings
-                    last, postings = (fieldname, tbytes), []
-                postings.append((docnum, weight, vbytes))
-            if postings:
-                yield last[0], last[1], postings
-            return
-        for fieldname in sorted(self._fields):
-            terms = self._fields[fieldname]
-            for tbytes in sorted(terms):
-                yield fieldname, tbytes, terms[tbytes]
+        if not self.runs:
+            return self._by_term_in_memory()
+        return ((fieldname, tbytes, [item[2:] for item in items])
+                for (fieldname, tbytes), items in groupby(self.iter_postings(), key=itemgetter(0, 1)))
 
 
 # Blocks whose pickle is shorter are written uncompressed: zlib saves nothing on them (1.99 MB of
