@@ -7,14 +7,12 @@ any other reads the stored fields (and saves what it read for the next run).
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from indexer import fields as F
-from indexer.backends.whoosh.facets import reader_key, versioned_name
+from indexer.backends.whoosh.facets import read_versioned, reader_key, write_versioned
 from indexer.backends.whoosh.internals import latest_generation
-from indexer.filestate import write_json
 
 FILE_PREFIX = "qsearch-state-"
 FORMAT = 1
@@ -50,13 +48,13 @@ class Collector:
 
 def load(index_dir: Path, key: tuple) -> tuple[State, Relations] | None:
     """The saved state of index version `key`, None when there is none (or it is unreadable)."""
+    data = read_versioned(index_dir, FILE_PREFIX, key, FORMAT)
+    if data is None:
+        return None
     try:
-        data = json.loads((Path(index_dir) / versioned_name(FILE_PREFIX, key)).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("version") != [list(k) for k in key]:
-            return None
         state = {path: (row[0], row[1]) for path, row in data["state"].items()}
         relations = {path: (row[0], row[1], row[2]) for path, row in data["relations"].items()}
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+    except (KeyError, TypeError, IndexError, AttributeError):  # a file not written by save
         return None
     return state, relations
 
@@ -64,16 +62,10 @@ def load(index_dir: Path, key: tuple) -> tuple[State, Relations] | None:
 def save(index_dir: Path, key: tuple, state: State, relations: Relations) -> None:
     """Save the state of index version `key` (and remove older ones); a failure only costs the next
     run a read of the stored fields."""
-    index_dir = Path(index_dir)
-    name = versioned_name(FILE_PREFIX, key)
-    data = {"format": FORMAT, "version": [list(k) for k in key],
-            "state": {path: list(row) for path, row in state.items()},
-            "relations": {path: list(row) for path, row in relations.items()}}
     try:
-        write_json(index_dir / name, data)
-        for old in index_dir.glob(f"{FILE_PREFIX}*.json"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
+        write_versioned(index_dir, FILE_PREFIX, key, FORMAT, {
+            "state": {path: list(row) for path, row in state.items()},
+            "relations": {path: list(row) for path, row in relations.items()}})
     except OSError:
         pass
 
