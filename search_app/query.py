@@ -41,17 +41,23 @@ YEAR_PATTERN = (
     "^[ \t\u3000]*(((19|20)[0-9]{2})[ \t\u3000]*((-|–|—|~|～|\\.\\.|至|到)[ \t\u3000]*((19|20)[0-9]{2}))?)?[ \t\u3000]*$"
 )
 _YEAR = re.compile(YEAR_PATTERN)
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}")
 
 
 class BadParameter(QsearchError):
     """A request parameter has a value the search cannot use (HTTP 400)."""
 
 
+FIELD_KINDS = frozenset({"industry", "year"})  # clauses matched by a field, with no words to mark
+
+
 @dataclass
 class Clause:
     """One part of a query as understood: words, a phrase, or an OR of those; maybe negated."""
 
-    kind: str  # "words", "phrase", "or", or "industry" (the documents of the industry words[0]: an OR's option)
+    # "words", "phrase", "or", "and" (every option), or an OR's option found by a field, not by words:
+    # "industry" (the documents of the industry words[0]) or "year" (those of the year words[0]).
+    kind: str
     words: list[str]
     negated: bool = False
     options: list["Clause"] = field(default_factory=list)
@@ -71,6 +77,10 @@ class Clause:
             text = "“" + "".join(self.words) + "”"
         elif self.kind == "industry":
             text = f"{self.words[0]}行业"
+        elif self.kind == "year":
+            text = f"{self.words[0]}年的文档"
+        elif self.kind == "and":
+            text = " + ".join(o.describe() for o in self.options)
         else:
             text = " + ".join(self.words)
         return ("不含 " if self.negated else "") + text
@@ -123,7 +133,7 @@ class ParsedQuery:
             stack += clause.options
             if clause.kind == "phrase" and len(clause.words) > 1:
                 terms.append(tuple(clause.words))
-            elif clause.kind != "industry":
+            elif clause.kind not in FIELD_KINDS:
                 terms += clause.words
         return sorted(set(terms), key=lambda t: len("".join(t)), reverse=True)
 
@@ -163,6 +173,23 @@ class ParsedQuery:
                 industry = industry_named("".join(clause.unquoted))
                 if industry:
                     named.append((n, industry))
+        return named
+
+    @property
+    def years(self) -> list[tuple[int, str, list[str]]]:
+        """(clause number, year, the chunk's other words) of each chunk typed without quotes that
+        starts with a year (2023, 2019年质量月: 质量月 after 年), when it has other words or the query
+        has: pages of that year often never write it (今年, a date line the cleaner drops)."""
+        positive = [c for c in self.clauses if not c.negated]
+        named = []
+        for n, clause in enumerate(self.clauses):
+            if not clause.unquoted or clause.negated or not year_word(clause.unquoted[0]):
+                continue
+            rest = clause.unquoted[1:]
+            if rest[:1] in (["年"], ["年度"]):
+                rest = rest[1:]
+            if rest or len(positive) > 1:
+                named.append((n, clause.unquoted[0], rest))
         return named
 
     def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
@@ -207,7 +234,7 @@ class ParsedQuery:
             # What the option names as typed (for the campaigns it names): its whole typed words, never
             # parts joined into something not typed (产品质量 月 活动 has no 质量 + 月 + 活动 = 质量月活动).
             combos = [(list(combo), [w for w in combo if w in typed]) for combo in combinations(units, need)]
-        options = [Clause("words", words, unquoted=named) for words, named in combos]
+        options = [all_of(words, named) for words, named in combos]
         chunks = [c for c in self.clauses if c.unquoted and not c.negated]
         whole = chunks[0].unquoted if len(chunks) == 1 else []
         # Not for a chunk the caps cut (their phrase would be longer than the strict query's), nor
@@ -349,6 +376,34 @@ def _synonyms() -> dict[str, list[str]]:
 def synonyms(text: str) -> list[str]:
     """The other terms a query for the concept `text` also finds, or []."""
     return _synonyms().get(fold(text).strip(), [])
+
+
+def year_word(word: str) -> bool:
+    """True for a word that is a year (2023)."""
+    return bool(_YEAR_WORD.fullmatch(word))
+
+
+def alternative_names(word: str) -> list[str]:
+    """The other names and synonyms of a word (not itself), at most MAX_VARIANTS - 1."""
+    word = fold(word).strip()
+    return [n for n in dict.fromkeys([*equivalent_names(word), *synonyms(word)]) if n != word][: MAX_VARIANTS - 1]
+
+
+def alternatives(word: str) -> list[Clause]:
+    """What else finds a word of soft AND's relaxed options: its other names and synonyms (质量部:
+    品质部), and for a year the documents of that year."""
+    out = [Clause("phrase" if len(words) > 1 else "words", words)
+           for name in alternative_names(word) for words in [query_words(name)] if words]
+    return out + ([Clause("year", [word])] if year_word(word) else [])
+
+
+def all_of(words: list[str], named: list[str]) -> Clause:
+    """Soft AND's option of these words, each also found by its alternatives; `named`: what it names as typed."""
+    parts = [Clause("or", [], options=[Clause("words", [w]), *alts]) if alts else Clause("words", [w])
+             for w in words for alts in [alternatives(w)]]
+    if all(p.kind == "words" for p in parts):
+        return Clause("words", words, unquoted=named)
+    return Clause("and", [], options=parts, unquoted=named)
 
 
 def _with_options(clause: Clause, options: list[Clause]) -> Clause:

@@ -21,7 +21,8 @@ from indexer.campaigns import story_at
 from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
-from search_app.query import BadParameter, Clause, Filters, ParsedQuery, make_filters, parse_query
+from search_app.query import (BadParameter, Clause, Filters, ParsedQuery, alternative_names, make_filters, parse_query,
+                               year_word)
 from search_app.snippets import highlight, match_spans, snippet_at
 from search_app.suggest import MAX_SUGGESTIONS, pinyin_candidates
 
@@ -192,7 +193,7 @@ def stored_metadata(stored: dict) -> dict:
 def result_item(stored: dict, score: float | None, words: list[str | tuple[str, ...]], optional: list[str] = ()) -> dict:
     """One result in the API's shape (plus title_html for the pages); `optional`: the words a
     relaxed result may lack (its `missing` ones are listed)."""
-    missing = [w for w in optional if not _has_word(stored, w)]
+    missing = [w for w in optional if not _has_term(stored, w)]
     text = stored.get(F.TEXT_, "")
     shown, at = snippet_at(text, words)
     # On a multi-story page (国内联播快讯) the story the snippet comes from is what matched.
@@ -209,6 +210,13 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
         "matched_all": not missing,
         "missing": missing,
     }
+
+
+def _has_term(stored: dict, word: str) -> bool:
+    """True when the document has the word, one of its other names or synonyms, or is of the year it is."""
+    if year_word(word) and stored.get(F.YEAR) == int(word):
+        return True
+    return any(_has_word(stored, w) for w in [word, *alternative_names(word)])
 
 
 def _has_word(stored: dict, word: str, looks: int = 3) -> bool:
@@ -451,6 +459,26 @@ def with_industries(request: SearchRequest) -> SearchRequest:
     return replace(request, query=replace(request.query, clauses=clauses))
 
 
+def by_year(query: ParsedQuery) -> tuple[ParsedQuery, list[str]] | None:
+    """Soft AND's first step for a query that names a year: each chunk that starts with one also
+    finds the documents of that year, with the chunk's other words (2019年质量月: 质量月 in a page of
+    2019) or, for a year typed beside other words, by the year alone; pages of a year often never
+    write it (今年, a date line the cleaner drops). Listed in `understood.expanded` (2019年的文档)."""
+    named = query.years
+    if not named:
+        return None
+    clauses = list(query.clauses)
+    for n, year, rest in named:
+        clause = clauses[n]
+        found = Clause("year", [year])
+        if rest:
+            found = Clause("and", [], options=[found, Clause("phrase" if len(rest) > 1 else "words", rest)])
+        options = clause.options if clause.kind == "or" else [replace(clause, unquoted=[], expanded=[])]
+        clauses[n] = Clause("or", [], False, options + [found], unquoted=clause.unquoted,
+                            expanded=clause.expanded + [found.describe()])
+    return replace(query, clauses=clauses), [year for _, year, _ in named]
+
+
 def suggestions(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> list[dict]:
     """The words a Latin-only query spells in pinyin that find documents under the same filters:
     [{"q", "total"}], at most MAX_SUGGESTIONS; the query is not rewritten."""
@@ -472,7 +500,8 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     three, ParsedQuery.relaxed(all_but_one=True)) follow, below them."""
     query = request.query
     rescue = query.relaxed(all_but_one=True)
-    steps = [step for step in (query.relaxed(), rescue) if step is not None]
+    years = None if request.filters.year else by_year(query)
+    steps = [step for step in (years, query.relaxed(), rescue) if step is not None]
     if not steps:
         return run(request)
     first = run(replace(request, paging=Paging(1, SOFT_AND_BELOW)))
@@ -485,18 +514,19 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     for step in steps:
         if found["total"] >= (LAST_RESORT_BELOW if step is rescue else SOFT_AND_BELOW):
             break
-        more = _followed(replace(request, paging=Paging(1, SOFT_AND_BELOW)), found, step, run)
+        more = _followed(replace(request, paging=Paging(1, SOFT_AND_BELOW)), found, step, run, step is years)
         if more is not None:
             before, found, taken = found, more, step
     if taken is None:
         return first if same else run(request)
-    return found if same else _followed(request, before, taken, run)
+    return found if same else _followed(request, before, taken, run, taken is years)
 
 
 def _followed(request: SearchRequest, first: dict, relaxed: tuple[ParsedQuery, list[str]],
-              run: Callable[[SearchRequest], dict]) -> dict | None:
+              run: Callable[[SearchRequest], dict], whole: bool = False) -> dict | None:
     """The strict results (`first`, all of them) followed by those of the relaxed query; None when
-    the relaxed query finds nothing more."""
+    the relaxed query finds nothing more. `whole`: the step leaves no word out (by_year), so its
+    results lacking none of `optional` keep `matched_all`."""
     query, optional = relaxed
     strict = first["results"]
     seen = {r["id"] for r in strict}
@@ -516,7 +546,8 @@ def _followed(request: SearchRequest, first: dict, relaxed: tuple[ParsedQuery, l
     if last is None or last["total"] <= len(strict):
         return None
     for r in more:
-        r["matched_all"] = False  # below the documents with every word, even with its words apart
+        if r["missing"] or not whole:
+            r["matched_all"] = False  # below the documents with every word, even with its words apart
     combined = strict + more
     out = dict(last)
     out["results"] = combined[request.paging.start : request.paging.limit]
@@ -526,6 +557,7 @@ def _followed(request: SearchRequest, first: dict, relaxed: tuple[ParsedQuery, l
     understood_ = dict(first["understood"])
     order = list(dict.fromkeys(first["understood"]["relaxed"] + list(optional)))  # earlier steps' words first
     understood_["relaxed"] = sorted({w for r in out["results"] for w in r["missing"]}, key=order.index)
+    understood_["expanded"] = list(dict.fromkeys(first["understood"]["expanded"] + last["understood"]["expanded"]))
     out["understood"] = understood_
     out["partial"] = first["partial"] or last["partial"]
     out["total_exact"] = first["total_exact"] and last["total_exact"]

@@ -1,7 +1,7 @@
 """The query model: unquoted chunks, other names, soft AND's relaxed query, pinyin candidates."""
 from __future__ import annotations
 
-from search_app.query import parse_query
+from search_app.query import Clause, parse_query
 from search_app.suggest import pinyin_candidates
 
 
@@ -83,6 +83,33 @@ def test_one_chunk_of_three_words_is_relaxed_to_its_phrases_of_two_too() -> None
         relaxed = parse_query(text).relaxed()
         options = relaxed[0].clauses[0].options if relaxed else []
         assert all(o.kind == "words" for o in options), text
+
+
+def test_relaxed_words_carry_their_other_names_synonyms_and_year() -> None:
+    # The last resort's two of three words: 质量部 is also found as 品质部 (a page of 品质部 + KPI).
+    query, optional = parse_query("质量部 KPI 考核").relaxed(all_but_one=True)
+    first = query.clauses[0].options[0]
+    assert first.kind == "and" and first.unquoted == ["质量部", "kpi"] and optional == ["质量部", "kpi", "考核"]
+    names = first.options[0]
+    assert names.kind == "or" and ("phrase", ["品质", "部"]) in [(o.kind, o.words) for o in names.options]
+    assert first.options[1] == Clause("words", ["kpi"])
+    assert first.describe().startswith("质量部 或 ") and "品质部" in first.describe()
+    # A year is also found by the documents of that year; words without alternatives stay one clause.
+    query, _ = parse_query("2019 质量月 活动 总结").relaxed()
+    assert [o.kind for o in query.clauses[0].options] == ["and", "and", "and", "words"]
+    year = query.clauses[0].options[0].options[0]
+    assert [o.kind for o in year.options] == ["words", "year"] and year.options[1].describe() == "2019年的文档"
+    assert query.highlight_words.count("2019") == 1
+
+
+def test_chunks_that_start_with_a_year() -> None:
+    assert parse_query("2019年质量月 活动").years == [(0, "2019", ["质量月"])]
+    assert parse_query("2019年度质量月").years == [(0, "2019", ["质量月"])]
+    assert parse_query("2023 质量月").years == [(0, "2023", [])]
+    assert parse_query("质量月 2023").years == [(1, "2023", [])]
+    assert parse_query("2023").years == [] and parse_query("2023年").years == []  # nothing else to rank by
+    assert parse_query('"2019年质量月"').years == [] and parse_query("质量月 -2019").years == []
+    assert parse_query("12019 质量月").years == [] and parse_query("1899 质量月").years == []
 
 
 def test_pinyin_candidates() -> None:

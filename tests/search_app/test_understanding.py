@@ -31,6 +31,10 @@ PAGES = {
     "appliance.txt": "家电企业提升售后服务\n本市家电企业提升售后服务水平。",
     "yard.txt": "船厂重视安全生产\n船厂把石油储运和化工装置的安全放在首位。",
     "data.txt": "数据质量的六个方面\n数据质量包括完整性和准确性，数据质量决定分析的结论。",
+    # A page of 2019 (its date line) that never writes 2019 as a word; and one of 2018 on the same.
+    "metrology.txt": "陕西省举行世界计量日宣传\n陕西农村报 2019-05-20 09:00\n今年的世界计量日，全省开展计量宣传。",
+    "metrology_2018.txt": "甘肃省举行世界计量日宣传\n甘肃日报 2018-05-21 10:00\n今年的世界计量日，全省开展计量宣传。",
+    "kpi.txt": "品质部推行KPI管理\n公司品质部推行KPI管理，每月公布各班组的指标。",
 }
 
 
@@ -141,6 +145,25 @@ def test_a_chunk_found_only_written_apart_is_not_called_missing(client) -> None:
     assert all(r["matched_all"] is False and r["missing"] == [] for r in data["results"])
     page = client.get("/", query_string={"q": "公司质量"}).get_data(as_text=True)
     assert "没有文档连着写出所检索的词" in page and "没有文档包含全部检索词" not in page
+
+
+def test_a_year_finds_the_pages_of_that_year_that_never_write_it(client) -> None:
+    data = _search(client, "2019年世界计量日 宣传")
+    assert _paths(data)[0] == "metrology.txt" and data["results"][0]["year"] == 2019
+    assert data["results"][0]["matched_all"] is True and data["results"][0]["missing"] == []
+    assert "2019年的文档 + 世界计量日" in data["understood"]["expanded"]
+    page = client.get("/", query_string={"q": "2019年世界计量日 宣传"}).get_data(as_text=True)
+    assert "也搜索了：2019年的文档 + 世界计量日" in page and "没有文档连着写出" not in page
+    beside = _search(client, "2019 世界计量日")  # 2018's page has the word, not the year: the last resort's
+    assert _paths(beside) == ["metrology.txt", "metrology_2018.txt"]
+    assert [r["missing"] for r in beside["results"]] == [[], ["2019"]]
+    assert "2019年的文档" in beside["understood"]["expanded"]
+
+
+def test_soft_and_finds_a_word_by_its_other_names(client) -> None:
+    data = _search(client, "质量部 KPI 考核")  # no page has all three; kpi.txt says 品质部
+    assert _paths(data) == ["kpi.txt"]
+    assert data["results"][0]["matched_all"] is False and data["results"][0]["missing"] == ["考核"]
 
 
 def test_soft_and_never_relaxes_phrases(client) -> None:

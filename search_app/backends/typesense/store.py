@@ -35,7 +35,7 @@ from indexer.backends.typesense.client import (
 from indexer.backends.typesense.layout import B, FACET_CODES, FILTER_CODES, K1, LAYOUT, TIERS, facet_code, tf_bucket, tier_fields
 from indexer.normalize import fold
 from indexer.segment import sub_words
-from search_app.query import Clause, Filters, ParsedQuery
+from search_app.query import FIELD_KINDS, Clause, Filters, ParsedQuery
 from search_app.results import DOC_ID, SearchRequest, answer, document_item, read_request, soft_search
 
 T = TypeVar("T")
@@ -63,7 +63,7 @@ CANDIDATE_SEARCHES = (
     (",".join(tier_fields("title")), "_text_match:desc,title_key:asc,date_rank:desc"),
     (",".join(tier_fields("text")), "_text_match:desc,len_text:asc,date_rank:desc"),
 )
-CANDIDATE_FIELDS = f"id,seq,date_rank,len_title,len_text,{FILTER_CODES[F.INDUSTRIES]}"  # and the frequency buckets of the query's words
+CANDIDATE_FIELDS = f"id,seq,date_rank,len_title,len_text,{F.YEAR},{FILTER_CODES[F.INDUSTRIES]}"  # and the frequency buckets of the query's words
 FACET_FIELDS = ",".join([F.YEAR, *FACET_CODES.values()])
 _NOTHING = "seq:<0"  # a filter no document passes
 _EXACT = {"num_typos": 0, "prefix": False, "drop_tokens_threshold": 0, "typo_tokens_threshold": 0,
@@ -243,6 +243,10 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
         return "(" + " && ".join(_condition(replace(o, negated=True), phrases) for o in clause.options) + ")"
     if clause.kind == "industry":
         return _facet_is(F.INDUSTRIES, clause.words[0])
+    if clause.kind == "year":
+        return f"{F.YEAR}:={int(clause.words[0])}"
+    if clause.kind == "and":
+        return "(" + " && ".join(_condition(o, phrases) for o in clause.options) + ")"
     if clause.kind == "or":
         # An alternative of several words in brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
         parts = [_condition(o, phrases) for o in clause.options]
@@ -335,8 +339,14 @@ class _Scorer:
         """The clause's score in the document, None when it does not match there."""
         if clause.region and fold(clause.region) not in (doc.get(F.REGIONS) or []):
             return None
-        if clause.kind == "industry":  # found, hardly scored (a keyword's weight 1 times the boost, as on Whoosh)
-            return F.INDUSTRY_SCORE if facet_code(clause.words[0]) in (doc.get(FILTER_CODES[F.INDUSTRIES]) or []) else None
+        # Found, hardly scored (a keyword's weight 1 times the boost, as on Whoosh).
+        if clause.kind == "industry":
+            return F.FIELD_MATCH_SCORE if facet_code(clause.words[0]) in (doc.get(FILTER_CODES[F.INDUSTRIES]) or []) else None
+        if clause.kind == "year":
+            return F.FIELD_MATCH_SCORE if doc.get(F.YEAR) == int(clause.words[0]) else None
+        if clause.kind == "and":
+            parts = [self._clause(o, doc, memo) for o in clause.options]
+            return None if any(p is None for p in parts) else sum(parts)
         if clause.kind == "or":
             parts = [self._clause(o, doc, memo) for o in clause.options]
             found = [p for p in parts if p is not None]
@@ -366,7 +376,7 @@ def _positive_words(clauses: list[Clause]) -> list[str]:
     while stack:
         clause = stack.pop(0)
         stack += clause.options
-        if clause.kind != "industry":
+        if clause.kind not in FIELD_KINDS:
             words += clause.words
     return list(dict.fromkeys(words))
 
@@ -518,6 +528,8 @@ class TypesenseStore:
         condition = _condition(clause, phrases)
         if _ops(condition) > MAX_FILTER_OPS and clause.kind == "or":
             return set().union(*(self._matching(o, phrases) for o in clause.options))
+        if _ops(condition) > MAX_FILTER_OPS and clause.kind == "and":
+            return set.intersection(*(self._matching(o, phrases) for o in clause.options))
         return phrases._ids([(phrases.collection, {"q": "*", "filter_by": condition})])[0]
 
     def _document_frequencies(self, collection: str, words: list[str]) -> dict[tuple[str, str], int]:

@@ -31,9 +31,13 @@ def _clause_query(clause: Clause) -> Query:
         return And([_clause_query(scoped), Term(F.REGIONS, fold(clause.region), boost=0.0)])
     if clause.kind == "or":
         return Or([_clause_query(o) for o in clause.options])
+    if clause.kind == "and":
+        return And([_clause_query(o) for o in clause.options])
+    # Found, hardly scored: a document of the industry or year ranks by the query's other words.
     if clause.kind == "industry":
-        # Found, hardly scored: a document of the industry ranks by the query's other words.
-        return Term(F.INDUSTRIES, clause.words[0], boost=F.INDUSTRY_SCORE)
+        return Term(F.INDUSTRIES, clause.words[0], boost=F.FIELD_MATCH_SCORE)
+    if clause.kind == "year":
+        return Term(F.YEAR, int(clause.words[0]), boost=F.FIELD_MATCH_SCORE)
     if clause.kind == "phrase" and len(clause.words) > 1:
         return Or([Phrase(F.TITLE, clause.words), Phrase(F.TEXT_, clause.words)])
     return And([_word_query(w) for w in clause.words])

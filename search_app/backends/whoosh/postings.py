@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from whoosh.fields import NUMERIC
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
     AndMaybeMatcher, AndNotMatcher, DisjunctionMaxMatcher, IntersectionMatcher, ListMatcher, NullMatcherClass,
@@ -305,6 +306,13 @@ def walk(matcher, docs: list[int], offset: int, clock: Clock | None = None, floo
     return out
 
 
+def _term_text(searcher: Searcher, field: str, btext: bytes | str) -> bytes | str:
+    """A matcher's term as the arrays key it: the text of a word, the encoded bytes of a number (a year)."""
+    if isinstance(btext, bytes) and not isinstance(searcher.schema[field], NUMERIC):
+        return btext.decode("utf-8")
+    return btext
+
+
 def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays",
               clock: Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(matches, scores) of a Whoosh matcher tree at global `docs` of the segment at `offset`,
@@ -313,7 +321,7 @@ def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "Pos
         return np.zeros(len(docs), bool), np.zeros(len(docs))
     if type(m) in (W3LeafMatcher, ListMatcher) and m.term() is not None:
         field, btext = m.term()
-        term = arrays.term_within(searcher, field, btext.decode("utf-8") if isinstance(btext, bytes) else btext, clock)
+        term = arrays.term_within(searcher, field, _term_text(searcher, field, btext), clock)
         term = term or _NO_TERM
         at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))
         hit = term.docs[at] == docs if len(term.docs) else np.zeros(len(docs), bool)
