@@ -2,7 +2,7 @@
 same announcement template for three years is not (indexer/duplicates.py)."""
 from __future__ import annotations
 
-from indexer.duplicates import Entry, groups, numbers, signature
+from indexer.duplicates import Entry, groups, minhash_permutations, numbers, signature
 from repost_texts import NOTICE, TRADITIONAL
 
 def _entry(ident: str, text: str, date: str | None) -> Entry:
@@ -65,3 +65,25 @@ def test_a_chain_of_copies_groups_the_same_in_any_order() -> None:
     entries = [_entry(i, NOTICE, d) for i, d in dates.items()]
     found = {str(groups(list(order), {i: NOTICE for i in dates}.get)) for order in permutations(entries)}
     assert found == {str({"z": ["m"]})}  # the oldest gathers its copies first, whatever order the build gave
+
+
+def test_signatures_are_datasketchs_minhash_of_the_shingles_crc32() -> None:
+    # Signatures are computed without datasketch; stored ones from before must still be comparable.
+    import base64
+    import random
+    import zlib
+
+    import numpy as np
+    from datasketch import MinHash
+
+    from indexer.duplicates import NUM_PERM, SCHEME, shingles
+
+    assert MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations[0].tolist() == minhash_permutations()[0].tolist()
+    assert MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations[1].tolist() == minhash_permutations()[1].tolist()
+    chars = "质量月活动企业公司管理标准检验计量認證一二三四五六七八九十abcXYZ0123456789，。 "
+    rng = random.Random(7)
+    for text in [NOTICE, TRADITIONAL, *("".join(rng.choice(chars) for _ in range(rng.randint(20, 3000))) for _ in range(100))]:
+        minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=zlib.crc32)
+        minhash.update_batch([g.encode("utf-8") for g in shingles(text)])
+        assert signature(text) == base64.b64encode(minhash.hashvalues.astype(np.uint32).tobytes()).decode("ascii")
+    assert signature("质量月") is None  # too short to group
