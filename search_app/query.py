@@ -23,6 +23,7 @@ from typing import Iterable
 
 from indexer.campaigns import campaign_named, campaign_names
 from indexer.errors import QsearchError
+from indexer.extract import gazetteer
 from indexer.industries import industry_named
 from indexer.normalize import fold
 from indexer.datafiles import data_lines
@@ -48,7 +49,7 @@ class BadParameter(QsearchError):
     """A request parameter has a value the search cannot use (HTTP 400)."""
 
 
-FIELD_KINDS = frozenset({"industry", "year"})  # clauses matched by a field, with no words to mark
+FIELD_KINDS = frozenset({"industry", "year", "place"})  # clauses matched by a field, with no words to mark
 
 
 @dataclass
@@ -56,7 +57,8 @@ class Clause:
     """One part of a query as understood: words, a phrase, or an OR of those; maybe negated."""
 
     # "words", "phrase", "or", "and" (every option), or an OR's option found by a field, not by words:
-    # "industry" (the documents of the industry words[0]) or "year" (those of the year words[0]).
+    # "industry" (the documents of the industry words[0]), "year" (those of the year words[0]) or
+    # "place" (those about the region words[0], as the indexer names it).
     kind: str
     words: list[str]
     negated: bool = False
@@ -79,6 +81,8 @@ class Clause:
             text = f"{self.words[0]}行业"
         elif self.kind == "year":
             text = f"{self.words[0]}年的文档"
+        elif self.kind == "place":
+            text = f"{self.words[0]}的文档"
         elif self.kind == "and":
             text = " + ".join(o.describe() for o in self.options)
         else:
@@ -191,6 +195,17 @@ class ParsedQuery:
             if rest or len(positive) > 1:
                 named.append((n, clause.unquoted[0], rest))
         return named
+
+    @property
+    def places(self) -> list[tuple[int, str]]:
+        """(clause number, region) of each chunk typed without quotes that names a region of
+        indexer/data/regions.tsv (新疆, 乌鲁木齐市), when the query has other words: pages about a place
+        often name only its cities (阿勒泰, 乌鲁木齐 for 新疆)."""
+        positive = [c for c in self.clauses if not c.negated]
+        if len(positive) < 2:
+            return []
+        return [(n, place) for n, clause in enumerate(self.clauses) if clause.unquoted and not clause.negated
+                for place in [place_named("".join(clause.unquoted))] if place]
 
     def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
@@ -383,6 +398,18 @@ def year_word(word: str) -> bool:
     return bool(_YEAR_WORD.fullmatch(word))
 
 
+def place_named(text: str) -> str | None:
+    """The region of indexer/data/regions.tsv a text names (新疆维吾尔自治区 → 新疆), or None; not a
+    name that is also an ordinary word (regions_guarded.txt: 中山, 黄山) unless written 中山市."""
+    text = fold(text).strip()
+    return None if text in _guarded_places() else gazetteer().surface.get(text)
+
+
+@lru_cache(maxsize=1)
+def _guarded_places() -> frozenset[str]:
+    return frozenset(data_lines("regions_guarded.txt"))
+
+
 def alternative_names(word: str) -> list[str]:
     """The other names and synonyms of a word (not itself), at most MAX_VARIANTS - 1."""
     word = fold(word).strip()
@@ -391,10 +418,11 @@ def alternative_names(word: str) -> list[str]:
 
 def alternatives(word: str) -> list[Clause]:
     """What else finds a word of soft AND's relaxed options: its other names and synonyms (质量部:
-    品质部), and for a year the documents of that year."""
+    品质部), for a year the documents of that year, for a region those about it."""
     out = [Clause("phrase" if len(words) > 1 else "words", words)
            for name in alternative_names(word) for words in [query_words(name)] if words]
-    return out + ([Clause("year", [word])] if year_word(word) else [])
+    place = place_named(word)
+    return out + ([Clause("year", [word])] if year_word(word) else []) + ([Clause("place", [place])] if place else [])
 
 
 def all_of(words: list[str], named: list[str]) -> Clause:

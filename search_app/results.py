@@ -22,7 +22,7 @@ from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
 from search_app.query import (BadParameter, Clause, Filters, ParsedQuery, alternative_names, make_filters, parse_query,
-                               year_word)
+                               place_named, year_word)
 from search_app.snippets import highlight, match_spans, snippet_at
 from search_app.suggest import MAX_SUGGESTIONS, pinyin_candidates
 
@@ -213,8 +213,12 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
 
 
 def _has_term(stored: dict, word: str) -> bool:
-    """True when the document has the word, one of its other names or synonyms, or is of the year it is."""
+    """True when the document has the word, one of its other names or synonyms, or is of the year
+    or about the region it is."""
     if year_word(word) and stored.get(F.YEAR) == int(word):
+        return True
+    place = place_named(word)
+    if place and fold(place) in (stored.get(F.REGIONS) or "").split(","):
         return True
     return any(_has_word(stored, w) for w in [word, *alternative_names(word)])
 
@@ -459,24 +463,36 @@ def with_industries(request: SearchRequest) -> SearchRequest:
     return replace(request, query=replace(request.query, clauses=clauses))
 
 
-def by_year(query: ParsedQuery) -> tuple[ParsedQuery, list[str]] | None:
-    """Soft AND's first step for a query that names a year: each chunk that starts with one also
-    finds the documents of that year, with the chunk's other words (2019年质量月: 质量月 in a page of
-    2019) or, for a year typed beside other words, by the year alone; pages of a year often never
-    write it (今年, a date line the cleaner drops). Listed in `understood.expanded` (2019年的文档)."""
-    named = query.years
-    if not named:
+def by_field(query: ParsedQuery, filters: Filters) -> tuple[ParsedQuery, list[str]] | None:
+    """Soft AND's first step for a query that names a year or a region (not already a filter): each
+    chunk that starts with a year also finds the documents of that year, with the chunk's other words
+    (2019年质量月: 质量月 in a page of 2019) or, for a year typed beside other words, by the year alone;
+    pages of a year often never write it (今年, a date line the cleaner drops). A chunk that names a
+    region also finds the documents about it (新疆 质量月: a page from 阿勒泰). Listed in
+    `understood.expanded` (2019年的文档, 新疆的文档)."""
+    found: dict[int, Clause] = {}
+    optional: list[str] = []
+    if not filters.year:
+        for n, year, rest in query.years:
+            by_year = Clause("year", [year])
+            if rest:
+                by_year = Clause("and", [], options=[by_year, Clause("phrase" if len(rest) > 1 else "words", rest)])
+            found[n] = by_year
+            optional.append(year)
+    if not filters.region:
+        for n, place in query.places:
+            if n not in found:
+                found[n] = Clause("place", [place])
+                optional.append("".join(query.clauses[n].unquoted))
+    if not found:
         return None
     clauses = list(query.clauses)
-    for n, year, rest in named:
+    for n, option in found.items():
         clause = clauses[n]
-        found = Clause("year", [year])
-        if rest:
-            found = Clause("and", [], options=[found, Clause("phrase" if len(rest) > 1 else "words", rest)])
         options = clause.options if clause.kind == "or" else [replace(clause, unquoted=[], expanded=[])]
-        clauses[n] = Clause("or", [], False, options + [found], unquoted=clause.unquoted,
-                            expanded=clause.expanded + [found.describe()])
-    return replace(query, clauses=clauses), [year for _, year, _ in named]
+        clauses[n] = Clause("or", [], False, options + [option], unquoted=clause.unquoted,
+                            expanded=clause.expanded + [option.describe()])
+    return replace(query, clauses=clauses), optional
 
 
 def suggestions(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> list[dict]:
@@ -500,8 +516,8 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     three, ParsedQuery.relaxed(all_but_one=True)) follow, below them."""
     query = request.query
     rescue = query.relaxed(all_but_one=True)
-    years = None if request.filters.year else by_year(query)
-    steps = [step for step in (years, query.relaxed(), rescue) if step is not None]
+    fields = by_field(query, request.filters)
+    steps = [step for step in (fields, query.relaxed(), rescue) if step is not None]
     if not steps:
         return run(request)
     first = run(replace(request, paging=Paging(1, SOFT_AND_BELOW)))
@@ -514,18 +530,18 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     for step in steps:
         if found["total"] >= (LAST_RESORT_BELOW if step is rescue else SOFT_AND_BELOW):
             break
-        more = _followed(replace(request, paging=Paging(1, SOFT_AND_BELOW)), found, step, run, step is years)
+        more = _followed(replace(request, paging=Paging(1, SOFT_AND_BELOW)), found, step, run, step is fields)
         if more is not None:
             before, found, taken = found, more, step
     if taken is None:
         return first if same else run(request)
-    return found if same else _followed(request, before, taken, run, taken is years)
+    return found if same else _followed(request, before, taken, run, taken is fields)
 
 
 def _followed(request: SearchRequest, first: dict, relaxed: tuple[ParsedQuery, list[str]],
               run: Callable[[SearchRequest], dict], whole: bool = False) -> dict | None:
     """The strict results (`first`, all of them) followed by those of the relaxed query; None when
-    the relaxed query finds nothing more. `whole`: the step leaves no word out (by_year), so its
+    the relaxed query finds nothing more. `whole`: the step leaves no word out (by_field), so its
     results lacking none of `optional` keep `matched_all`."""
     query, optional = relaxed
     strict = first["results"]

@@ -112,6 +112,13 @@ def test_chunks_that_start_with_a_year() -> None:
     assert parse_query("12019 质量月").years == [] and parse_query("1899 质量月").years == []
 
 
+def test_chunks_that_name_a_region() -> None:
+    assert parse_query("新疆 质量月").places == [(0, "新疆")]
+    assert parse_query("质量月 乌鲁木齐市").places == [(1, "乌鲁木齐")]
+    assert parse_query("新疆").places == [] and parse_query('"新疆" 质量月').places == []
+    assert parse_query("中山 质量月").places == [] and parse_query("中山市 质量月").places == [(0, "中山")]
+
+
 def test_pinyin_candidates() -> None:
     assert pinyin_candidates("zhiliangyue")[0] == "质量月"
     assert "质量月" in pinyin_candidates("ZLY")

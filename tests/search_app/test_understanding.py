@@ -34,6 +34,7 @@ PAGES = {
     # A page of 2019 (its date line) that never writes 2019 as a word; and one of 2018 on the same.
     "metrology.txt": "陕西省举行世界计量日宣传\n陕西农村报 2019-05-20 09:00\n今年的世界计量日，全省开展计量宣传。",
     "metrology_2018.txt": "甘肃省举行世界计量日宣传\n甘肃日报 2018-05-21 10:00\n今年的世界计量日，全省开展计量宣传。",
+    "altay.txt": "阿勒泰地区举办计量开放日\n阿勒泰地区市场监管局举办计量开放日，阿勒泰市民参观检定实验室。",
     "kpi.txt": "品质部推行KPI管理\n公司品质部推行KPI管理，每月公布各班组的指标。",
 }
 
@@ -158,6 +159,15 @@ def test_a_year_finds_the_pages_of_that_year_that_never_write_it(client) -> None
     assert _paths(beside) == ["metrology.txt", "metrology_2018.txt"]
     assert [r["missing"] for r in beside["results"]] == [[], ["2019"]]
     assert "2019年的文档" in beside["understood"]["expanded"]
+
+
+def test_a_region_finds_the_pages_about_it_that_name_only_its_cities(client) -> None:
+    data = _search(client, "新疆 计量开放日")  # altay.txt names 阿勒泰, never 新疆
+    assert _paths(data) == ["altay.txt"] and data["results"][0]["region"] == "新疆"
+    assert data["results"][0]["matched_all"] is True and "新疆的文档" in data["understood"]["expanded"]
+    filtered = client.get("/api/search", query_string={"q": "新疆 计量开放日", "region": "新疆"}).get_json()
+    assert _paths(filtered) == ["altay.txt"] and filtered["results"][0]["missing"] == []
+    assert _search(client, "新疆")["total"] == 0  # alone: nothing else to rank the region's pages by
 
 
 def test_soft_and_finds_a_word_by_its_other_names(client) -> None:

@@ -245,6 +245,8 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
         return _facet_is(F.INDUSTRIES, clause.words[0])
     if clause.kind == "year":
         return f"{F.YEAR}:={int(clause.words[0])}"
+    if clause.kind == "place":
+        return _facet_is(F.REGIONS, fold(clause.words[0]))
     if clause.kind == "and":
         return "(" + " && ".join(_condition(o, phrases) for o in clause.options) + ")"
     if clause.kind == "or":
@@ -344,6 +346,8 @@ class _Scorer:
             return F.FIELD_MATCH_SCORE if facet_code(clause.words[0]) in (doc.get(FILTER_CODES[F.INDUSTRIES]) or []) else None
         if clause.kind == "year":
             return F.FIELD_MATCH_SCORE if doc.get(F.YEAR) == int(clause.words[0]) else None
+        if clause.kind == "place":
+            return F.FIELD_MATCH_SCORE if fold(clause.words[0]) in (doc.get(F.REGIONS) or []) else None
         if clause.kind == "and":
             parts = [self._clause(o, doc, memo) for o in clause.options]
             return None if any(p is None for p in parts) else sum(parts)

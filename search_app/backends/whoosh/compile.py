@@ -33,11 +33,13 @@ def _clause_query(clause: Clause) -> Query:
         return Or([_clause_query(o) for o in clause.options])
     if clause.kind == "and":
         return And([_clause_query(o) for o in clause.options])
-    # Found, hardly scored: a document of the industry or year ranks by the query's other words.
+    # Found, hardly scored: a document of the industry, year or region ranks by the query's other words.
     if clause.kind == "industry":
         return Term(F.INDUSTRIES, clause.words[0], boost=F.FIELD_MATCH_SCORE)
     if clause.kind == "year":
         return Term(F.YEAR, int(clause.words[0]), boost=F.FIELD_MATCH_SCORE)
+    if clause.kind == "place":
+        return Term(F.REGIONS, fold(clause.words[0]), boost=F.FIELD_MATCH_SCORE)
     if clause.kind == "phrase" and len(clause.words) > 1:
         return Or([Phrase(F.TITLE, clause.words), Phrase(F.TEXT_, clause.words)])
     return And([_word_query(w) for w in clause.words])
