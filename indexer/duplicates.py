@@ -50,8 +50,8 @@ def shingles(text: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def minhash_permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's permutations of seed 1 (a data file): it draws them again for every MinHash it
-    makes unless given (0.34 ms each: 8 s of the grouping of the news archive)."""
+    """datasketch's affine32 permutations of seed 1, kept in a data file: signing reads them there,
+    grouping hands them to each MinHash it makes (else drawn again: 0.34 ms each)."""
     pairs = [line.split("\t") for line in data_lines("minhash_permutations.tsv")]
     return tuple(np.array([int(p[i]) for p in pairs], dtype=np.uint32) for i in (0, 1))
 

@@ -43,6 +43,7 @@ YEAR_PATTERN = (
 )
 _YEAR = re.compile(YEAR_PATTERN)
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}")
+_YEAR_UNITS = frozenset({"年", "年度"})  # what makes a number typed before it a year (2019年, 2019年度)
 
 
 class BadParameter(QsearchError):
@@ -143,7 +144,8 @@ class ParsedQuery:
 
     @property
     def expanded(self) -> list[str]:
-        """Other names of the organizations the query names, searched too."""
+        """What the query searches besides the words typed: other names, synonyms, an industry's, year's
+        or region's documents (each clause's `expanded`)."""
         return [name for c in self.clauses if not c.negated for name in c.expanded]
 
     @property
@@ -190,8 +192,9 @@ class ParsedQuery:
             if not clause.unquoted or clause.negated or not year_word(clause.unquoted[0]):
                 continue
             rest = clause.unquoted[1:]
-            if rest[:1] in (["年"], ["年度"]):
-                rest = rest[1:]
+            if rest and rest[0] not in _YEAR_UNITS:
+                continue  # a number: 2000家
+            rest = rest[1:]
             if rest or len(positive) > 1:
                 named.append((n, clause.unquoted[0], rest))
         return named
@@ -207,7 +210,7 @@ class ParsedQuery:
         return [(n, place) for n, clause in enumerate(self.clauses) if clause.unquoted and not clause.negated
                 for place in [place_named("".join(clause.unquoted))] if place]
 
-    def relaxed(self, all_but_one: bool = False) -> tuple["ParsedQuery", list[str]] | None:
+    def relaxed(self, all_but_one: bool = False, filters: Filters | None = None) -> tuple["ParsedQuery", list[str]] | None:
         """Soft AND's second query and the words it may leave out: every word typed without quotes
         becomes optional, at least ⌈¾⌉ of them required (Elasticsearch's minimum_should_match, which
         counts the analyzed words: a long word that is neither a name nor in the domain dictionary
@@ -220,8 +223,19 @@ class ParsedQuery:
         `all_but_one`: the last resort when hardly anything has ⌈¾⌉ of the words, where ⌈¾⌉ of two
         or three words is all of them (Meilisearch's `last` matching strategy): of two chunks typed
         apart (空气质量 月报), either one as typed; else two of three words as typed (历年质量月主题 finds
-        the pages on 质量月主题). The words of one chunk of two (蓝鲸计划, 质量管理体系) are never split that way."""
-        typed = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated for w in c.unquoted))
+        the pages on 质量月主题). The words of one chunk of two (蓝鲸计划, 质量管理体系) are never split that way.
+
+        A word is also found by its other names and synonyms; a year and a region the field step names
+        (`years`, `places`) by the documents of that year or about it, unless `filters` already ask for
+        one. 年 or 年度 after a year is part of the year (2019年质量月: 2019 + 质量月)."""
+        typed = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated
+                                   for n, w in enumerate(c.unquoted) if not (n and w in _YEAR_UNITS and year_word(c.unquoted[n - 1]))))
+        # A year (not a number: 2000家) and a region the field step would search by, also found that way.
+        fields: dict[str, Clause] = {}
+        if not (filters and filters.year):
+            fields.update((year, Clause("year", [year])) for _, year, _ in self.years)
+        if not (filters and filters.region):
+            fields.update(("".join(self.clauses[n].unquoted), Clause("place", [place])) for n, place in self.places)
         loose = {w for w in typed if _loose(w)}
 
         def spelled(words: Iterable[str]) -> list[str]:
@@ -249,7 +263,7 @@ class ParsedQuery:
             # What the option names as typed (for the campaigns it names): its whole typed words, never
             # parts joined into something not typed (产品质量 月 活动 has no 质量 + 月 + 活动 = 质量月活动).
             combos = [(list(combo), [w for w in combo if w in typed]) for combo in combinations(units, need)]
-        options = [all_of(words, named) for words, named in combos]
+        options = [all_of(words, named, fields) for words, named in combos]
         chunks = [c for c in self.clauses if c.unquoted and not c.negated]
         whole = chunks[0].unquoted if len(chunks) == 1 else []
         # Not for a chunk the caps cut (their phrase would be longer than the strict query's), nor
@@ -417,18 +431,17 @@ def alternative_names(word: str) -> list[str]:
 
 
 def alternatives(word: str) -> list[Clause]:
-    """What else finds a word of soft AND's relaxed options: its other names and synonyms (质量部:
-    品质部), for a year the documents of that year, for a region those about it."""
-    out = [Clause("phrase" if len(words) > 1 else "words", words)
-           for name in alternative_names(word) for words in [query_words(name)] if words]
-    place = place_named(word)
-    return out + ([Clause("year", [word])] if year_word(word) else []) + ([Clause("place", [place])] if place else [])
+    """What else finds a word of soft AND's relaxed options: its other names and synonyms (质量部: 品质部)."""
+    return [Clause("phrase" if len(words) > 1 else "words", words)
+            for name in alternative_names(word) for words in [query_words(name)] if words]
 
 
-def all_of(words: list[str], named: list[str]) -> Clause:
-    """Soft AND's option of these words, each also found by its alternatives; `named`: what it names as typed."""
+def all_of(words: list[str], named: list[str], fields: dict[str, Clause] | None = None) -> Clause:
+    """Soft AND's option of these words, each also found by its alternatives and by the field clause
+    `fields` has for it (a year's documents, a region's); `named`: what it names as typed."""
+    fields = fields or {}
     parts = [Clause("or", [], options=[Clause("words", [w]), *alts]) if alts else Clause("words", [w])
-             for w in words for alts in [alternatives(w)]]
+             for w in words for alts in [alternatives(w) + ([fields[w]] if w in fields else [])]]
     if all(p.kind == "words" for p in parts):
         return Clause("words", words, unquoted=named)
     return Clause("and", [], options=parts, unquoted=named)

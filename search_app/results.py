@@ -515,9 +515,9 @@ def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     those are still fewer than LAST_RESORT_BELOW, the last resort's (every word but one of two or
     three, ParsedQuery.relaxed(all_but_one=True)) follow, below them."""
     query = request.query
-    rescue = query.relaxed(all_but_one=True)
+    rescue = query.relaxed(all_but_one=True, filters=request.filters)
     fields = by_field(query, request.filters)
-    steps = [step for step in (fields, query.relaxed(), rescue) if step is not None]
+    steps = [step for step in (fields, query.relaxed(filters=request.filters), rescue) if step is not None]
     if not steps:
         return run(request)
     first = run(replace(request, paging=Paging(1, SOFT_AND_BELOW)))

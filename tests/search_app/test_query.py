@@ -1,7 +1,7 @@
 """The query model: unquoted chunks, other names, soft AND's relaxed query, pinyin candidates."""
 from __future__ import annotations
 
-from search_app.query import Clause, parse_query
+from search_app.query import Clause, Filters, parse_query
 from search_app.suggest import pinyin_candidates
 
 
@@ -99,7 +99,16 @@ def test_relaxed_words_carry_their_other_names_synonyms_and_year() -> None:
     assert [o.kind for o in query.clauses[0].options] == ["and", "and", "and", "words"]
     year = query.clauses[0].options[0].options[0]
     assert [o.kind for o in year.options] == ["words", "year"] and year.options[1].describe() == "2019年的文档"
-    assert query.highlight_words.count("2019") == 1
+    # A field clause marks nothing: 乌鲁木齐市 is marked as typed, not as the region's name 乌鲁木齐.
+    query, _ = parse_query("乌鲁木齐市 质量月 活动 总结").relaxed()
+    assert "乌鲁木齐市" in query.highlight_words and "乌鲁木齐" not in query.highlight_words
+    assert any(o.kind == "place" for c in query.clauses for a in c.options for p in a.options for o in p.options)
+    # Not when a filter already asks for the year or region; 年 after a year is part of it.
+    query, optional = parse_query("2019年质量月 活动").relaxed(filters=Filters(year=(2019, 2019)))
+    assert optional == ["2019", "质量月", "活动"]
+    assert "year" not in repr(query.clauses)
+    query, _ = parse_query("2019年质量月 活动").relaxed()
+    assert "Clause(kind='year', words=['2019']" in repr(query.clauses)
 
 
 def test_chunks_that_start_with_a_year() -> None:
@@ -110,6 +119,7 @@ def test_chunks_that_start_with_a_year() -> None:
     assert parse_query("2023").years == [] and parse_query("2023年").years == []  # nothing else to rank by
     assert parse_query('"2019年质量月"').years == [] and parse_query("质量月 -2019").years == []
     assert parse_query("12019 质量月").years == [] and parse_query("1899 质量月").years == []
+    assert parse_query("2000家 企业").years == [] and parse_query("2019年度").years == []  # a number; alone
 
 
 def test_chunks_that_name_a_region() -> None:

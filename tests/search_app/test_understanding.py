@@ -63,6 +63,27 @@ def client(request, pages_corpus: Path):
     app.extensions["qsearch_store"].close()
 
 
+@pytest.mark.typesense
+def test_both_backends_score_what_was_searched_too_alike(pages_corpus: Path, typesense_node) -> None:
+    """Short forms learned in a region, a region's, a year's documents, other names in soft AND."""
+    from search_app import create_app
+    from indexer.backends.typesense.client import TypesenseConfig
+    from indexer.backends.typesense.writer import build_typesense
+
+    config = TypesenseConfig(tuple(typesense_node.nodes), typesense_node.api_key, "understanding_scores")
+    build_typesense(pages_corpus / "corpus", config, rebuild=True)
+    apps = [create_app({"TESTING": True, "INDEX_DIR": str(pages_corpus / "index")}),
+            create_app({"TESTING": True, "BACKEND": "typesense", "TYPESENSE": config})]
+    try:
+        for q in ["上海市质量协会", "新疆 计量开放日", "新疆计量开放日", "2019年世界计量日 宣传", "质量部 KPI 考核"]:
+            wh, ts = (_search(app.test_client(), q) for app in apps)
+            assert wh["results"] and [r["id"] for r in wh["results"]] == [r["id"] for r in ts["results"]], q
+            assert [r["score"] for r in ts["results"]] == pytest.approx([r["score"] for r in wh["results"]], abs=1e-3), q
+    finally:
+        for app in apps:
+            app.extensions["qsearch_store"].close()
+
+
 def _search(client, q: str) -> dict:
     response = client.get("/api/search", query_string={"q": q})
     assert response.status_code == 200, response.get_data(as_text=True)

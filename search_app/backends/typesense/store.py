@@ -50,7 +50,7 @@ RANK_MARGIN = 50  # relevance order: candidates past the page, for documents the
 DEPTH_FACTOR = 3
 PHRASE_PAGE = 250  # Typesense's largest page
 MAX_PHRASE_DOCS = 5_000  # documents a phrase may resolve to; past that the answer is partial
-MAX_FILTER_OPS = 40  # `&&` and `||` in one filter_by (0.24 takes about 50)
+MAX_FILTER_OPS = 40  # `&&`, `||` and bracket pairs in one filter_by (0.24 takes 100 operands, operators and brackets)
 MAX_PHRASE_CHECK = 1000  # documents per phrase and field checked for sub-words; past that the answer is partial
 RANKED_DEPTH = 1_000  # relevance order: candidates per word at most (a deeper page is partial)
 MULTI_SEARCH_MAX = 50  # Typesense's limit_multi_searches default: searches per request
@@ -63,7 +63,7 @@ CANDIDATE_SEARCHES = (
     (",".join(tier_fields("title")), "_text_match:desc,title_key:asc,date_rank:desc"),
     (",".join(tier_fields("text")), "_text_match:desc,len_text:asc,date_rank:desc"),
 )
-CANDIDATE_FIELDS = f"id,seq,date_rank,len_title,len_text,{F.YEAR},{FILTER_CODES[F.INDUSTRIES]}"  # and the frequency buckets of the query's words
+CANDIDATE_FIELDS = f"id,seq,date_rank,len_title,len_text,{F.YEAR},{FACET_CODES[F.REGIONS]},{FILTER_CODES[F.INDUSTRIES]}"  # and the frequency buckets of the query's words
 FACET_FIELDS = ",".join([F.YEAR, *FACET_CODES.values()])
 _NOTHING = "seq:<0"  # a filter no document passes
 _EXACT = {"num_typos": 0, "prefix": False, "drop_tokens_threshold": 0, "typo_tokens_threshold": 0,
@@ -248,7 +248,7 @@ def _condition(clause: Clause, phrases: _Phrases) -> str:
     if clause.kind == "place":
         return _facet_is(F.REGIONS, fold(clause.words[0]))
     if clause.kind == "and":
-        return "(" + " && ".join(_condition(o, phrases) for o in clause.options) + ")"
+        return " && ".join(_condition(o, phrases) for o in clause.options)  # an OR brackets it
     if clause.kind == "or":
         # An alternative of several words in brackets: 0.24 reads `a || b && c` as `(a || b) && c`.
         parts = [_condition(o, phrases) for o in clause.options]
@@ -278,8 +278,9 @@ def tf_fields(words: list[str]) -> str:
 
 
 def _ops(condition: str) -> int:
-    """The `&&` and `||` of a filter."""
-    return condition.count(" && ") + condition.count(" || ")
+    """The `&&`, `||` and bracket pairs of a filter: each counts about two of the 100 operands,
+    operators and brackets Typesense 0.24 takes (an operator and its operand, or `(` and `)`)."""
+    return condition.count(" && ") + condition.count(" || ") + condition.count("(")
 
 
 def _not_seqs(seqs: list[int]) -> str:
@@ -339,7 +340,7 @@ class _Scorer:
 
     def _clause(self, clause: Clause, doc: dict, memo: dict) -> float | None:
         """The clause's score in the document, None when it does not match there."""
-        if clause.region and fold(clause.region) not in (doc.get(F.REGIONS) or []):
+        if clause.region and not _in_region(doc, clause.region):
             return None
         # Found, hardly scored (a keyword's weight 1 times the boost, as on Whoosh).
         if clause.kind == "industry":
@@ -347,7 +348,7 @@ class _Scorer:
         if clause.kind == "year":
             return F.FIELD_MATCH_SCORE if doc.get(F.YEAR) == int(clause.words[0]) else None
         if clause.kind == "place":
-            return F.FIELD_MATCH_SCORE if fold(clause.words[0]) in (doc.get(F.REGIONS) or []) else None
+            return F.FIELD_MATCH_SCORE if _in_region(doc, clause.words[0]) else None
         if clause.kind == "and":
             parts = [self._clause(o, doc, memo) for o in clause.options]
             return None if any(p is None for p in parts) else sum(parts)
@@ -372,6 +373,11 @@ class _Scorer:
                 return None
             score += title + text
         return score
+
+
+def _in_region(doc: dict, region: str) -> bool:
+    """True when a candidate (its facet codes, CANDIDATE_FIELDS) is about the region."""
+    return facet_code(fold(region)) in (doc.get(FACET_CODES[F.REGIONS]) or [])
 
 
 def _positive_words(clauses: list[Clause]) -> list[str]:

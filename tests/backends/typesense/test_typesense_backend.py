@@ -468,6 +468,24 @@ def test_queries_past_the_filter_limit_answer_like_whoosh(typesense_app, app, q:
     assert a["total"] == b["total"] and {r["id"] for r in a["results"]} == {r["id"] for r in b["results"]}
 
 
+@pytest.mark.parametrize("q", [
+    "2022 质量月 企业 培训 宣传 活动",  # soft AND's words with a year's documents: past the filter limit
+    "上海 质量月 企业 培训 宣传 活动",  # ... with a region's
+    "质量部 质量月 企业 培训 宣传 活动",  # ... with other names
+    "上海质量月",  # one chunk: its relaxed words, 上海 also as the documents about it
+    "2022年质量月 活动",  # the field step: 质量月 in the documents of 2022
+])
+def test_years_regions_and_other_names_score_alike_on_both_backends(typesense_app, app, q: str) -> None:
+    ts = typesense_app.test_client().get("/api/search", query_string={"q": q, "per_page": 100})
+    wh = app.test_client().get("/api/search", query_string={"q": q, "per_page": 100})
+    assert ts.status_code == wh.status_code == 200, ts.get_data(as_text=True)
+    a, b = wh.get_json(), ts.get_json()
+    assert a["results"], q  # the sample corpus answers each
+    shape = lambda data: {r["id"]: (r["matched_all"], r["missing"]) for r in data["results"]}  # noqa: E731
+    assert shape(a) == shape(b) and a["understood"] == b["understood"]
+    assert {r["id"]: r["score"] for r in b["results"]} == pytest.approx({r["id"]: r["score"] for r in a["results"]}, abs=1e-3)
+
+
 def test_a_partial_typesense_answer_is_kept_by_the_response_cache(typesense_app) -> None:
     """On Typesense `partial` comes from fixed caps, not a clock: the same request gives the same
     answer, so the response cache keeps it (on Whoosh a budget-cut answer is not kept)."""
