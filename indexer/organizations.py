@@ -16,7 +16,7 @@ from functools import lru_cache
 from indexer.datafiles import data_lines
 from indexer.extract import gazetteer
 from indexer.normalize import fold
-from indexer.segment import segmenter
+from indexer.segment import segmenter, tagged
 
 MAX_NAME = 30
 # Part-of-speech tags of dictionary words that cannot be inside a name: verbs, adverbs,
@@ -358,7 +358,7 @@ def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's); a token that
     is a body's name with a person's title glued on (协会会长) is cut into the two."""
     tokens, at = [], 0
-    for word, tag in segmenter().tag(folded, True):
+    for word, tag in tagged(folded):
         size = len(word)
         title = _title_at(word) if size >= 4 else 0
         if title:

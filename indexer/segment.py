@@ -30,6 +30,8 @@ _LATIN_RUN = re.compile(r"[a-z0-9]+")
 _SEAT_SUFFIX = frozenset("省市区县")  # administrative levels written after a place name
 _lock = threading.Lock()
 _jieba: rjieba.Jieba | None = None
+TAG_MEMO_SIZE = 4  # texts: a document's title and text, tagged by the organization finder, cut again by the writer
+_tag_memo: dict[str, list[tuple[str, str]]] = {}
 
 
 class Tok(NamedTuple):
@@ -204,15 +206,26 @@ def analyze(text: str, index_mode: bool = False) -> list[Tok]:
     return out
 
 
+def tagged(folded: str) -> list[tuple[str, str]]:
+    """jieba's words of a folded text with their part-of-speech tags (`tag` cuts as `tokenize` does),
+    the last TAG_MEMO_SIZE texts remembered: the organization finder and the writer cut a text once."""
+    found = _tag_memo.get(folded)
+    if found is None:
+        if len(_tag_memo) >= TAG_MEMO_SIZE:
+            _tag_memo.clear()
+        found = _tag_memo[folded] = segmenter().tag(folded, True)
+    return found
+
+
 def index_positions(text: str) -> dict[str, list[int]]:
     """The words and sub-words of `analyze(text, index_mode=True)`, each with its positions in order:
     what the index's postings hold, without a Tok per token."""
     poses: dict[str, list[int]] = {}
     pos = 0
-    for word, start, end in segmenter().tokenize(fold(text), "default", True):
+    for word, _ in tagged(fold(text)):
         if not _wordlike(word):
             continue
-        if end - start > 2:
+        if len(word) > 2:
             for sub, _, _ in _subwords(word):
                 found = poses.get(sub)
                 if found is None:
