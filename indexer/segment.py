@@ -31,6 +31,7 @@ _SEAT_SUFFIX = frozenset("省市区县")  # administrative levels written after 
 _lock = threading.Lock()
 _jieba: rjieba.Jieba | None = None
 TAG_MEMO_SIZE = 4  # texts: a document's title and text, tagged by the organization finder, cut again by the writer
+TAG_MEMO_MAX_CHARS = 100_000  # longer texts are cut again: their tokens would hold tens of MB per text kept
 _tag_memo: dict[str, list[tuple[str, str]]] = {}
 
 
@@ -209,6 +210,8 @@ def analyze(text: str, index_mode: bool = False) -> list[Tok]:
 def tagged(folded: str) -> list[tuple[str, str]]:
     """jieba's words of a folded text with their part-of-speech tags (`tag` cuts as `tokenize` does),
     the last TAG_MEMO_SIZE texts remembered: the organization finder and the writer cut a text once."""
+    if len(folded) > TAG_MEMO_MAX_CHARS:
+        return segmenter().tag(folded, True)
     found = _tag_memo.get(folded)
     if found is None:
         if len(_tag_memo) >= TAG_MEMO_SIZE:

@@ -510,7 +510,8 @@ def suggestions(request: SearchRequest, run: Callable[[SearchRequest], dict]) ->
 
 def _soft(request: SearchRequest, run: Callable[[SearchRequest], dict]) -> dict:
     """Soft AND around a backend's `run`: when fewer than SOFT_AND_BELOW documents have every word,
-    the documents with most of them (ParsedQuery.relaxed) follow, ranked below, each marked
+    the documents of the year or region the query names follow (by_field: they lack no word), then
+    those with most of the words (ParsedQuery.relaxed), ranked below, each marked
     `matched_all: false` with the words it lacks; `understood.relaxed` lists those words. When
     those are still fewer than LAST_RESORT_BELOW, the last resort's (every word but one of two or
     three, ParsedQuery.relaxed(all_but_one=True)) follow, below them."""
