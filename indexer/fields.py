@@ -50,8 +50,8 @@ PIPELINE_VERSION = "15"  # 15: places listed with their level (东城区: 东城
 # Swept on the judged relevance set (issue 21): B 0.5-0.9, K1 0.9-2.0 and a title boost of 1.5-5
 # all give nDCG@10 0.777-0.785 (0.780 here): the defaults stay.
 TITLE_BOOST = 3.0
-# What a document found by the industry or year a query word names (not by the word) scores for
-# that word: enough to match (Whoosh's union drops a sum of 0), too little to rank.
+# What a document found by the industry, year or region a query word names (not by the word) scores
+# for that word: enough to match (Whoosh's union drops a sum of 0), too little to rank.
 FIELD_MATCH_SCORE = 0.01
 BM25_B = 0.75
 BM25_K1 = 1.2

@@ -346,9 +346,7 @@ def _chunk(text: str, words: list[str], negated: bool) -> Clause:
     全国质量月 as 全国“质量月”), or another name of the organization it names (市场监管总局)."""
     if len(set(words)) == 1:
         words = words[:1]  # 的的的…: one word typed again and again
-    typed = fold(text).strip()
-    expanded = [name for name in [*equivalent_names(text), *synonyms(text)] if name != typed]
-    expanded = list(dict.fromkeys(expanded))
+    expanded = alternative_names(text)
     variants = []
     for spelled in [words, *map(query_words, expanded)]:
         variants += [spelled, [p for w in spelled for p in (word_parts(w) or [w])]]
@@ -425,15 +423,15 @@ def _guarded_places() -> frozenset[str]:
 
 
 def alternative_names(word: str) -> list[str]:
-    """The other names and synonyms of a word (not itself), at most MAX_VARIANTS - 1."""
+    """The other names and synonyms of a word (not itself), each once."""
     word = fold(word).strip()
-    return [n for n in dict.fromkeys([*equivalent_names(word), *synonyms(word)]) if n != word][: MAX_VARIANTS - 1]
+    return [n for n in dict.fromkeys([*equivalent_names(word), *synonyms(word)]) if n != word]
 
 
 def alternatives(word: str) -> list[Clause]:
     """What else finds a word of soft AND's relaxed options: its other names and synonyms (质量部: 品质部)."""
     return [Clause("phrase" if len(words) > 1 else "words", words)
-            for name in alternative_names(word) for words in [query_words(name)] if words]
+            for name in alternative_names(word)[: MAX_VARIANTS - 1] for words in [query_words(name)] if words]
 
 
 def all_of(words: list[str], named: list[str], fields: dict[str, Clause] | None = None) -> Clause:
