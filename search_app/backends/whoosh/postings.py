@@ -9,13 +9,16 @@ worker's threads. A query's scores are then sums of those arrays over the query 
 
 Those sums are in another order than Whoosh's matchers add them, so they choose candidates only:
 the documents within SCORE_TOLERANCE of the last place. `exact_scores` then scores the candidates
-as Whoosh would, bit for bit: it builds the matcher tree Whoosh builds for each segment (its order
-of additions depends on each segment's term sizes) and evaluates that tree over the candidates
-with the same float64 operations, taking each term's score from the arrays (the same formula on
-the same numbers as Whoosh's scorer), without decoding a posting block.
+as Whoosh would, bit for bit: it plans the matcher tree Whoosh would build for each segment (its
+order of additions depends on each segment's term sizes; `plan`) and evaluates that tree over the
+candidates with the same float64 operations, taking each term's score from the arrays (the same
+formula on the same numbers as Whoosh's scorer). Building Whoosh's own matchers for that costs
+more than the evaluation: each leaf reads its term's first block, each intersection walks to its
+first match, a small segment's OR preloads every posting.
 """
 from __future__ import annotations
 
+from bisect import insort
 from typing import NamedTuple
 
 import numpy as np
@@ -27,6 +30,7 @@ from whoosh.matching import (
 )
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Query, Term
+from whoosh.util import make_binary_tree
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -56,6 +60,7 @@ class TermArrays(NamedTuple):
 
     docs: np.ndarray  # int32
     scores: np.ndarray  # float64, each exactly the score Whoosh's scorer gives
+    segment_df: tuple[int, ...] = ()  # its document frequency in each segment (0: not there), deleted ones counted
 
 
 class PostingArrays:
@@ -89,11 +94,13 @@ class PostingArrays:
         weighting = searcher.weighting
         if type(weighting) is not BM25F:
             raise Unsupported(f"weighting {type(weighting).__name__}")
-        docs_parts, weight_parts = [], []
+        docs_parts, weight_parts, segment_df = [], [], []
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             if (field, text) not in reader:
+                segment_df.append(0)
                 continue
+            segment_df.append(reader.doc_frequency(field, text))
             ids, weights, deleted = raw_postings(reader, field, text)
             docs = np.asarray(ids, dtype=np.int64)
             w = np.asarray(weights, dtype=np.float64)
@@ -103,11 +110,11 @@ class PostingArrays:
             docs_parts.append(docs + offset)
             weight_parts.append(w)
         if not docs_parts:
-            return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float64))
+            return TermArrays(np.zeros(0, np.int32), np.zeros(0, np.float64), tuple(segment_df))
         docs = np.concatenate(docs_parts)
         w = np.concatenate(weight_parts)
         if not searcher.schema[field].scorable:  # whoosh.scoring.WeightScorer: the weight itself
-            return TermArrays(docs.astype(np.int32), w)
+            return TermArrays(docs.astype(np.int32), w, tuple(segment_df))
         fl = self.lengths(searcher, field)[docs]
         B = field_b(weighting, field)
         K1 = weighting.K1
@@ -115,7 +122,7 @@ class PostingArrays:
         avgfl = searcher.avg_field_length(field) or 1
         # whoosh.scoring.bm25, element-wise
         scores = idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avgfl)))
-        return TermArrays(docs.astype(np.int32), scores)
+        return TermArrays(docs.astype(np.int32), scores, tuple(segment_df))
 
     def __len__(self) -> int:
         """How many term arrays are kept."""
@@ -272,21 +279,160 @@ def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "Pos
     out: list[tuple[float, int]] = []
     ids = np.asarray(docs, dtype=np.int64)
     context = searcher.context()
-    for sub, offset in searcher.leaf_searchers():
+    for segment, (sub, offset) in enumerate(searcher.leaf_searchers()):
         lo, hi = np.searchsorted(ids, [offset, offset + sub.doc_count_all()])
         if lo == hi:
             continue
         if clock is not None and len(out) >= floor and clock.expired():
             break
         here = ids[lo:hi]
-        matcher = query.matcher(sub, context)
         try:
-            matched, scores = _evaluate(matcher, here, offset, searcher, arrays, clock)
+            tree = Planner(searcher, sub, segment, arrays, clock).plan(query)
+            matched, scores = _run(tree, here, offset, searcher, arrays, clock)
         except Unsupported:
-            out += walk(matcher, here.tolist(), offset, clock, floor - len(out))
-            continue
+            matcher = query.matcher(sub, context)
+            try:
+                matched, scores = _evaluate(matcher, here, offset, searcher, arrays, clock)
+            except Unsupported:
+                out += walk(matcher, here.tolist(), offset, clock, floor - len(out))
+                continue
         out += zip(scores[matched].tolist(), here[matched].tolist())
     return out
+
+
+_NULL = ("null",)
+
+
+class Planner:
+    """The matcher tree `query.matcher(sub, searcher.context())` builds in one segment, as tuples
+    that name each node's matcher, without building it: ("leaf", field, text), ("wrap", child,
+    boost), ("union" | "inter" | "andnot", a, b), ("array", children, boost, scored), ("doclist",
+    ids, inner, factor), ("null",). Whoosh's choices are followed exactly (whoosh.query.compound,
+    terms, matchers.KnownPhrase): an OR of two clauses, or in a segment of more than 5,000
+    documents, is a tree of unions weighted by the clauses' sizes in the segment, else one
+    preloading matcher; an AND is a tree of intersections weighted the other way; a compound of
+    one clause is that clause, its boost dropped. Ties in weight keep the clauses' order, as
+    Whoosh's matchers compare equal when they sort. Unsupported for anything else."""
+
+    def __init__(self, searcher: Searcher, sub: Searcher, segment: int, arrays: "PostingArrays",
+                 clock: Clock | None) -> None:
+        self.searcher, self.sub, self.segment, self.arrays, self.clock = searcher, sub, segment, arrays, clock
+        self.reader = sub.reader()
+
+    def _term(self, field: str, text) -> tuple[str, object, int] | None:
+        """(field, arrays key, document frequency in this segment) of a term; None when Whoosh makes no leaf of it."""
+        if field not in self.sub.schema:
+            return None
+        try:
+            btext = self.sub.schema[field].to_bytes(text)
+        except ValueError:
+            return None
+        key = _term_text(self.searcher, field, btext)
+        found = self.arrays.term_within(self.searcher, field, key, self.clock)
+        if found is not None and len(found.segment_df) > self.segment:
+            df = found.segment_df[self.segment]
+        else:  # not decoded (out of time): ask the segment
+            df = self.reader.doc_frequency(field, btext) if (field, btext) in self.reader else 0
+        return field, key, df
+
+    def size(self, query: Query) -> int:
+        """query.estimate_size(segment reader)."""
+        if type(query) is Term:
+            term = self._term(query.fieldname, query.text)
+            return term[2] if term else 0
+        if type(query) is And:
+            return min(self.size(q) for q in query.subqueries)
+        if type(query) is Or:
+            return min(sum(self.size(q) for q in query.subqueries), self.reader.doc_count())
+        if type(query) is KnownPhrase:
+            return min(self.size(Term(query.fieldname, w)) for w in query.phrase.words)
+        raise Unsupported(f"size of {type(query).__name__}")
+
+    def plan(self, query: Query, scored: bool = True) -> tuple:
+        """The node `query` becomes (`scored`: False under Whoosh's boolean context, a NOT's clauses)."""
+        if type(query) is Term and not query.minquality:
+            term = self._term(query.fieldname, query.text)
+            if term is None or not term[2]:
+                return _NULL
+            leaf = ("leaf", term[0], term[1])
+            return leaf if query.boost == 1.0 else ("wrap", leaf, query.boost)
+        if type(query) is KnownPhrase:
+            ids = query.local.get(id(self.reader))
+            if not ids:
+                return _NULL
+            field = self.sub.schema[query.fieldname]
+            words = [self.plan(Term(query.fieldname, field.to_bytes(w)), scored) for w in query.phrase.words]
+            inner = make_binary_tree(lambda a, b: ("inter", a, b), words)
+            return ("doclist", ids, inner, query.boost)
+        if type(query) is AndNot:
+            return ("andnot", self.plan(query.a, scored), self.plan(query.b, False))
+        if type(query) in (And, Or):
+            subs = query.subqueries
+            if not subs:
+                return _NULL
+            if len(subs) == 1:
+                return self.plan(subs[0], scored)
+            if type(query) is Or:
+                if query.scale or query.minmatch:
+                    raise Unsupported("Or with scale or minmatch")
+                if not (len(subs) < Or.TOO_MANY_CLAUSES and (len(subs) == 2 or self.sub.doc_count_all() > 5000)):
+                    return ("array", [self.plan(q, scored) for q in subs], query.boost, scored)
+                kind, weights = "union", [self.size(q) for q in subs]
+            else:
+                kind, weights = "inter", [-self.size(q) for q in subs]
+            node = _weighted_tree(kind, [(w, self.plan(q, scored)) for w, q in zip(weights, subs)])
+            return node if query.boost == 1.0 else ("wrap", node, query.boost)
+        raise Unsupported(type(query).__name__)
+
+
+def _weighted_tree(kind: str, items: list[tuple[int, tuple]]) -> tuple:
+    """whoosh.util.make_weighted_tree over planned nodes: the two lightest joined first."""
+    items.sort(key=lambda item: item[0])
+    while len(items) > 1:
+        a, b = items.pop(0), items.pop(0)
+        insort(items, (a[0] + b[0], (kind, a[1], b[1])), key=lambda item: item[0])
+    return items[0][1]
+
+
+def _run(node: tuple, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays",
+         clock: Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(matches, scores) of a planned tree at global `docs` of the segment at `offset`: what
+    `_evaluate` computes on the matchers the plan stands for, operation for operation."""
+    kind = node[0]
+    if kind == "null":
+        return np.zeros(len(docs), bool), np.zeros(len(docs))
+    if kind == "leaf":
+        term = arrays.term_within(searcher, node[1], node[2], clock) or _NO_TERM
+        at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))
+        hit = term.docs[at] == docs if len(term.docs) else np.zeros(len(docs), bool)
+        return hit, np.where(hit, term.scores[at] if len(term.docs) else 0.0, 0.0)
+    if kind == "wrap":
+        hit, scores = _run(node[1], docs, offset, searcher, arrays, clock)
+        return hit, scores * node[2]
+    if kind == "array":
+        _, children, boost, scored = node
+        if not scored:  # Whoosh marks each match with 1: only which documents match counts
+            hit = np.zeros(len(docs), bool)
+            for child in children:
+                hit |= _run(child, docs, offset, searcher, arrays, clock)[0]
+            return hit, np.zeros(len(docs))
+        total = np.zeros(len(docs))
+        for child in children:
+            hit, scores = _run(child, docs, offset, searcher, arrays, clock)
+            total = np.where(hit, total + scores * boost, total)
+        return total > 0, total
+    if kind == "doclist":
+        _, ids, inner, factor = node
+        hit, scores = _run(inner, docs, offset, searcher, arrays, clock)
+        hit = hit & np.isin(docs - offset, np.asarray(ids, dtype=np.int64))
+        return hit, scores * factor if factor != 1.0 else scores
+    ha, sa = _run(node[1], docs, offset, searcher, arrays, clock)
+    hb, sb = _run(node[2], docs, offset, searcher, arrays, clock)
+    if kind == "inter":
+        return ha & hb, sa + sb
+    if kind == "andnot":
+        return ha & ~hb, sa
+    return ha | hb, np.where(ha & hb, sa + sb, np.where(ha, sa, sb))
 
 
 def walk(matcher, docs: list[int], offset: int, clock: Clock | None = None, floor: int = 0) -> list[tuple[float, int]]:

@@ -126,3 +126,77 @@ def test_phrases_from_position_arrays_equal_the_document_by_document_check(index
                 assert not unchecked and fast == slow, (field, words)
                 checked += len(fast)
         assert checked > 5
+
+
+WORDS = ("质量", "标准", "品牌", "活动", "企业", "检验", "计量", "认证", "管理", "安全", "创新", "服务")
+
+
+@pytest.fixture(scope="module")
+def two_segment_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A segment of more than 5,000 documents (where Whoosh ORs three clauses or more through a
+    tree of unions weighted by their sizes) and a small one (where it preloads them), with
+    deletions in both; words of unequal frequencies, and two that always come together (equal
+    sizes: the tree keeps their order, which decides what is added first)."""
+    import random
+
+    from indexer.backends.whoosh.schema import build_schema
+
+    rng = random.Random(24)
+    path = tmp_path_factory.mktemp("segments") / "index"
+    path.mkdir()
+    ix = windex.create_in(str(path), build_schema())
+    for count, start in ((5200, 0), (300, 5200)):
+        writer = ix.writer()
+        for n in range(start, start + count):
+            words = [w for i, w in enumerate(WORDS) if rng.random() < 0.5 / (i + 1) ** 0.7]
+            if n % 7 == 0:
+                words += ["蓝鲸", "海豚"] + ["蓝鲸"] * (n % 3)  # in the same documents, not as often
+            rng.shuffle(words)
+            writer.add_document(**{F.ID_: f"d{n}", F.TITLE: " ".join(words[:2]), F.TEXT_: " ".join(words * rng.randint(1, 3)),
+                                   F.YEAR: 2015 + n % 10, F.REGIONS: "上海" if n % 3 else "北京"})
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for n in range(0, 5500, 97):
+        writer.delete_by_term(F.ID_, f"d{n}")
+    writer.commit(merge=False)
+    return path
+
+
+def test_planned_trees_score_as_whoosh_in_large_and_small_segments(two_segment_index: Path) -> None:
+    """exact_scores plans the matcher tree Whoosh would build (no matcher is built): in a segment of
+    over 5,000 documents an OR of three or more clauses is a weighted tree of unions, whose order of
+    additions is the sizes' order, ties kept in the clauses' order. Bit for bit what Whoosh's own
+    matchers give, and no query here needs Whoosh's matchers to get it."""
+    from whoosh.query import And, Or, Term
+
+    from search_app.backends.whoosh.postings import Planner, exact_scores
+    from search_app.backends.whoosh.ranking import _scored
+
+    def words(*ws: str, field: str = F.TEXT_, boost: float = 1.0) -> list:
+        return [Term(field, w, boost=boost) for w in ws]
+
+    queries = [
+        Or(words("质量", "标准", "品牌")),
+        Or(words("服务", "创新", "安全", "管理", "认证")),
+        Or(words("蓝鲸", "海豚", "计量")),  # two clauses of equal size
+        Or(words("海豚", "蓝鲸", "计量", "服务")),
+        Or(words("质量", "品牌") + words("质量", "活动", field=F.TITLE), boost=1.5),
+        And([Or(words("质量", "标准", "检验")), Or(words("创新", "服务", "蓝鲸", "海豚"))]),
+        And(words("质量", "标准", "品牌", "活动")),
+        And(words("蓝鲸", "海豚", "质量")),
+        Or([Term(F.YEAR, 2019, boost=0.05), Term(F.REGIONS, "北京", boost=0.0), *words("管理", "认证", "缺席词")]),
+        to_whoosh(parse_query("质量 标准 OR 品牌 OR 计量 活动 -安全")),
+        to_whoosh(parse_query("质量 OR 标准 OR 品牌 OR 活动 OR 企业")),
+    ]
+    arrays = PostingArrays()
+    with windex.open_dir(str(two_segment_index)).searcher() as searcher:
+        leaves = searcher.leaf_searchers()
+        assert [sub.doc_count_all() for sub, _ in leaves] == [5200, 300]
+        assert all(sub.reader().has_deletions() for sub, _ in leaves)
+        for query in queries:
+            for segment, (sub, _) in enumerate(leaves):
+                Planner(searcher, sub, segment, arrays, None).plan(query)  # never Unsupported here
+            docs = sorted(searcher.docs_for_query(query))
+            assert docs, query
+            want = _scored(searcher, query, docs)
+            assert exact_scores(searcher, query, docs, arrays) == want, query
