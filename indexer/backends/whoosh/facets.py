@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from pathlib import Path
 
 from whoosh.searching import Searcher
@@ -26,9 +27,16 @@ def reader_key(reader) -> tuple:
     return tuple((leaf.segment().segment_id(), leaf.segment().deleted_count()) for leaf, _ in reader.leaf_readers())
 
 
+_KEYS: "weakref.WeakKeyDictionary[Searcher, tuple]" = weakref.WeakKeyDictionary()
+
+
 def version_key(searcher: Searcher) -> tuple:
-    """Identifies what a searcher sees: its segments and their deletions."""
-    return reader_key(searcher.reader())
+    """Identifies what a searcher sees: its segments and their deletions (fixed for the searcher's
+    life, so computed once: a search asks for it dozens of times)."""
+    key = _KEYS.get(searcher)
+    if key is None:
+        key = _KEYS[searcher] = reader_key(searcher.reader())
+    return key
 
 
 def versioned_name(prefix: str, key: tuple) -> str:
