@@ -50,3 +50,35 @@ def test_phrase_documents_are_remembered_per_index_version(corpus_copy: Path, tm
     (corpus_copy / "apart2.txt").write_text("全国“质量月”在沪开幕\n", "utf-8")
     build_index(corpus_copy, index_dir)
     assert paths('"全国 质量月"') == sorted(first + ["apart2.txt"])
+
+
+def test_facets_counted_with_arrays_equal_the_counts_one_by_one() -> None:
+    """Large result sets are counted with numbered values and bincount: the same counts as
+    Counter over the same documents, None and repeated values included."""
+    import random
+
+    from search_app.backends.whoosh import doctable
+    from search_app.backends.whoosh.doctable import DocTable
+
+    rng = random.Random(7)
+    n = 3000
+    table = DocTable(
+        year=[rng.choice([2019, 2020, 2021, None]) for _ in range(n)],
+        doc_type=[rng.choice(["通知", "新闻", None]) for _ in range(n)],
+        regions=[rng.sample(["上海", "北京", "新疆", "广东"], rng.randint(0, 3)) for _ in range(n)],
+        campaigns=[["质量月"] * rng.randint(0, 2) + rng.sample(["QC小组活动", "世界计量日"], rng.randint(0, 2)) for _ in range(n)],
+        date_rank=[0] * n,
+    )
+    for size in (1, 150, 250, 2000, n):
+        docs = sorted(rng.sample(range(n), size))
+        by_arrays = table.facet_counts(docs) if size >= doctable.ARRAY_COUNTS_FROM else None
+        limit = doctable.ARRAY_COUNTS_FROM
+        try:
+            doctable.ARRAY_COUNTS_FROM = 0
+            arrays = table.facet_counts(docs)
+            doctable.ARRAY_COUNTS_FROM = n + 1
+            one_by_one = table.facet_counts(docs)
+        finally:
+            doctable.ARRAY_COUNTS_FROM = limit
+        assert arrays == one_by_one, size
+        assert by_arrays in (None, arrays)
