@@ -2,7 +2,7 @@
 
 Each document gets a MinHash signature of its folded text's character 5-grams at analysis time
 (`signature`) and the set of numbers it states (`numbers`). After a build, `groups` finds pairs
-with datasketch's MinHash LSH, keeps those whose exact 5-gram Jaccard is at least THRESHOLD, whose
+with MinHash LSH (datasketch's bands), keeps those whose exact 5-gram Jaccard is at least THRESHOLD, whose
 dates are within MAX_DAYS (or undated), whose years and numbers agree and whose titles agree but
 for numbers (the same template for another event differs there), and joins them into groups. A
 group's earliest document is shown; the others are its copies.
@@ -24,7 +24,7 @@ from indexer.normalize import fold
 
 THRESHOLD = 0.8
 NUM_PERM = 64
-SCHEME = "affine32"  # datasketch's hashing: signatures stored by one version must be read the same way
+SCHEME = "affine32"  # datasketch's hashing, which `signature` computes: stored signatures stay comparable
 # Shingles hashed with CRC-32 rather than datasketch's SHA-1: half the time (0.49 -> 0.23 ms per page
 # on the web pages), and 32 bits are all the affine32 scheme uses.
 SHINGLE = 5
@@ -32,6 +32,10 @@ MAX_DAYS = 30
 NUMBERS_SHARED = 0.7  # of the numbers two copies state (a repost may add or drop a figure or two)
 TITLE_VARIANT = 0.5  # titles this alike (2-grams) but not the same are one template's two events
 MAX_CHARS = 20_000  # of a text shingled: reposts agree long before that
+# datasketch's MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM) cuts a signature into 5 bands of 11
+# values (its _optimal_param; a test holds the two together); two documents are candidates when one
+# band is the same in both.
+LSH_BANDS, LSH_ROWS = 5, 11
 MIN_SHINGLES = 20  # shorter texts (a title and a line) are not grouped: too many agree by chance
 GRAMS_KEPT = 1024  # documents whose shingles grouping keeps at a time
 _NOISE = re.compile(r"[\W_]+")
@@ -50,8 +54,8 @@ def shingles(text: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def minhash_permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutations of seed 1, kept in a data file: signing reads them there,
-    grouping hands them to each MinHash it makes (else drawn again: 0.34 ms each)."""
+    """datasketch's affine32 permutations of seed 1, kept in a data file (signatures are datasketch's
+    MinHash values, computed without it)."""
     pairs = [line.split("\t") for line in data_lines("minhash_permutations.tsv")]
     return tuple(np.array([int(p[i]) for p in pairs], dtype=np.uint32) for i in (0, 1))
 
@@ -139,10 +143,8 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
     """Groups of near-duplicates: the shown document's id -> its copies' ids (groups of one left out).
 
     `text_of(id)`: a document's text, read only for the pairs LSH proposes (exact Jaccard)."""
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    signed = {}
+    tables: list[dict[bytes, list[str]]] = [{} for _ in range(LSH_BANDS)]
+    signed: dict[str, tuple[Entry, list[bytes]]] = {}
     # Agreement is not transitive (dates 20 days apart twice are 40 apart), so the order pairs are
     # joined in decides the groups: oldest first, whatever order the build wrote the documents in.
     for entry in sorted(entries, key=_shown_first):
@@ -151,9 +153,10 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
         values = np.frombuffer(base64.b64decode(entry.signature), dtype=np.uint32)
         if len(values) != NUM_PERM:
             continue
-        minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme=SCHEME, permutations=minhash_permutations())
-        signed[entry.id] = (entry, minhash)
-        lsh.insert(entry.id, minhash, check_duplication=False)
+        bands = [values[i * LSH_ROWS : (i + 1) * LSH_ROWS].tobytes() for i in range(LSH_BANDS)]
+        signed[entry.id] = (entry, bands)
+        for table, band in zip(tables, bands):
+            table.setdefault(band, []).append(entry.id)
     parent = {ident: ident for ident in signed}
     rank = {ident: n for n, ident in enumerate(signed)}
 
@@ -182,8 +185,9 @@ def groups(entries: list[Entry], text_of) -> dict[str, list[str]]:
         return len(first & second) / len(union) if union else 0.0
 
     group: dict[str, list[str]] = {ident: [ident] for ident in signed}  # a root's members
-    for ident, (entry, minhash) in signed.items():
-        for other in sorted(lsh.query(minhash), key=rank.__getitem__):  # the query answers a set
+    for ident, (entry, bands) in signed.items():
+        near = {other for table, band in zip(tables, bands) for other in table[band]}
+        for other in sorted(near, key=rank.__getitem__):
             a, b = find(ident), find(other)
             if rank[other] <= rank[ident] or a == b:
                 continue

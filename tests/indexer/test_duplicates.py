@@ -87,3 +87,33 @@ def test_signatures_are_datasketchs_minhash_of_the_shingles_crc32() -> None:
         minhash.update_batch([g.encode("utf-8") for g in shingles(text)])
         assert signature(text) == base64.b64encode(minhash.hashvalues.astype(np.uint32).tobytes()).decode("ascii")
     assert signature("质量月") is None  # too short to group
+
+
+def test_candidates_are_datasketchs_lsh_candidates() -> None:
+    """groups' bands are datasketch's MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM): the same pairs
+    are proposed (signatures with planted near-copies: a few values changed here and there)."""
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+
+    from indexer.duplicates import LSH_BANDS, LSH_ROWS, NUM_PERM, SCHEME, THRESHOLD
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == (LSH_BANDS, LSH_ROWS)
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 2**32, size=(40, NUM_PERM), dtype=np.uint32)
+    rows = [base[i % 40].copy() for i in range(400)]
+    for row in rows[40:]:
+        row[rng.choice(NUM_PERM, size=int(rng.integers(1, 40)), replace=False)] = rng.integers(0, 2**32, dtype=np.uint32)
+    ours: dict[bytes, set[int]] = {}
+    for n, row in enumerate(rows):
+        minhash = MinHash(num_perm=NUM_PERM, seed=1, hashvalues=row, scheme=SCHEME)
+        lsh.insert(n, minhash)
+        for i in range(LSH_BANDS):
+            ours.setdefault((i, row[i * LSH_ROWS : (i + 1) * LSH_ROWS].tobytes()), set()).add(n)
+    proposed = 0
+    for n, row in enumerate(rows):
+        mine = set().union(*(ours[(i, row[i * LSH_ROWS : (i + 1) * LSH_ROWS].tobytes())] for i in range(LSH_BANDS)))
+        theirs = set(lsh.query(MinHash(num_perm=NUM_PERM, seed=1, hashvalues=row, scheme=SCHEME)))
+        assert mine == theirs, n
+        proposed += len(mine) > 1
+    assert proposed > 100
