@@ -28,6 +28,7 @@ from whoosh.matching import (
     AndMaybeMatcher, AndNotMatcher, DisjunctionMaxMatcher, IntersectionMatcher, ListMatcher, NullMatcherClass,
     UnionMatcher, WrappingMatcher,
 )
+from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Query, Term
 from whoosh.util import make_binary_tree
@@ -78,6 +79,10 @@ class PostingArrays:
     def term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
         """A term's documents and scores in the searcher's index version."""
         return self._terms.get((version_key(searcher), field, text), lambda: self._read_term(searcher, field, text))
+
+    def cached_term(self, searcher: Searcher, field: str, text: str) -> TermArrays | None:
+        """`term` if it is decoded already, else None."""
+        return self._terms.peek((version_key(searcher), field, text))
 
     def term_within(self, searcher: Searcher, field: str, text: str, clock: Clock | None) -> TermArrays | None:
         """`term`, or None (and the clock told a word was skipped) when the search's time is spent
@@ -311,32 +316,47 @@ class Planner:
     terms, matchers.KnownPhrase): an OR of two clauses, or in a segment of more than 5,000
     documents, is a tree of unions weighted by the clauses' sizes in the segment, else one
     preloading matcher; an AND is a tree of intersections weighted the other way; a compound of
-    one clause is that clause, its boost dropped. Ties in weight keep the clauses' order, as
-    Whoosh's matchers compare equal when they sort. Unsupported for anything else."""
+    one clause is that clause, its boost dropped. Ties in weight are ordered as Python orders
+    Whoosh's (weight, matcher) pairs (`_Weighted`). Unsupported for anything else.
+
+    Sizes are document frequencies in the segment, from the term arrays when they are decoded,
+    else from the segment's term table: planning decodes nothing (`_run` does, as before)."""
 
     def __init__(self, searcher: Searcher, sub: Searcher, segment: int, arrays: "PostingArrays",
                  clock: Clock | None) -> None:
         self.searcher, self.sub, self.segment, self.arrays, self.clock = searcher, sub, segment, arrays, clock
         self.reader = sub.reader()
+        self.deletions = self.reader.has_deletions()  # its postings come filtered: FilterMatcher leaves
+        self._terms: dict[tuple[str, object], tuple[str, object, int] | None] = {}
+        self._sizes: dict[int, int] = {}
 
     def _term(self, field: str, text) -> tuple[str, object, int] | None:
         """(field, arrays key, document frequency in this segment) of a term; None when Whoosh makes no leaf of it."""
-        if field not in self.sub.schema:
-            return None
-        try:
-            btext = self.sub.schema[field].to_bytes(text)
-        except ValueError:
-            return None
-        key = _term_text(self.searcher, field, btext)
-        found = self.arrays.term_within(self.searcher, field, key, self.clock)
-        if found is not None and len(found.segment_df) > self.segment:
-            df = found.segment_df[self.segment]
-        else:  # not decoded (out of time): ask the segment
-            df = self.reader.doc_frequency(field, btext) if (field, btext) in self.reader else 0
-        return field, key, df
+        if (field, text) in self._terms:
+            return self._terms[field, text]
+        found = None
+        if field in self.sub.schema:
+            try:
+                btext = self.sub.schema[field].to_bytes(text)
+            except ValueError:
+                btext = None
+            if btext is not None:
+                key = _term_text(self.searcher, field, btext)
+                cached = self.arrays.cached_term(self.searcher, field, key)
+                if cached is not None and len(cached.segment_df) > self.segment:
+                    found = (field, key, cached.segment_df[self.segment])
+                else:
+                    found = (field, key, self.reader.doc_frequency(field, btext) if (field, btext) in self.reader else 0)
+        self._terms[field, text] = found
+        return found
 
     def size(self, query: Query) -> int:
         """query.estimate_size(segment reader)."""
+        if id(query) not in self._sizes:
+            self._sizes[id(query)] = self._size(query)
+        return self._sizes[id(query)]
+
+    def _size(self, query: Query) -> int:
         if type(query) is Term:
             term = self._term(query.fieldname, query.text)
             return term[2] if term else 0
@@ -345,7 +365,7 @@ class Planner:
         if type(query) is Or:
             return min(sum(self.size(q) for q in query.subqueries), self.reader.doc_count())
         if type(query) is KnownPhrase:
-            return min(self.size(Term(query.fieldname, w)) for w in query.phrase.words)
+            return min(self._size(Term(query.fieldname, w)) for w in query.phrase.words)
         raise Unsupported(f"size of {type(query).__name__}")
 
     def plan(self, query: Query, scored: bool = True) -> tuple:
@@ -380,18 +400,49 @@ class Planner:
                 kind, weights = "union", [self.size(q) for q in subs]
             else:
                 kind, weights = "inter", [-self.size(q) for q in subs]
-            node = _weighted_tree(kind, [(w, self.plan(q, scored)) for w, q in zip(weights, subs)])
+            items = [_Weighted(w, self.plan(q, scored), self.deletions) for w, q in zip(weights, subs)]
+            node = _weighted_tree(kind, items, self.deletions)
             return node if query.boost == 1.0 else ("wrap", node, query.boost)
         raise Unsupported(type(query).__name__)
 
 
-def _weighted_tree(kind: str, items: list[tuple[int, tuple]]) -> tuple:
+_NODE_MATCHERS = {"wrap": WrappingMatcher, "union": UnionMatcher, "inter": IntersectionMatcher,
+                  "andnot": AndNotMatcher, "array": ArrayUnionMatcher, "null": NullMatcherClass}
+
+
+class _Weighted:
+    """A planned node and its weight, ordered as Python orders the (weight, matcher) pairs
+    whoosh.util.make_weighted_tree sorts: by weight; on a tie, Whoosh's matchers compare equal
+    (`__eq__`: the same class) and not less (`__lt__`), except that Python asks the right-hand
+    matcher first when its class derives from the left's, and its `__gt__` (not less, not equal)
+    says yes: so (w, m1) < (w, m2) when m2's class is a proper subclass of m1's (a plain term
+    in a segment with deletions, a FilterMatcher, after a boosted one, a WrappingMatcher)."""
+
+    __slots__ = ("weight", "node", "cls")
+
+    def __init__(self, weight: int, node: tuple, deletions: bool) -> None:
+        self.weight, self.node = weight, node
+        kind = node[0]
+        if kind == "leaf":  # W3LeafMatcher and ListMatcher derive from no other matcher here
+            self.cls = FilterMatcher if deletions else W3LeafMatcher
+        elif kind == "doclist":
+            self.cls = DocListMatcher if node[3] == 1.0 else BoostedDocList
+        else:
+            self.cls = _NODE_MATCHERS[kind]
+
+    def __lt__(self, other: "_Weighted") -> bool:
+        if self.weight != other.weight:
+            return self.weight < other.weight
+        return other.cls is not self.cls and issubclass(other.cls, self.cls)
+
+
+def _weighted_tree(kind: str, items: list[_Weighted], deletions: bool) -> tuple:
     """whoosh.util.make_weighted_tree over planned nodes: the two lightest joined first."""
-    items.sort(key=lambda item: item[0])
+    items.sort()
     while len(items) > 1:
         a, b = items.pop(0), items.pop(0)
-        insort(items, (a[0] + b[0], (kind, a[1], b[1])), key=lambda item: item[0])
-    return items[0][1]
+        insort(items, _Weighted(a.weight + b.weight, (kind, a.node, b.node), deletions))
+    return items[0].node
 
 
 def _run(node: tuple, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays",

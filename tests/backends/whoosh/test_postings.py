@@ -165,8 +165,8 @@ def two_segment_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_planned_trees_score_as_whoosh_in_large_and_small_segments(two_segment_index: Path) -> None:
     """exact_scores plans the matcher tree Whoosh would build (no matcher is built): in a segment of
     over 5,000 documents an OR of three or more clauses is a weighted tree of unions, whose order of
-    additions is the sizes' order, ties kept in the clauses' order. Bit for bit what Whoosh's own
-    matchers give, and no query here needs Whoosh's matchers to get it."""
+    additions is the sizes' order, ties ordered as Python orders Whoosh's matchers. Bit for bit what
+    Whoosh's own matchers give, and no query here needs Whoosh's matchers to get it."""
     from whoosh.query import And, Or, Term
 
     from search_app.backends.whoosh.postings import Planner, exact_scores
@@ -184,6 +184,10 @@ def test_planned_trees_score_as_whoosh_in_large_and_small_segments(two_segment_i
         And([Or(words("质量", "标准", "检验")), Or(words("创新", "服务", "蓝鲸", "海豚"))]),
         And(words("质量", "标准", "品牌", "活动")),
         And(words("蓝鲸", "海豚", "质量")),
+        # Equal sizes, a plain term (a FilterMatcher where there are deletions) after a boosted one
+        # (a WrappingMatcher, its base class): Python orders those two, not the clauses' order.
+        And(words("蓝鲸", "海豚") + words("蓝鲸", boost=1.3)),
+        And(words("海豚") + words("蓝鲸", boost=0.7) + words("蓝鲸", "质量")),
         Or([Term(F.YEAR, 2019, boost=0.05), Term(F.REGIONS, "北京", boost=0.0), *words("管理", "认证", "缺席词")]),
         to_whoosh(parse_query("质量 标准 OR 品牌 OR 计量 活动 -安全")),
         to_whoosh(parse_query("质量 OR 标准 OR 品牌 OR 活动 OR 企业")),
