@@ -31,9 +31,9 @@ from whoosh.matching import (
 from whoosh.matching.combo import ArrayUnionMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Query, Term
-from whoosh.util import make_binary_tree
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
 
 from search_app.backends.whoosh.doctable import Lru, version_key
@@ -292,7 +292,7 @@ def exact_scores(searcher: Searcher, query: Query, docs: list[int], arrays: "Pos
             break
         here = ids[lo:hi]
         try:
-            tree = Planner(searcher, sub, segment, arrays, clock).plan(query)
+            tree = Planner(searcher, sub, segment, arrays).plan(query)
             matched, scores = _run(tree, here, offset, searcher, arrays, clock)
         except Unsupported:
             matcher = query.matcher(sub, context)
@@ -322,9 +322,8 @@ class Planner:
     Sizes are document frequencies in the segment, from the term arrays when they are decoded,
     else from the segment's term table: planning decodes nothing (`_run` does, as before)."""
 
-    def __init__(self, searcher: Searcher, sub: Searcher, segment: int, arrays: "PostingArrays",
-                 clock: Clock | None) -> None:
-        self.searcher, self.sub, self.segment, self.arrays, self.clock = searcher, sub, segment, arrays, clock
+    def __init__(self, searcher: Searcher, sub: Searcher, segment: int, arrays: "PostingArrays") -> None:
+        self.searcher, self.sub, self.segment, self.arrays = searcher, sub, segment, arrays
         self.reader = sub.reader()
         self.deletions = self.reader.has_deletions()  # its postings come filtered: FilterMatcher leaves
         self._terms: dict[tuple[str, object], tuple[str, object, int] | None] = {}

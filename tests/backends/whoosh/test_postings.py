@@ -199,7 +199,7 @@ def test_planned_trees_score_as_whoosh_in_large_and_small_segments(two_segment_i
         assert all(sub.reader().has_deletions() for sub, _ in leaves)
         for query in queries:
             for segment, (sub, _) in enumerate(leaves):
-                Planner(searcher, sub, segment, arrays, None).plan(query)  # never Unsupported here
+                Planner(searcher, sub, segment, arrays).plan(query)  # never Unsupported here
             docs = sorted(searcher.docs_for_query(query))
             assert docs, query
             want = _scored(searcher, query, docs)
