@@ -446,8 +446,8 @@ def _weighted_tree(kind: str, items: list[_Weighted], deletions: bool) -> tuple:
 
 def _run(node: tuple, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "PostingArrays",
          clock: Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(matches, scores) of a planned tree at global `docs` of the segment at `offset`: what
-    `_evaluate` computes on the matchers the plan stands for, operation for operation."""
+    """(matches, scores) of a planned tree at global `docs` of the segment at `offset`, each node
+    computing its score from its children's as the matcher it stands for does in score()."""
     kind = node[0]
     if kind == "null":
         return np.zeros(len(docs), bool), np.zeros(len(docs))
@@ -476,13 +476,21 @@ def _run(node: tuple, docs: np.ndarray, offset: int, searcher: Searcher, arrays:
         hit, scores = _run(inner, docs, offset, searcher, arrays, clock)
         hit = hit & np.isin(docs - offset, np.asarray(ids, dtype=np.int64))
         return hit, scores * factor if factor != 1.0 else scores
+    if kind == "filter":  # a segment's deletions (exclude) or a list of documents
+        _, child, ids, exclude, boost = node
+        hit, scores = _run(child, docs, offset, searcher, arrays, clock)
+        listed = np.isin(docs - offset, np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        return hit & (~listed if exclude else listed), scores * boost
     ha, sa = _run(node[1], docs, offset, searcher, arrays, clock)
     hb, sb = _run(node[2], docs, offset, searcher, arrays, clock)
     if kind == "inter":
         return ha & hb, sa + sb
     if kind == "andnot":
         return ha & ~hb, sa
-    return ha | hb, np.where(ha & hb, sa + sb, np.where(ha, sa, sb))
+    if kind == "andmaybe":
+        return ha, np.where(hb, sa + sb, sa)
+    both = np.maximum(sa, sb) if kind == "dismax" else sa + sb
+    return ha | hb, np.where(ha & hb, both, np.where(ha, sa, sb))
 
 
 def walk(matcher, docs: list[int], offset: int, clock: Clock | None = None, floor: int = 0) -> list[tuple[float, int]]:
@@ -513,50 +521,35 @@ def _evaluate(m, docs: np.ndarray, offset: int, searcher: Searcher, arrays: "Pos
               clock: Clock | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(matches, scores) of a Whoosh matcher tree at global `docs` of the segment at `offset`,
     each node computing its score from its children's as the node's own score() does."""
+    return _run(_as_plan(m, searcher), docs, offset, searcher, arrays, clock)
+
+
+_PAIRS = {UnionMatcher: "union", IntersectionMatcher: "inter", AndNotMatcher: "andnot",
+          AndMaybeMatcher: "andmaybe", DisjunctionMaxMatcher: "dismax"}
+
+
+def _as_plan(m, searcher: Searcher) -> tuple:
+    """A built Whoosh matcher tree as the tuples `Planner` writes (`_run` evaluates both)."""
     if isinstance(m, NullMatcherClass):
-        return np.zeros(len(docs), bool), np.zeros(len(docs))
+        return _NULL
     if type(m) in (W3LeafMatcher, ListMatcher) and m.term() is not None:
         field, btext = m.term()
-        term = arrays.term_within(searcher, field, _term_text(searcher, field, btext), clock)
-        term = term or _NO_TERM
-        at = np.minimum(np.searchsorted(term.docs, docs), max(len(term.docs) - 1, 0))
-        hit = term.docs[at] == docs if len(term.docs) else np.zeros(len(docs), bool)
-        return hit, np.where(hit, term.scores[at] if len(term.docs) else 0.0, 0.0)
+        return ("leaf", field, _term_text(searcher, field, btext))
     union = array_union_parts(m)
     if union is not None:
         children, boost, scored = union
         if not scored:
             raise Unsupported("ArrayUnionMatcher without scores")
-        # Whoosh adds each child's score times the boost into a zeroed array, child by child,
-        # and matches the documents whose sum is above 0.
-        total = np.zeros(len(docs))
-        for child in children:
-            hit, scores = _evaluate(child, docs, offset, searcher, arrays, clock)
-            total = np.where(hit, total + scores * boost, total)
-        return total > 0, total
+        return ("array", [_as_plan(child, searcher) for child in children], boost, scored)
     if type(m) is FilterMatcher:
         child, ids, exclude = filter_ids(m)
-        hit, scores = _evaluate(child, docs, offset, searcher, arrays, clock)
-        listed = np.isin(docs - offset, np.fromiter(ids, dtype=np.int64, count=len(ids)))
-        return hit & (~listed if exclude else listed), scores * m.boost
+        return ("filter", _as_plan(child, searcher), ids, exclude, m.boost)
     if type(m) is WrappingMatcher:
-        hit, scores = _evaluate(m.child, docs, offset, searcher, arrays, clock)
-        return hit, scores * m.boost
+        return ("wrap", _as_plan(m.child, searcher), m.boost)
     if type(m) in (DocListMatcher, BoostedDocList):
-        hit, scores = _evaluate(m.inner, docs, offset, searcher, arrays, clock)
-        hit = hit & np.isin(docs - offset, np.asarray(m.ids, dtype=np.int64))
-        return hit, scores * m.factor if type(m) is BoostedDocList else scores
-    if type(m) in (UnionMatcher, IntersectionMatcher, AndNotMatcher, AndMaybeMatcher, DisjunctionMaxMatcher):
-        ha, sa = _evaluate(m.a, docs, offset, searcher, arrays, clock)
-        hb, sb = _evaluate(m.b, docs, offset, searcher, arrays, clock)
-        if type(m) is IntersectionMatcher:
-            return ha & hb, sa + sb
-        if type(m) is AndNotMatcher:
-            return ha & ~hb, sa
-        if type(m) is AndMaybeMatcher:
-            return ha, np.where(hb, sa + sb, sa)
-        both = np.maximum(sa, sb) if type(m) is DisjunctionMaxMatcher else sa + sb
-        return ha | hb, np.where(ha & hb, both, np.where(ha, sa, sb))
+        return ("doclist", m.ids, _as_plan(m.inner, searcher), m.factor)
+    if type(m) in _PAIRS:
+        return (_PAIRS[type(m)], _as_plan(m.a, searcher), _as_plan(m.b, searcher))
     raise Unsupported(type(m).__name__)
 
 
