@@ -7,11 +7,11 @@ tests/backends/whoosh/test_legacy_index.py. What is used, and why:
 
 - `SegmentWriter.add_document`'s body (`_check_state`, `_doc_boost`, `_field_boost`, `_check_fields`,
   `perdocwriter`, `docnum`), `PostingPool` (`runs`, `_new_run`, `_write_run`, `_add_run`, `items`, `limit`), the
-  field writer's `_postwriter` and W3PostingsWriter's block buffer (`_ids`, `_weights`, `_values`,
-  `_maxweight`, `_minlength`, `_maxlength`, `_blocklimit`, `_write_block` and what it reads): our
-  text fields' postings are filed by term as documents come and written a block at a time,
-  not a Python call per posting (a third of the writes' time).
-
+  field writer's `_postfile`, `_tindex`, `_fieldid`, `_format` and `_postwriter` (for its `_blocklimit`,
+  `_compression` and `_inlinelimit`), `W3TermInfo._struct` and the block layout W3PostingsWriter's
+  `_write_block` writes: our text fields' postings are filed by term as documents come, and each term's
+  blocks and term info are made at once (`_term_bytes`), not with a Python call per posting and
+  Whoosh's writer and term-info objects per term (a third of the writes' time, then a sixth of the rest).
 - `SegmentWriter(ix, _lk=False)`, `_finalize_segment()`, `_added`, `pool.currentsize`,
   `_close_segment()`, `newsegment`: the sub-writer protocol of whoosh.multiproc, without its
   process pool. Each worker process writes segments of its own without the lock and hands them
@@ -37,10 +37,10 @@ from pathlib import Path
 from pickle import dumps
 
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo, _lenfield
 from whoosh.fields import TEXT, Schema
 from whoosh.formats import Positions
-from whoosh.system import pack_uint
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, clean_files
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -154,68 +154,98 @@ class _TermPool(PostingPool):
 # Blocks whose pickle is shorter are written uncompressed: zlib saves nothing on them (1.99 MB of
 # 28,655 such blocks in a 1,406-page segment came out at 1.96 MB) and cost 2/3 of its calls.
 COMPRESS_FROM = 128
-
-
-class ShortBlocksWriter(W3PostingsWriter):
-    """W3PostingsWriter writing short blocks uncompressed, as its own comment intends ("If the pickle
-    is less than 20 bytes, don't bother compressing", overridden on the next line): each block
-    says whether it is compressed, so any Whoosh reader reads them."""
-
-    def _write_block(self, last: bool = False) -> None:
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
-        comp = self._compression if len(databytes) >= COMPRESS_FROM else 0
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        ids = self._ids
-        infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
-                           length_to_byte(self._maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        self._postfile.write_int(-blocklength if last else blocklength)
-        self._postfile.write(infobytes)
-        self._postfile.write(databytes)
-        self._blockcount += 1
-        self._new_block()
+_TERM_INFO = W3TermInfo._struct
 
 
 def _write_postings(fieldwriter, schema: Schema, lengths: _Lengths | None, pool: _TermPool) -> None:
-    """FieldWriter.add_postings with W3PostingsWriter.add_posting's blocks filled a term at a time:
-    the same files, without a Python call per posting."""
+    """FieldWriter.add_postings with each term's blocks, block infos and term info made at once
+    (_term_bytes): the same files, without a Python call per posting or Whoosh's objects per term."""
     lastfn = None
     column: list | None = None
+    limit = compression = 0
+    values_size: int | None = None
+    postfile = fieldwriter._postfile
+    add_term = fieldwriter._tindex.add
     for fieldname, tbytes, postings in pool.by_term():
         if fieldname != lastfn:
             if lastfn is not None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
-            if type(fieldwriter._postwriter) is W3PostingsWriter:
-                fieldwriter._postwriter.__class__ = ShortBlocksWriter
+            postwriter = fieldwriter._postwriter
+            if type(postwriter) is not W3PostingsWriter or postwriter._inlinelimit > 1:
+                raise TypeError(f"unexpected postings writer for {fieldname}: {postwriter!r}")
+            limit, compression = postwriter._blocklimit, postwriter._compression
+            values_size = fieldwriter._format.fixed_value_size()
             lastfn = fieldname
             column = lengths.column(fieldname) if lengths is not None else None
+            field_key = pack_ushort(fieldwriter._fieldid)
         if postings[0][0] == -1:  # FieldWriter.add_postings: spelling words, not postings
             postings = [p for p in postings if p[0] != -1]
             if not postings:
                 continue
-        fieldwriter.start_term(tbytes)
-        writer = fieldwriter._postwriter
-        limit = writer._blocklimit
-        for start in range(0, len(postings), limit):
-            if start:
-                writer._write_block()
-            block = postings[start:start + limit]
-            writer._ids = array("I", [p[0] for p in block])
-            writer._weights = array("f", [p[1] for p in block])
-            writer._values = [p[2] for p in block if p[2]]
-            writer._maxweight = max(0, max(p[1] for p in block))
-            if column is not None:
-                found = [length for length in (column[p[0]] for p in block) if length]
-                writer._minlength = min(found) if found else None
-                writer._maxlength = max(found) if found else 0
-        fieldwriter.finish_term()
+        offset = postfile.tell()
+        data, info = _term_bytes(postings, column, limit, compression, values_size)
+        postfile.write(data)
+        add_term(field_key + tbytes, info + pack_long(offset) + pack_int(len(data)))
     if lastfn is not None:
         fieldwriter.finish_field()
+
+
+def _term_bytes(postings: list[tuple], column: list | None, limit: int, compression: int,
+                values_size: int | None) -> tuple[bytes, bytes]:
+    """One term's bytes in the postings file and its term info (W3TermInfo.to_bytes without the
+    extent): what W3PostingsWriter.add_posting, _write_block and finish_postings write for
+    `postings`, (docnum, weight, value bytes) each, with W3TermInfo's statistics."""
+    chunks = [WHOOSH3_HEADER_MAGIC]
+    total_weight = 0
+    minlength = None
+    maxlength = maxweight = 0
+    count = len(postings)
+    for start in range(0, count, limit):
+        block = postings[start:start + limit]
+        last = start + limit >= count
+        ids = [p[0] for p in block]
+        weights = array("f", [p[1] for p in block])
+        n = len(ids)
+        block_maxweight = max(0, max(p[1] for p in block))
+        if column is not None:
+            found = [length for length in (column[i] for i in ids) if length]
+            block_min = min(found) if found else None
+            block_max = max(found) if found else 0
+        else:
+            block_min, block_max = None, 0
+        # W3TermInfo.add_block
+        total_weight += sum(weights)
+        if minlength is None:
+            minlength = block_min
+        else:
+            minlength = min(minlength, block_min)
+        maxlength = max(maxlength, block_max)
+        maxweight = max(maxweight, block_maxweight)
+        # W3PostingsWriter._mini_ids, _mini_weights, _mini_values
+        deltas = tuple(b - a for a, b in zip([0] + ids, ids))
+        if weights.count(1.0) == n:
+            mini_weights = None
+        elif weights.count(weights[0]) == n:
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        if values_size is None:
+            mini_values = tuple(p[2] for p in block if p[2])
+        elif values_size == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(p[2] for p in block if p[2])
+        databytes = dumps((deltas, mini_weights, mini_values), 2)
+        comp = compression if len(databytes) >= COMPRESS_FROM else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps((n, ids[-1], block_maxweight, comp, length_to_byte(block_min), length_to_byte(block_max)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        chunks += (pack_int(-blocklength if last else blocklength), infobytes, databytes)
+    info = _TERM_INFO.pack(False, total_weight, count, 0 if minlength is None else length_to_byte(minlength),
+                           length_to_byte(maxlength), maxweight, postings[0][0], postings[-1][0])
+    return b"".join(chunks), info
 
 
 def _positions_postings(value: str, field_boost: float) -> list[tuple[bytes, int, float, bytes]]:

@@ -1,15 +1,19 @@
 """The fast writer (internals.FastSegmentWriter) writes the very files Whoosh's own SegmentWriter
 writes for the same documents (in memory, spilled to disk past its memory limit, and merging
 segments) but for two things that read back the same: short posting blocks are left uncompressed,
-and a position written once is one bytes object that pickle may write once per block."""
+and a position written once is one bytes object that pickle may write once per block. Generated
+pages make the common words' postings run over several blocks."""
 from __future__ import annotations
 
 import re
+import zlib
 from pathlib import Path
+from pickle import dumps
 
 import pytest
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from conftest import copy_sample_corpus
@@ -19,11 +23,40 @@ from indexer.build import build_one
 from indexer.parse import walk_corpus
 
 SEGMENT_FILE = re.compile(r"^MAIN_[a-z0-9]+(\..+)$")
+GENERATED = 300  # pages: 质量, 活动… in every one of them run over three blocks of 128 postings, 燎原 over two full ones
+
+
+def _short_blocks_write_block(self, last: bool = False) -> None:
+    """W3PostingsWriter._write_block writing blocks under internals.COMPRESS_FROM bytes uncompressed,
+    as its own comment intends ("If the pickle is less than 20 bytes, don't bother compressing")."""
+    if not self._blockcount:
+        self._postfile.write(WHOOSH3_HEADER_MAGIC)
+    self._terminfo.add_block(self)
+    databytes = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 2)
+    comp = self._compression if len(databytes) >= W.COMPRESS_FROM else 0
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    ids = self._ids
+    infobytes = dumps((len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength),
+                       length_to_byte(self._maxlength)), 2)
+    blocklength = len(infobytes) + len(databytes)
+    self._postfile.write_int(-blocklength if last else blocklength)
+    self._postfile.write(infobytes)
+    self._postfile.write(databytes)
+    self._blockcount += 1
+    self._new_block()
 
 
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     root = copy_sample_corpus(tmp_path_factory.mktemp("fast") / "corpus")
+    units = ["市场监管局", "质量协会", "标准化研究院", "计量测试所", "检验检测中心"]
+    for n in range(GENERATED):
+        unit = units[n % len(units)]
+        words = "、".join(f"第{k}项" for k in range(n % 7 + 1))  # field lengths of every size
+        (root / f"generated_{n:03d}.txt").write_text(
+            f"{unit}开展第{n}次质量月活动\n\n{2000 + n % 25}年9月，{unit}开展质量月活动，完成{words}质量提升任务。"
+            + "质量是企业的生命。" * (n % 4) + ("星火燎原。" if n < 2 * 128 else ""), encoding="utf-8")
     docs = [build_one(root, path, [], [], None) for path in walk_corpus(root)]
     return [doc.fields() for doc in docs if doc is not None]
 
@@ -61,7 +94,7 @@ def _build(index_dir: Path, make_writer, documents: list[dict], spill: bool = Fa
 def test_the_fast_writer_writes_whooshs_files(documents: list[dict], tmp_path: Path, spill: bool, merge: bool,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     # Whoosh's own writer with short blocks left uncompressed, and ours without the shared objects.
-    monkeypatch.setattr(W3PostingsWriter, "_write_block", W.ShortBlocksWriter._write_block)
+    monkeypatch.setattr(W3PostingsWriter, "_write_block", _short_blocks_write_block)
     monkeypatch.setattr(W, "one_position", W.one_position.__wrapped__)
     _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), documents, spill, merge)
     _build(tmp_path / "fast", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
@@ -94,5 +127,7 @@ def test_what_the_fast_writer_writes_reads_as_whooshs(documents: list[dict], tmp
     _build(tmp_path / "fast", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
     whoosh, fast = _postings(tmp_path / "whoosh"), _postings(tmp_path / "fast")
     assert len(fast) > 1000 and fast == whoosh
+    assert max(len(rows) for rows, *_ in fast.values()) > 2 * 128  # terms of three blocks
+    assert len(fast["text", "燎原".encode()][0]) == 2 * 128  # and of two full ones
     (whoosh_pst,), (fast_pst,) = [list((tmp_path / name).glob("*.pst")) for name in ("whoosh", "fast")]
     assert fast_pst.read_bytes() != whoosh_pst.read_bytes()  # the files differ; what they say does not
