@@ -79,8 +79,8 @@ class Article:
 class _Cues:
     breadcrumb: tuple[str, ...]
     list: tuple[str, ...]
-    footer: tuple[str, ...]
-    share: tuple[str, ...]
+    footer: re.Pattern  # any of the footer phrases
+    share: re.Pattern  # any of the share-bar phrases
     classes: frozenset[str]
     lines: frozenset[str]
     line_starts: tuple[str, ...]
@@ -93,14 +93,16 @@ def cues() -> _Cues:
     for line in data_lines("boilerplate.tsv"):
         kind, phrase = line.split("\t", 1)
         kinds[kind].append(fold(phrase.strip()))
+    any_of = lambda phrases: re.compile("|".join(map(re.escape, phrases)) or "(?!)")  # noqa: E731
     return _Cues(
-        tuple(kinds["breadcrumb"]), tuple(kinds["list"]), tuple(kinds["footer"]),
-        tuple(kinds["share"]), frozenset(kinds["class"]), frozenset(_bare(p) for p in kinds["line"]),
+        tuple(kinds["breadcrumb"]), tuple(kinds["list"]), any_of(kinds["footer"]),
+        any_of(kinds["share"]), frozenset(kinds["class"]), frozenset(_bare(p) for p in kinds["line"]),
         tuple(kinds["line_start"]),
     )
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_BAR = re.compile(r"[|｜]")
 _CHROME_LINE_MAX = 40
 
 
@@ -118,7 +120,9 @@ def is_chrome_line(line: str, folded: str | None = None) -> bool:
         return True
     if len(folded) <= _CHROME_LINE_MAX and (_bare(folded) in c.lines or folded.startswith(c.line_starts)):
         return True
-    parts = [p for p in re.split(r"[|｜]", folded) if p.strip()]
+    if "|" not in folded and "｜" not in folded:
+        return False
+    parts = [p for p in _BAR.split(folded) if p.strip()]
     return len(parts) >= 3 and all(len(p.strip()) <= 8 for p in parts)  # 帮助中心| 设为首页| 加入收藏
 
 
@@ -179,7 +183,7 @@ def strip_spam(text: str) -> str:
 
 def _is_list_heading(folded: str, c: _Cues) -> bool:
     bare = folded.strip(" -·•:：>»【】[]")
-    return len(bare) <= 24 and any(bare.startswith(h) for h in c.list) or bare in ("更多", "更多>>", "more")
+    return len(bare) <= 24 and bare.startswith(c.list) or bare in ("更多", "更多>>", "more")
 
 
 def _is_list_item(line: str) -> bool:
@@ -208,8 +212,8 @@ def strip_chrome_lines(text: str) -> str:
             continue
         if (
             is_chrome_line(line, folded)
-            or (len(line) <= 60 and any(s in folded for s in c.share))
-            or (len(line) <= 150 and any(f in folded for f in c.footer))
+            or (len(line) <= 60 and c.share.search(folded) is not None)
+            or (len(line) <= 150 and c.footer.search(folded) is not None)
         ):
             i += 1
             continue
