@@ -296,14 +296,10 @@ def _link_len(el: etree._Element) -> int:
     return sum(_text_len(_text_content(a)) for a in el.iter("a"))
 
 
-def _class_words(el: etree._Element) -> frozenset[str]:
-    return _words_of(f"{el.get('class') or ''} {el.get('id') or ''}")
-
-
 @lru_cache(maxsize=4096)
-def _words_of(raw: str) -> frozenset[str]:
-    raw = raw.lower()
-    return frozenset(re.split(r"[^a-z]+", raw)) if raw.strip() else frozenset()
+def _chrome_attributes(class_: str | None, id_: str | None) -> bool:
+    """True when a word of an element's class or id (letters between non-letters) is a chrome cue."""
+    return not cues().classes.isdisjoint(re.split(r"[^a-z]+", f"{class_ or ''} {id_ or ''}".lower()))
 
 
 def _drop(el: etree._Element) -> None:
@@ -328,16 +324,13 @@ def _remove_chrome(body: etree._Element) -> None:
         if next(el.iterancestors("article", "main"), None) is None:
             _drop(el)
     total = _text_len(_text_content(body)) or 1
-    c = cues()
     for el in _CLASSED(body):  # elements without class or id have no class words
-        if el.tag in ("body", "html") or el.getparent() is None:
+        if not _chrome_attributes(el.get("class"), el.get("id")) or el.tag in ("body", "html") or el.getparent() is None:
             continue
-        words = _class_words(el)
-        if words and words & c.classes:
-            # Never drop a wrapper that holds most of a page's text (it is the article).
-            length = _text_len(_text_content(el))
-            if length < 0.4 * total or length < 200:
-                _drop(el)
+        # Never drop a wrapper that holds most of a page's text (it is the article).
+        length = _text_len(_text_content(el))
+        if length < 0.4 * total or length < 200:
+            _drop(el)
 
 
 def _own_text(el: etree._Element) -> tuple[str, int]:
