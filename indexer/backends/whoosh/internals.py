@@ -38,8 +38,9 @@ from pickle import dumps
 
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo, _lenfield
-from whoosh.fields import TEXT, Schema
-from whoosh.formats import Positions
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.formats import Existence, Positions
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, clean_files
@@ -113,6 +114,36 @@ class _TermPool(PostingPool):
                 postings.append((docnum, weight * boost, vbytes))
             size += 2 * len(tbytes) + len(vbytes)
         self.currentsize += size + len(items) * (150 + len(fieldname))
+        if self.currentsize > self.limit:
+            self.save()
+        return length
+
+    def add_positions(self, fieldname: str, docnum: int, value: str, field_boost: float, boost: float) -> int:
+        """add_field of a text's postings with positions (what Positions.word_values gives over the
+        analyzer's Token objects, made without them); returns the field's length."""
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+        length = size = count = 0
+        for word, positions in index_positions(value).items():
+            freq = len(positions)
+            if freq == 1:
+                encoded = one_position(positions[0])  # most terms of a page: one bytes object per position
+            else:
+                deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
+                # formats.Positions: pack_uint(count) + the pickled position deltas
+                encoded = pack_uint(freq) + dumps(deltas, 2)
+            tbytes = word.encode("utf-8")
+            length += freq
+            count += 1
+            posting = (docnum, float(freq) * field_boost * boost, encoded)
+            postings = terms.get(tbytes)
+            if postings is None:
+                terms[tbytes] = [posting]
+            else:
+                postings.append(posting)
+            size += 2 * len(tbytes) + len(encoded)
+        self.currentsize += size + count * (150 + len(fieldname))
         if self.currentsize > self.limit:
             self.save()
         return length
@@ -248,21 +279,6 @@ def _term_bytes(postings: list[tuple], column: list | None, limit: int, compress
     return b"".join(chunks), info
 
 
-def _positions_postings(value: str, field_boost: float) -> list[tuple[bytes, int, float, bytes]]:
-    """(term bytes, frequency, weight, value bytes) of each term of `value`: what Positions.word_values
-    gives over the analyzer's Token objects, without them."""
-    out = []
-    for word, positions in index_positions(value).items():
-        if len(positions) == 1:
-            encoded = one_position(positions[0])  # most terms of a page: one bytes object per position
-        else:
-            deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
-            # formats.Positions: pack_uint(count) + the pickled position deltas
-            encoded = pack_uint(len(deltas)) + dumps(deltas, 2)
-        out.append((word.encode("utf-8"), len(positions), float(len(positions)) * field_boost, encoded))
-    return out
-
-
 @lru_cache(maxsize=100_000)
 def one_position(pos: int) -> bytes:
     """Positions' encoding of a term written once, at `pos`."""
@@ -270,9 +286,15 @@ def one_position(pos: int) -> bytes:
 
 
 def _fast_fields(schema: Schema) -> frozenset[str]:
-    """The TEXT fields of our analyzer with positions: their postings come from _positions_postings."""
+    """The TEXT fields of our analyzer with positions: their postings come from _TermPool.add_positions."""
     return frozenset(name for name, field in schema.items()
                      if type(field) is TEXT and type(field.format) is Positions and isinstance(field.analyzer, ChineseTokenizer))
+
+
+def _whole_value_fields(schema: Schema) -> frozenset[str]:
+    """The ID fields indexing a value as it is (IDTokenizer, no filter): one term, the value, without frequency."""
+    return frozenset(name for name, field in schema.items()
+                     if type(field) is ID and type(field.analyzer) is IDTokenizer and type(field.format) is Existence)
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -284,6 +306,7 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, **options)
         self.pool = _TermPool(self._tempstorage, self.newsegment, limitmb=options.get("limitmb", 128))
         self._fast = _fast_fields(self.schema)
+        self._whole = _whole_value_fields(self.schema)
 
     def add_document(self, **fields) -> None:
         """SegmentWriter.add_document of whoosh-reloaded 2.7.5, but for the branch of the fast fields."""
@@ -306,10 +329,12 @@ class FastSegmentWriter(SegmentWriter):
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
                     if fieldname in self._fast and isinstance(value, str):
-                        length = pool.add_field(fieldname, docnum, _positions_postings(value, field.format.field_boost),
-                                                fieldboost)
+                        length = pool.add_positions(fieldname, docnum, value, field.format.field_boost, fieldboost)
                         if not field.scorable:
                             length = 0
+                    elif fieldname in self._whole and isinstance(value, str):
+                        # ID.index: Existence's word_values over IDTokenizer's one token
+                        pool.add_field(fieldname, docnum, [(value.encode("utf-8"), 1, field.format.field_boost, b"")], fieldboost)
                     else:
                         scorable = field.scorable
                         for tbytes, freq, weight, vbytes in field.index(value):
