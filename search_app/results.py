@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
 from indexer.campaigns import story_at
+from indexer.industries import industry_named
 from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
@@ -217,12 +218,15 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
 
 
 def _has_term(stored: dict, word: str) -> bool:
-    """True when the document has the word, one of its other names or synonyms, or is of the year
-    or about the region it is."""
+    """True when the document has the word, one of its other names or synonyms, or is of the year,
+    about the region or of the industry it is."""
     if year_word(word) and stored.get(F.YEAR) == int(word):
         return True
     place = place_named(word)
     if place and fold(place) in (stored.get(F.REGIONS) or "").split(","):
+        return True
+    industry = industry_named(word)
+    if industry and industry in (stored.get(F.INDUSTRIES) or "").split(","):
         return True
     return any(_has_word(stored, w) for w in [word, *alternative_names(word)])
 

@@ -237,6 +237,15 @@ def test_an_industry_named_finds_its_pages_first(client) -> None:
     assert _paths(_search(client, "钢铁企业 质量开放日")) == ["mill.txt", "sectors.txt"]
 
 
+def test_a_page_of_the_industry_ranks_above_the_other_word_alone(client) -> None:
+    # No page has both words: 马钢's, which never writes 钢铁, comes before those with 安全 alone
+    # (it used to come last, found but unscored) and lacks only 安全.
+    data = _search(client, "钢铁 安全")
+    assert _paths(data)[0] == "mill.txt" and data["results"][0]["missing"] == ["安全"]
+    assert {"works.txt", "yard.txt", "sectors.txt"} <= set(_paths(data))
+    assert {r["path"]: r["missing"] for r in data["results"]}["works.txt"] == ["钢铁"]
+
+
 def test_an_industry_is_not_expanded_in_quotes_or_alone(client) -> None:
     quoted = _search(client, '"钢铁" 质量开放日')
     assert _paths(quoted) == ["sectors.txt"] and quoted["understood"]["expanded"] == []

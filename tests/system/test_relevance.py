@@ -16,12 +16,14 @@ from bench import relevance
 
 FLOORS = {  # judged set, nDCG@10 per kind with at least four queries
     "all": 0.79, "campaign": 0.92, "false_friend": 0.55, "organization": 0.88, "phrase": 0.88,
-    "theme_year": 0.83, "two_concept": 0.68,  # 0.714 with the last resort below 5 (issue 21, third stop), 0.738 below 10
+    "theme_year": 0.83, "two_concept": 0.77,  # 0.714 with the last resort below 5 (issue 21, third stop), 0.738 below 10,
+    # 0.807 with a page of the industry a query names scored as having the word (fields.INDUSTRY_MATCH_SCORE)
 }
 # The held-out set (relevance_heldout.json) was judged by a reader who never saw the engine and scored
 # once after the ranking was frozen (0.720 against the baseline's 0.735); the last resort for two
 # chunks typed apart came after, 0.757, and the soft-AND ladder (its last resort after ⌈¾⌉ while
-# fewer than 3 are found) 0.769, query-time synonyms (indexer/data/synonyms.txt) 0.783. Its floor:
+# fewer than 3 are found) 0.769, query-time synonyms (indexer/data/synonyms.txt) 0.783; 0.845 with the industry's
+# pages scored as having its word (that score chosen on the judged set, where 0.843 before). Its floor:
 # no worse than that, less 0.03, and not under plain BM25.
 HELD_OUT_FLOOR = 0.75
 # A third set (relevance_heldout2.json), queries written and pages judged by another reader, scored once
@@ -31,10 +33,11 @@ HELD_OUT_FLOOR = 0.75
 HELD_OUT_2_FLOOR = 0.82
 # A fourth (relevance_heldout3.json), by a third reader, scored once after sub-words across a word's parts
 # were dropped and the last resort raised to 10: 0.769 against the baseline's 0.655 (the code before, 0.767;
-# with the last resort below 5 as committed, 0.767).
+# with the last resort below 5 as committed, 0.767); 0.795 with the industry's pages scored as having its word
+# (m16 钢铁 质量攻关 0.00 -> 0.39, m15 0.62 -> 0.61).
 # Half its queries were chosen after reading and most have one relevant page: spot checks. Its floor:
 # that less 0.03, and not under plain BM25.
-HELD_OUT_3_FLOOR = 0.74
+HELD_OUT_3_FLOOR = 0.76
 
 pytestmark = [
     pytest.mark.skipif(not relevance.WEB_PAGES.exists(), reason=f"{relevance.WEB_PAGES} not present"),

@@ -207,6 +207,33 @@ def _candidate_searches(words: list[str], base: dict, per_word: int, size: int |
     ]
 
 
+def _field_clauses(clauses: list[Clause]) -> list[Clause]:
+    """The positive clauses matched by a field (an industry, a year, a region), inside ORs and ANDs too."""
+    found = []
+    for clause in clauses:
+        if clause.negated:
+            continue
+        if clause.kind in FIELD_KINDS:
+            found.append(clause)
+        elif clause.kind in ("or", "and"):
+            found += _field_clauses(clause.options)
+    return found
+
+
+def _field_searches(clauses: list[Clause], filter_by: str, phrases: "_Phrases", words: list[str], per_word: int) -> list[dict]:
+    """The searches of the documents a field clause finds (马钢's page for 钢铁 安全, of the industry
+    but with neither word), newest first as ties are ranked: no word's search returns those that
+    have none of the words."""
+    size = min(per_word, PHRASE_PAGE)
+    out = []
+    for clause in _field_clauses(clauses):
+        condition = _condition(clause, phrases)
+        out += [{"q": "*", "filter_by": f"{filter_by} && {condition}" if filter_by else condition,
+                 "sort_by": "date_rank:desc,seq:asc", "include_fields": tf_fields(words), "per_page": size, "page": page}
+                for page in range(1, -(-per_word // size) + 1)]
+    return out
+
+
 def _maybe_phrase(words: tuple[str, ...], field: str) -> str:
     """The filter of the documents where a phrase can match through a sub-word: every word in
     the field (the text's: in `terms`, a superset the check narrows) and one as a sub-word."""
@@ -342,9 +369,10 @@ class _Scorer:
         """The clause's score in the document, None when it does not match there."""
         if clause.region and not _in_region(doc, clause.region):
             return None
-        # Found, hardly scored (a keyword's weight 1 times the boost, as on Whoosh).
+        # A keyword's weight 1 times the boost, as on Whoosh: an industry's as much as a word, a year's
+        # or a region's hardly anything.
         if clause.kind == "industry":
-            return F.FIELD_MATCH_SCORE if facet_code(clause.words[0]) in (doc.get(FILTER_CODES[F.INDUSTRIES]) or []) else None
+            return F.INDUSTRY_MATCH_SCORE if facet_code(clause.words[0]) in (doc.get(FILTER_CODES[F.INDUSTRIES]) or []) else None
         if clause.kind == "year":
             return F.FIELD_MATCH_SCORE if doc.get(F.YEAR) == int(clause.words[0]) else None
         if clause.kind == "place":
@@ -584,7 +612,8 @@ class TypesenseStore:
             else:
                 per_word = min(RANKED_DEPTH, max(per_word, DEPTH_FACTOR * limit + RANK_MARGIN))
             # The total and the facets: every document the filter lets through.
-            searches = [{"q": "*", **base, "per_page": 0, **facet}, *_candidate_searches(words, base, per_word)]
+            searches = [{"q": "*", **base, "per_page": 0, **facet}, *_candidate_searches(words, base, per_word),
+                        *_field_searches(parsed.clauses, filter_by, phrases, words, per_word)]
         results = self.multi(collection, searches)
         head = results[0]
         candidates: dict[str, dict] = {}

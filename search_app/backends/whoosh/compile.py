@@ -33,9 +33,10 @@ def _clause_query(clause: Clause) -> Query:
         return Or([_clause_query(o) for o in clause.options])
     if clause.kind == "and":
         return And([_clause_query(o) for o in clause.options])
-    # Found, hardly scored: a document of the industry, year or region ranks by the query's other words.
+    # A document of the industry scores as if it had the word (fields.py); of the year or region it is
+    # found, hardly scored: it ranks by the query's other words.
     if clause.kind == "industry":
-        return Term(F.INDUSTRIES, clause.words[0], boost=F.FIELD_MATCH_SCORE)
+        return Term(F.INDUSTRIES, clause.words[0], boost=F.INDUSTRY_MATCH_SCORE)
     if clause.kind == "year":
         return Term(F.YEAR, int(clause.words[0]), boost=F.FIELD_MATCH_SCORE)
     if clause.kind == "place":
