@@ -226,8 +226,8 @@ class ParsedQuery:
         the pages on 质量月主题). The words of one chunk of two (蓝鲸计划, 质量管理体系) are never split that way.
 
         A word is also found by its other names and synonyms; a year and a region the field step names
-        (`years`, `places`) by the documents of that year or about it, unless `filters` already ask for
-        one. 年 or 年度 after a year is part of the year (2019年质量月: 2019 + 质量月)."""
+        (`years`, `places`) by the documents of that year or about it, and a word that names an industry
+        (`industries`) by the industry's documents, unless `filters` already ask for one. 年 or 年度 after a year is part of the year (2019年质量月: 2019 + 质量月)."""
         typed = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated
                                    for n, w in enumerate(c.unquoted) if not (n and w in _YEAR_UNITS and year_word(c.unquoted[n - 1]))))
         # A year (not a number: 2000家) and a region the field step would search by, also found that way.
@@ -236,6 +236,9 @@ class ParsedQuery:
             fields.update((year, Clause("year", [year])) for _, year, _ in self.years)
         if not (filters and filters.region):
             fields.update(("".join(self.clauses[n].unquoted), Clause("place", [place])) for n, place in self.places)
+        if not (filters and filters.industry):  # a chunk of one word that names an industry (with_industries)
+            fields.update((self.clauses[n].unquoted[0], Clause("industry", [industry]))
+                          for n, industry in self.industries if len(self.clauses[n].unquoted) == 1)
         loose = {w for w in typed if _loose(w)}
 
         def spelled(words: Iterable[str]) -> list[str]:

@@ -18,7 +18,6 @@ from typing import Callable, Iterable, Mapping
 
 from indexer import fields as F
 from indexer.campaigns import story_at
-from indexer.industries import industry_named
 from indexer.normalize import fold
 from indexer.organizations import kind_of
 from indexer.segment import query_words
@@ -195,10 +194,12 @@ def stored_metadata(stored: dict) -> dict:
     }
 
 
-def result_item(stored: dict, score: float | None, words: list[str | tuple[str, ...]], optional: list[str] = ()) -> dict:
+def result_item(stored: dict, score: float | None, words: list[str | tuple[str, ...]], optional: list[str] = (),
+                industries: Mapping[str, str] | None = None) -> dict:
     """One result in the API's shape (plus title_html for the pages); `optional`: the words a
-    relaxed result may lack (its `missing` ones are listed)."""
-    missing = [w for w in optional if not _has_term(stored, w)]
+    relaxed result may lack (its `missing` ones are listed), `industries`: the industry each of them
+    was also searched by (searched_industries)."""
+    missing = [w for w in optional if not _has_term(stored, w, industries or {})]
     text = stored.get(F.TEXT_, "")
     shown, at = snippet_at(text, words)
     # On a multi-story page (国内联播快讯) the story the snippet comes from is what matched.
@@ -217,15 +218,30 @@ def result_item(stored: dict, score: float | None, words: list[str | tuple[str, 
     }
 
 
-def _has_term(stored: dict, word: str) -> bool:
+def searched_industries(clauses: Iterable[Clause]) -> dict[str, str]:
+    """{chunk typed: industry} of the chunks a query also searches by an industry (with_industries),
+    in soft AND's alternatives too."""
+    found: dict[str, str] = {}
+    for clause in clauses:
+        # with_industries' OR names its chunk; soft AND's (query.all_of) has the word as its first option
+        first = clause.options[0] if clause.options else None
+        typed = "".join(clause.unquoted) or ("".join(first.words) if first and first.kind == "words" else "")
+        for option in clause.options:
+            if option.kind == "industry" and typed:
+                found[typed] = option.words[0]
+        found.update(searched_industries(clause.options))
+    return found
+
+
+def _has_term(stored: dict, word: str, industries: Mapping[str, str]) -> bool:
     """True when the document has the word, one of its other names or synonyms, or is of the year,
-    about the region or of the industry it is."""
+    about the region or of the industry (the one the query searched the word by) it is."""
     if year_word(word) and stored.get(F.YEAR) == int(word):
         return True
     place = place_named(word)
     if place and fold(place) in (stored.get(F.REGIONS) or "").split(","):
         return True
-    industry = industry_named(word)
+    industry = industries.get(word)
     if industry and industry in (stored.get(F.INDUSTRIES) or "").split(","):
         return True
     return any(_has_word(stored, w) for w in [word, *alternative_names(word)])
@@ -334,7 +350,8 @@ def answer(request: SearchRequest, page: Iterable[tuple[dict, float | None]], to
     words = request.highlight_words
     scored = not request.query.is_empty
     chosen = [(stored, score) for stored, score in page if stored[F.ID_] not in request.skip]
-    results = [result_item(stored, score if scored else None, words, request.optional)
+    industries = searched_industries(request.query.clauses) if request.optional else {}
+    results = [result_item(stored, score if scored else None, words, request.optional, industries)
                for stored, score in chosen[: request.want]]
     return {
         "query": request.query.text,

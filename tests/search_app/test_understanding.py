@@ -246,6 +246,27 @@ def test_a_page_of_the_industry_ranks_above_the_other_word_alone(client) -> None
     assert {r["path"]: r["missing"] for r in data["results"]}["works.txt"] == ["钢铁"]
 
 
+def test_soft_and_finds_a_word_by_its_industry_too(client) -> None:
+    # 马钢's page has three of the four words only when 钢铁 counts by its industry: soft AND's ¾ step.
+    data = _search(client, "钢铁 质量开放日 市民 检查")
+    assert _paths(data) == ["mill.txt"] and data["results"][0]["missing"] == ["检查"]
+
+
+@pytest.mark.parametrize("q, searched", [
+    ("钢铁 质量月", {"钢铁": "钢铁"}), ("钢铁 安全 培训 活动", {"钢铁": "钢铁"}),
+    ('"钢铁" 质量月', {}), ("钢铁企业质量月活动", {}), ("钢铁", {}),
+])
+def test_a_word_counts_as_present_by_its_industry_only_where_it_was_searched_so(q: str, searched: dict) -> None:
+    from search_app.query import Filters, parse_query
+    from search_app.results import SearchRequest, searched_industries, with_industries
+
+    query = with_industries(SearchRequest(parse_query(q), Filters())).query
+    for step in (query, *(r[0] for r in (query.relaxed(), query.relaxed(all_but_one=True)) if r)):
+        assert searched_industries(step.clauses) == searched, step
+    filtered = with_industries(SearchRequest(parse_query(q), Filters(industry="钢铁"))).query
+    assert searched_industries(filtered.clauses) == {}
+
+
 def test_an_industry_is_not_expanded_in_quotes_or_alone(client) -> None:
     quoted = _search(client, '"钢铁" 质量开放日')
     assert _paths(quoted) == ["sectors.txt"] and quoted["understood"]["expanded"] == []

@@ -299,8 +299,9 @@ def _whole_value_fields(schema: Schema) -> frozenset[str]:
 
 class FastSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter writing the same files, with the postings of our text fields made without
-    Token objects and filed a field at a time (_TermPool.add_field), and written a term at a time
-    with the field lengths in memory (_write_postings)."""
+    Token objects and filed as they are encoded (_TermPool.add_positions), an ID field's one term
+    filed without Whoosh's analyzer (_TermPool.add_field), and written a term at a time with the
+    field lengths in memory (_write_postings)."""
 
     def __init__(self, ix, **options) -> None:
         super().__init__(ix, **options)

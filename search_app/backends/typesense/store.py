@@ -11,7 +11,9 @@ quantized as Whoosh stores them), computed here from each candidate's term frequ
 field lengths and from document frequencies Typesense counts. The candidates: for each query
 word, Typesense's first CANDIDATES documents when it ranks the matches by that word's impact
 tier (ti0..ti15 for documents with the word in the title, tx0..tx15 for the others, weighted
-0..15) and then by length; the union is scored exactly and the page cut from it. Newest-first
+0..15) and then by length, the same among the documents of an industry the query names (they
+score more), and the newest documents a field clause (industry, year, region) finds without any
+of the words; the union is scored exactly and the page cut from it. Newest-first
 pages are Typesense's own order (by date, then each date's documents by our score).
 tests/backends/typesense/test_typesense_backend.py measures the overlap with Whoosh's own order.
 """
@@ -220,18 +222,29 @@ def _field_clauses(clauses: list[Clause]) -> list[Clause]:
     return found
 
 
-def _field_searches(clauses: list[Clause], filter_by: str, phrases: "_Phrases", words: list[str], per_word: int) -> list[dict]:
-    """The searches of the documents a field clause finds (马钢's page for 钢铁 安全, of the industry
-    but with neither word), newest first as ties are ranked: no word's search returns those that
-    have none of the words."""
+def _field_searches(clauses: list[Clause], filter_by: str, phrases: "_Phrases", words: list[str],
+                   per_word: int) -> tuple[list[dict], list[dict]]:
+    """The searches of the documents a field clause finds, which no word's search reaches: (the
+    candidate searches of each word among an industry's documents, which outscore the others by
+    INDUSTRY_MATCH_SCORE; the searches of a field's documents with none of the words, which all
+    score the field's alone (马钢's page for 钢铁 安全), newest first as such ties are ranked: the
+    per_word newest of them hold every one that can reach the page, per_word being at least its end)."""
     size = min(per_word, PHRASE_PAGE)
-    out = []
+    within_words: list[dict] = []
+    ties: list[dict] = []
+    seen: set[str] = set()
     for clause in _field_clauses(clauses):
         condition = _condition(clause, phrases)
-        out += [{"q": "*", "filter_by": f"{filter_by} && {condition}" if filter_by else condition,
-                 "sort_by": "date_rank:desc,seq:asc", "include_fields": tf_fields(words), "per_page": size, "page": page}
-                for page in range(1, -(-per_word // size) + 1)]
-    return out
+        if condition in seen:
+            continue  # the same year or industry in each of soft AND's alternatives
+        seen.add(condition)
+        within = f"{filter_by} && {condition}" if filter_by else condition
+        if clause.kind == "industry":
+            within_words += _candidate_searches(words, {"filter_by": within}, per_word)
+        lacking = " && ".join([within, *(_lacks_word(w) for w in words)])
+        ties += [{"q": "*", "filter_by": lacking, "sort_by": "date_rank:desc,seq:asc", "include_fields": tf_fields(words),
+                  "per_page": size, "page": page} for page in range(1, -(-per_word // size) + 1)]
+    return within_words, ties
 
 
 def _maybe_phrase(words: tuple[str, ...], field: str) -> str:
@@ -612,8 +625,9 @@ class TypesenseStore:
             else:
                 per_word = min(RANKED_DEPTH, max(per_word, DEPTH_FACTOR * limit + RANK_MARGIN))
             # The total and the facets: every document the filter lets through.
+            within_words, ties = _field_searches(parsed.clauses, filter_by, phrases, words, per_word)
             searches = [{"q": "*", **base, "per_page": 0, **facet}, *_candidate_searches(words, base, per_word),
-                        *_field_searches(parsed.clauses, filter_by, phrases, words, per_word)]
+                        *within_words, *ties]
         results = self.multi(collection, searches)
         head = results[0]
         candidates: dict[str, dict] = {}
