@@ -474,6 +474,9 @@ def test_queries_past_the_filter_limit_answer_like_whoosh(typesense_app, app, q:
     "质量部 质量月 企业 培训 宣传 活动",  # ... with other names
     "上海质量月",  # one chunk: its relaxed words, 上海 also as the documents about it
     "2022年质量月 活动",  # the field step: 质量月 in the documents of 2022
+    "食品企业 质量月",  # an industry's documents, scored as having its word
+    "电力 质量月 企业 培训 宣传",  # ... in soft AND's 3/4 step
+    "医药 航天",  # ... in the last resort, with pages of neither word
 ])
 def test_years_regions_and_other_names_score_alike_on_both_backends(typesense_app, app, q: str) -> None:
     ts = typesense_app.test_client().get("/api/search", query_string={"q": q, "per_page": 100})
