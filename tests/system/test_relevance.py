@@ -34,7 +34,8 @@ HELD_OUT_2_FLOOR = 0.82
 # A fourth (relevance_heldout3.json), by a third reader, scored once after sub-words across a word's parts
 # were dropped and the last resort raised to 10: 0.769 against the baseline's 0.655 (the code before, 0.767;
 # with the last resort below 5 as committed, 0.767); 0.795 with the industry's pages scored as having its word
-# (m16 钢铁 质量攻关 0.00 -> 0.39, m15 0.62 -> 0.61).
+# (m16 钢铁 质量攻关 0.00 -> 0.39, m15 0.62 -> 0.61): scored again after that change, and the floor raised
+# from 0.74 to it less 0.03 after seeing it, so this set is no longer one scored once.
 # Half its queries were chosen after reading and most have one relevant page: spot checks. Its floor:
 # that less 0.03, and not under plain BM25.
 HELD_OUT_3_FLOOR = 0.76
