@@ -338,15 +338,17 @@ def _own_text(el: etree._Element) -> tuple[str, int]:
     parts = [el.text or ""]
     links = 0
     for child in el:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag and tag not in _BLOCK_TAGS:
+        tag = child.tag
+        if type(tag) is str and tag not in _BLOCK_TAGS:
             inner = _text_content(child)
             parts.append(inner)
             if tag == "a":
                 links += _text_len(inner)
-            else:
+            elif len(child):  # a childless element holds no link
                 links += _link_len(child)
-        parts.append(child.tail or "")
+        tail = child.tail
+        if tail:
+            parts.append(tail)
     return "".join(parts), links
 
 
