@@ -227,7 +227,8 @@ class ParsedQuery:
 
         A word is also found by its other names and synonyms; a year and a region the field step names
         (`years`, `places`) by the documents of that year or about it, and a word that names an industry
-        (`industries`) by the industry's documents, unless `filters` already ask for one. 年 or 年度 after a year is part of the year (2019年质量月: 2019 + 质量月)."""
+        (`industries`) by the industry's documents, unless `filters` already ask for one. 年 or 年度
+        after a year is part of the year (2019年质量月: 2019 + 质量月)."""
         typed = list(dict.fromkeys(w for c in self.clauses if c.unquoted and not c.negated
                                    for n, w in enumerate(c.unquoted) if not (n and w in _YEAR_UNITS and year_word(c.unquoted[n - 1]))))
         # A year (not a number: 2000家) and a region the field step would search by, also found that way.

@@ -98,29 +98,10 @@ class _TermPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
-    def add_field(self, fieldname: str, docnum: int, items: list[tuple], boost: float) -> int:
-        """File one document's postings of one field, (term bytes, frequency, weight, value bytes)
-        each, weights times `boost`; returns the field's length (the sum of frequencies)."""
-        terms = self._fields.get(fieldname)
-        if terms is None:
-            terms = self._fields[fieldname] = {}
-        length = size = 0
-        for tbytes, freq, weight, vbytes in items:
-            length += freq
-            postings = terms.get(tbytes)
-            if postings is None:
-                terms[tbytes] = [(docnum, weight * boost, vbytes)]
-            else:
-                postings.append((docnum, weight * boost, vbytes))
-            size += 2 * len(tbytes) + len(vbytes)
-        self.currentsize += size + len(items) * (150 + len(fieldname))
-        if self.currentsize > self.limit:
-            self.save()
-        return length
-
     def add_positions(self, fieldname: str, docnum: int, value: str, field_boost: float, boost: float) -> int:
-        """add_field of a text's postings with positions (what Positions.word_values gives over the
-        analyzer's Token objects, made without them); returns the field's length."""
+        """File one document's postings of a text field with positions (what Positions.word_values
+        gives over the analyzer's Token objects, made without them), weights times `boost`; returns
+        the field's length (the sum of frequencies)."""
         terms = self._fields.get(fieldname)
         if terms is None:
             terms = self._fields[fieldname] = {}
@@ -300,8 +281,8 @@ def _whole_value_fields(schema: Schema) -> frozenset[str]:
 class FastSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter writing the same files, with the postings of our text fields made without
     Token objects and filed as they are encoded (_TermPool.add_positions), an ID field's one term
-    filed without Whoosh's analyzer (_TermPool.add_field), and written a term at a time with the
-    field lengths in memory (_write_postings)."""
+    filed without Whoosh's analyzer, and written a term at a time with the field lengths in memory
+    (_write_postings)."""
 
     def __init__(self, ix, **options) -> None:
         super().__init__(ix, **options)
@@ -335,7 +316,7 @@ class FastSegmentWriter(SegmentWriter):
                             length = 0
                     elif fieldname in self._whole and isinstance(value, str):
                         # ID.index: Existence's word_values over IDTokenizer's one token
-                        pool.add_field(fieldname, docnum, [(value.encode("utf-8"), 1, field.format.field_boost, b"")], fieldboost)
+                        pool.add((fieldname, value.encode("utf-8"), docnum, field.format.field_boost * fieldboost, b""))
                     else:
                         scorable = field.scorable
                         for tbytes, freq, weight, vbytes in field.index(value):
