@@ -6,10 +6,13 @@ tests/backends/whoosh/test_ranking_equivalence.py (every committed query ranked 
 sort ranks it). What is used, and why:
 
 - A Whoosh 3 posting list's blocks (`W3LeafMatcher._read_ids`, `_read_weights`, `_data`,
-  `_read_data`, `_ids`, `_weights`, `_i`, `_lastblock`, `_next_block`): a term's documents and
+  `_read_data`, `_ids`, `_weights`, `_i`, `_lastblock`, `_next_block`, `_byteids`): a term's documents and
   weights are read a block at a time into arrays, without Whoosh's per-posting Python calls.
 - A segment with deletions wraps its postings in a FilterMatcher (`_exclude`, `_ids`, `child`):
   its deleted documents are dropped from the arrays, and its scores evaluated as it scores them.
+- A term's position values (`W3LeafMatcher._read_values`, `_values`): the pickled position deltas
+  of a block's postings (formats.Positions: a uint count, then `dumps(deltas, 2)`) are loaded in
+  one call instead of one `decode_positions` per posting.
 - The field-length column (`_lenfield`, `LENGTHS_COLUMN`, `_perdoc._cached_reader`, the column's
   `_dbfile`, `_basepos`, `_count`): every document's stored length byte read at once, the
   number BM25F divides by.
@@ -26,6 +29,7 @@ import math
 from heapq import heappush, heapreplace
 from itertools import accumulate, islice
 from pathlib import Path
+from pickle import loads
 from typing import Callable
 
 import numpy as np
@@ -54,14 +58,22 @@ def block_ids(matcher) -> list[int]:
         return list(matcher.all_ids())
     ids: list[int] = []
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        # The block stores id deltas (whoosh.util.numlists.delta_decode, done here in C).
-        ids.extend(islice(accumulate(matcher._data[0]), matcher._i, None))
+        ids.extend(_block_ids(matcher))
         if matcher._lastblock:
             break
         matcher._next_block()
     return ids
+
+
+def _block_ids(matcher: W3LeafMatcher) -> list[int]:
+    """The ids of the matcher's current block from its position on: the stored id deltas summed
+    in C (Whoosh's `_read_ids` sums them with a generator, a Python step per posting)."""
+    if matcher._byteids:
+        matcher._read_ids()
+        return list(matcher._ids[matcher._i :])
+    if matcher._data is None:
+        matcher._read_data()
+    return list(islice(accumulate(matcher._data[0]), matcher._i, None))
 
 
 def raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float], frozenset | None]:
@@ -74,9 +86,8 @@ def raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float],
     weights: list[float] = []
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
-            matcher._read_ids()
+            ids.extend(_block_ids(matcher))
             matcher._read_weights()
-            ids.extend(matcher._ids[matcher._i :])
             weights.extend(matcher._weights[matcher._i :])
             if matcher._lastblock:
                 break
@@ -87,6 +98,48 @@ def raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float],
             weights.append(matcher.weight())
             matcher.next()
     return ids, weights, deleted
+
+
+_PROTOCOL_2 = b"\x80\x02"
+
+
+def position_lists(reader, field: str, text: str, expired: Callable[[], bool] | None = None
+                   ) -> tuple[list[int], list[list[int]], frozenset | None]:
+    """(ids, each posting's position deltas, deleted ids to drop) of a term in one segment, a
+    block at a time; OutOfTime when `expired()` says so between blocks."""
+    matcher = reader.postings(field, text)
+    deleted = None
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        deleted, matcher = frozenset(matcher._ids), matcher.child
+    ids: list[int] = []
+    values: list[bytes] = []
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            ids.extend(_block_ids(matcher))
+            matcher._read_values()
+            values.extend(matcher._values[matcher._i :])
+            if matcher._lastblock:
+                break
+            if expired is not None and expired():
+                raise OutOfTime(text)
+            matcher._next_block()
+    else:  # inlined postings of a rare term, or a filter keeping only some documents
+        while matcher.is_active():
+            ids.append(matcher.id())
+            values.append(matcher.value())
+            matcher.next()
+    return ids, _position_deltas(values), deleted
+
+
+def _position_deltas(values: list[bytes]) -> list[list[int]]:
+    """The deltas pickled in each value: the pickles (less their count, protocol mark and stop)
+    joined as the items of one list, which one `loads` reads (nested marks are a stack)."""
+    parts = []
+    for value in values:
+        if value[4:6] != _PROTOCOL_2:
+            return [loads(value[4:] if value.endswith(b".") else value[4:] + b".") for value in values]
+        parts.append(value[6:-1] if value.endswith(b".") else value[6:])
+    return loads(b"\x80\x02(" + b"".join(parts) + b"l.")
 
 
 def is_term_leaf(matcher) -> bool:

@@ -19,6 +19,7 @@ first match, a small segment's OR preloads every posting.
 from __future__ import annotations
 
 from bisect import insort
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -38,7 +39,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search_app.backends.whoosh.doctable import Lru, version_key
 from search_app.backends.whoosh.internals import (
-    OutOfTime, array_union_parts, field_b, filter_ids, length_bytes, raw_postings,
+    OutOfTime, array_union_parts, field_b, filter_ids, length_bytes, position_lists, raw_postings,
 )
 from search_app.backends.whoosh.matchers import BoostedDocList, DocListMatcher, KnownPhrase
 from search_app.results import Clock
@@ -158,22 +159,23 @@ class PostingArrays:
 def _read_positions(searcher: Searcher, field: str, text: str, clock: Clock | None = None) -> np.ndarray:
     """A term's positions in every live document, as `docnum << 32 | position` keys; OutOfTime
     when the clock runs out on the way (a common word's positions take a good part of a budget)."""
-    decode = searcher.schema[field].format.decoder("positions")
-    keys: list[int] = []
+    expired = clock.expired if clock is not None else None
+    parts = []
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         if (field, text) not in reader:
             continue
-        matcher = reader.postings(field, text)  # deleted documents filtered out
-        read = 0
-        while matcher.is_active():
-            base = (matcher.id() + offset) << 32
-            keys.extend(base | p for p in decode(matcher.value()))
-            matcher.next()
-            read += 1
-            if clock is not None and not read & 1023 and clock.expired():
-                raise OutOfTime(text)
-    return np.asarray(keys, dtype=np.int64)
+        ids, lists, deleted = position_lists(reader, field, text, expired)
+        counts = np.fromiter(map(len, lists), np.int64, len(lists))
+        sums = np.cumsum(np.fromiter(chain.from_iterable(lists), np.int64, int(counts.sum())))
+        # each posting's deltas summed from its own first one: the running sum less what came before
+        before = np.concatenate((np.zeros(1, np.int64), sums))[np.cumsum(counts) - counts]
+        docs = np.repeat(np.asarray(ids, np.int64), counts)
+        keys = ((docs + offset) << 32) | (sums - np.repeat(before, counts))
+        if deleted:
+            keys = keys[~np.isin(docs, np.fromiter(deleted, np.int64, len(deleted)))]
+        parts.append(keys)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def phrase_docs(searcher: Searcher, field: str, words: list[str], candidates: np.ndarray, arrays: "PostingArrays",

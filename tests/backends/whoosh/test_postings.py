@@ -128,6 +128,52 @@ def test_phrases_from_position_arrays_equal_the_document_by_document_check(index
         assert checked > 5
 
 
+def _whoosh_positions(searcher, field: str, text: str) -> np.ndarray:
+    """`docnum << 32 | position` keys through Whoosh's matcher and its format's own decoder."""
+    decode = searcher.schema[field].format.decoder("positions")
+    keys = []
+    for sub, offset in searcher.leaf_searchers():
+        if (field, text) not in sub.reader():
+            continue
+        matcher = sub.reader().postings(field, text)
+        while matcher.is_active():
+            keys += [(matcher.id() + offset) << 32 | p for p in decode(matcher.value())]
+            matcher.next()
+    return np.asarray(keys, dtype=np.int64)
+
+
+def test_positions_read_a_block_at_a_time_equal_whoosh_decoding(tmp_path: Path) -> None:
+    """A block's position pickles loaded in one call give Whoosh's positions: over several blocks,
+    with deletions, in segments of Whoosh's writer and of ours, one position (APPEND) or many (more
+    than pickle's batch of 1,000), positions past 255 and 65,535 (other opcodes), inlined rare terms."""
+    from indexer.backends.whoosh import internals as W
+    from indexer.backends.whoosh.schema import build_schema
+    from search_app.backends.whoosh.postings import _read_positions
+
+    ix = windex.create_in(str(tmp_path), build_schema())
+    for make in (ix.writer, lambda: W.writer(ix)):
+        writer = make()
+        base = ix.doc_count_all()
+        for n in range(base, base + 300):
+            words = ["质量"] * (1 + n % 4) + ["标准"] * (n % 3) + (["蓝鲸"] if n % 150 == 7 else [])
+            if n % 100 == 5:
+                words = ["标准"] * 70_000 + ["质量", "海豚"] + ["质量"] * 1_200
+            writer.add_document(**{F.ID_: f"d{n}", F.TITLE: "质量 标准", F.TEXT_: " ".join(words)})
+        writer.commit(merge=False)
+    writer = ix.writer()
+    for n in range(0, 600, 37):
+        writer.delete_by_term(F.ID_, f"d{n}")
+    writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) >= 2
+        for field, word in ((F.TEXT_, "质量"), (F.TEXT_, "标准"), (F.TEXT_, "海豚"), (F.TEXT_, "蓝鲸"), (F.TITLE, "质量"), (F.TEXT_, "鲨鱼")):
+            expected = _whoosh_positions(searcher, field, word)
+            got = _read_positions(searcher, field, word)
+            assert got.dtype == np.int64 and np.array_equal(got, expected), (field, word)
+        assert (_read_positions(searcher, F.TEXT_, "海豚") & 0xFFFFFFFF).max() > 65_535
+        assert len(_read_positions(searcher, F.TEXT_, "质量")) > 5_000
+
+
 WORDS = ("质量", "标准", "品牌", "活动", "企业", "检验", "计量", "认证", "管理", "安全", "创新", "服务")
 
 
