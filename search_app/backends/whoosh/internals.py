@@ -57,12 +57,20 @@ def block_ids(matcher) -> list[int]:
         # inlined single postings, or a segment with deletions (a filtering wrapper)
         return list(matcher.all_ids())
     ids: list[int] = []
+    for block in _blocks(matcher):
+        ids.extend(_block_ids(block))
+    return ids
+
+
+def _blocks(matcher: W3LeafMatcher, text: str = "", expired: Callable[[], bool] | None = None):
+    """The matcher at each of its blocks in turn; OutOfTime when `expired()` says so between them."""
     while matcher.is_active():
-        ids.extend(_block_ids(matcher))
+        yield matcher
         if matcher._lastblock:
             break
+        if expired is not None and expired():
+            raise OutOfTime(text)
         matcher._next_block()
-    return ids
 
 
 def _block_ids(matcher: W3LeafMatcher) -> list[int]:
@@ -76,28 +84,37 @@ def _block_ids(matcher: W3LeafMatcher) -> list[int]:
     return list(islice(accumulate(matcher._data[0]), matcher._i, None))
 
 
-def raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float], frozenset | None]:
-    """(ids, weights, deleted ids to drop) of a term in one segment, a block at a time."""
+def _postings(reader, field: str, text: str, read: str, expired: Callable[[], bool] | None = None
+              ) -> tuple[list[int], list, frozenset | None]:
+    """(ids, what `read` gives per posting: "weight" or "value", deleted ids to drop) of a term
+    in one segment, a block at a time."""
     matcher = reader.postings(field, text)
     deleted = None
     if isinstance(matcher, FilterMatcher) and matcher._exclude:
         deleted, matcher = frozenset(matcher._ids), matcher.child
     ids: list[int] = []
-    weights: list[float] = []
+    out: list = []
     if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            ids.extend(_block_ids(matcher))
-            matcher._read_weights()
-            weights.extend(matcher._weights[matcher._i :])
-            if matcher._lastblock:
-                break
-            matcher._next_block()
-    else:  # inlined postings of a rare term
+        for block in _blocks(matcher, text, expired):
+            ids.extend(_block_ids(block))
+            if read == "weight":
+                block._read_weights()
+                out.extend(block._weights[block._i :])
+            else:
+                block._read_values()
+                out.extend(block._values[block._i :])
+    else:  # inlined postings of a rare term, or a filter keeping only some documents
+        get = matcher.weight if read == "weight" else matcher.value
         while matcher.is_active():
             ids.append(matcher.id())
-            weights.append(matcher.weight())
+            out.append(get())
             matcher.next()
-    return ids, weights, deleted
+    return ids, out, deleted
+
+
+def raw_postings(reader, field: str, text: str) -> tuple[list[int], list[float], frozenset | None]:
+    """(ids, weights, deleted ids to drop) of a term in one segment, a block at a time."""
+    return _postings(reader, field, text, "weight")
 
 
 _PROTOCOL_2 = b"\x80\x02"
@@ -107,27 +124,7 @@ def position_lists(reader, field: str, text: str, expired: Callable[[], bool] | 
                    ) -> tuple[list[int], list[list[int]], frozenset | None]:
     """(ids, each posting's position deltas, deleted ids to drop) of a term in one segment, a
     block at a time; OutOfTime when `expired()` says so between blocks."""
-    matcher = reader.postings(field, text)
-    deleted = None
-    if isinstance(matcher, FilterMatcher) and matcher._exclude:
-        deleted, matcher = frozenset(matcher._ids), matcher.child
-    ids: list[int] = []
-    values: list[bytes] = []
-    if isinstance(matcher, W3LeafMatcher):
-        while matcher.is_active():
-            ids.extend(_block_ids(matcher))
-            matcher._read_values()
-            values.extend(matcher._values[matcher._i :])
-            if matcher._lastblock:
-                break
-            if expired is not None and expired():
-                raise OutOfTime(text)
-            matcher._next_block()
-    else:  # inlined postings of a rare term, or a filter keeping only some documents
-        while matcher.is_active():
-            ids.append(matcher.id())
-            values.append(matcher.value())
-            matcher.next()
+    ids, values, deleted = _postings(reader, field, text, "value", expired)
     return ids, _position_deltas(values), deleted
 
 
