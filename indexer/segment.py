@@ -145,8 +145,8 @@ def _route(word: str) -> tuple[int, ...]:
 
 @lru_cache(maxsize=200_000)
 def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
-    """Dictionary 2- and 3-grams inside a long word, as jieba's search mode finds them, but only those
-    that do not straddle the word's own parts (国家电网 is 国家 + 电网: 家电 is no sub-word of it, nor
+    """Dictionary 2- to 4-grams inside a long word (jieba's search mode finds 2- and 3-grams; 4 lets 质量协会
+    be found in 中国质量协会), but only those that do not straddle the word's own parts (国家电网 is 国家 + 电网: 家电 is no sub-word of it, nor
     华人 of 中华人民共和国); and the Latin or digit runs of a word that mixes them with Han characters
     (qc in qc小组)."""
     jieba = segmenter()
@@ -154,7 +154,7 @@ def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
     if _HAN_CHAR.search(word):
         found += [(m.group(), m.start(), m.end()) for m in _LATIN_RUN.finditer(word) if len(m.group()) >= 2]
     within = len(word) - 1 if _is_seat(word) else len(word)  # nothing across a place and its level (山区 in 元宝山区)
-    grams = [(word[i : i + n], i, i + n) for n in (2, 3) if len(word) > n for i in range(within - n + 1)
+    grams = [(word[i : i + n], i, i + n) for n in (2, 3, 4) if len(word) > n for i in range(within - n + 1)
              if jieba.has_word(word[i : i + n])]
     if grams:
         bounds = {0, len(word), *_route(word)}

@@ -45,7 +45,7 @@ def test_false_friend_is_not_quality_month(text: str) -> None:
     "text,straddler",
     [("国家电网", "家电"), ("产品质量", "品质"), ("空气质量", "气质"), ("中华人民共和国", "华人"),
      ("上海市人民政府", "海市"), ("上海市人民政府", "民政"), ("高质量", "高质"), ("世界标准日", "界标"),
-     ("盐城市", "城市"), ("宝山区", "山区"), ("金山区", "山区")],
+     ("盐城市", "城市"), ("宝山区", "山区"), ("金山区", "山区"), ("上海市人民政府", "上海市人"), ("内蒙古自治区", "内蒙古自")],
 )
 def test_a_sub_word_across_the_parts_of_a_word_is_not_indexed(text: str, straddler: str) -> None:
     # 家电 lies across 国家 + 电网: a search for 家电 must not find pages about the power grid.
@@ -59,7 +59,8 @@ def test_a_sub_word_across_the_parts_of_a_word_is_not_indexed(text: str, straddl
      ("中华人民共和国", {"中华", "人民", "共和国"}), ("上海市人民政府", {"上海", "上海市", "人民", "政府"}),
      ("国家市场监管总局", {"国家", "市场", "监管", "总局"}), ("市场监管局", {"市场", "监管", "监管局"}),
      ("全国质量月", {"全国", "质量", "质量月"}), ("盐城市", {"盐城"}), ("达州市", {"达州"}), ("宝山区", {"宝山"}),
-     ("东城区", {"东城"}), ("工业园区", {"工业", "园区"}), ("浦东新区", {"浦东", "新区"})],
+     ("东城区", {"东城"}), ("工业园区", {"工业", "园区"}), ("浦东新区", {"浦东", "新区"}),
+     ("中国质量协会", {"中国", "质量", "协会", "质量协会"}), ("上海市质量协会", {"上海市", "质量协会"})],
 )
 def test_the_parts_of_a_word_are_its_sub_words(text: str, parts: set[str]) -> None:
     assert {t.text for t in analyze(text, index_mode=True)} >= parts

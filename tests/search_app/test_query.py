@@ -65,9 +65,12 @@ def test_parts_count_as_words_but_never_make_a_name_or_a_split_chunk() -> None:
     # Too many parts for the cap: the typed words, whole.
     _, optional = parse_query("石油化工 船厂 安全 生产 检查 制度 标准 管理").relaxed()
     assert optional[0] == "石油化工" and len(optional) == 8
-    # Parts the index does not hold inside the word (香港特区 is not a sub-word of 香港特区政府): kept whole.
+    # Parts the index does not hold inside the word (以色列国 + 防部, where it holds 以色列 + 国防部): kept whole;
+    # parts it holds, four-character ones too (香港特区 in 香港特区政府), are counted.
+    _, optional = parse_query("以色列国防部 质量 标准 检查").relaxed()
+    assert optional == ["以色列国防部", "质量", "标准", "检查"]
     _, optional = parse_query("香港特区政府 质量 标准 检查").relaxed()
-    assert optional == ["香港特区政府", "质量", "标准", "检查"]
+    assert optional == ["香港特区", "政府", "质量", "标准", "检查"]
 
 
 def test_one_chunk_of_three_words_is_relaxed_to_its_phrases_of_two_too() -> None:

@@ -194,6 +194,8 @@ def test_traditional_and_simplified_queries_find_both_scripts(sample_index: Path
 
 def test_subwords_give_recall_for_parts_of_long_words(sample_index: Path) -> None:
     assert "001_d323e32c5bf0f654.txt" in _search(sample_index, Term(F.TEXT_, "首席"))
+    # a four-character word inside a name: 质量协会 in 上海市质量协会, the only way this page writes it
+    assert "004_fb5c211a9a1c32cf.txt" in _search(sample_index, Term(F.TEXT_, "质量协会"))
 
 
 def test_chrome_words_are_not_indexed(sample_index: Path) -> None:
