@@ -39,6 +39,7 @@ PROGRESS_EVERY = 50
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # Fault injection for the crash tests: a writer reaching the step named here kills itself (-9).
 CRASH_AT_ENV = "QSEARCH_CRASH_AT"
+PAUSE_AT_ENV = "QSEARCH_PAUSE_AT"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -307,9 +308,12 @@ def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict],
 
 
 def crash_point(step: str) -> None:
-    """Die here, as a kill -9 would, when QSEARCH_CRASH_AT names this step (tests/system/test_crash.py)."""
+    """Die here, as a kill -9 would, when QSEARCH_CRASH_AT names this step; stop here until killed when
+    QSEARCH_PAUSE_AT does (a writer caught holding the lock whatever the machine's speed; tests/system/test_crash.py)."""
     if os.environ.get(CRASH_AT_ENV) == step:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(PAUSE_AT_ENV) == step:
+        signal.pause()
 
 
 def die_with_parent(parent: int, lock_fd: int | None = None) -> None:

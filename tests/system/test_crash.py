@@ -33,11 +33,11 @@ def _write_doc(corpus: Path, n: int, version: int = 0) -> None:
     (corpus / f"d{n:04d}.txt").write_text(f"第{n}号质量活动简报（版本{version}）\n{body}。\n", "utf-8")
 
 
-def _qsearch(*args: str, output: bool = True) -> subprocess.Popen:
+def _qsearch(*args: str, output: bool = True, env: dict[str, str] | None = None) -> subprocess.Popen:
     pipe = subprocess.PIPE if output else subprocess.DEVNULL
     return subprocess.Popen(
         [sys.executable, "-c", "from search_app.cli import main; main()", "index", *args],
-        stdout=pipe, stderr=pipe, start_new_session=True, text=True,
+        stdout=pipe, stderr=pipe, start_new_session=True, text=True, env={**os.environ, **(env or {})},
     )
 
 
@@ -165,7 +165,9 @@ def _run_would_leave_nothing_to_do(corpus: Path, index_dir: Path, args: tuple[st
 def test_a_live_writer_refuses_a_second_and_a_dead_one_is_explained(corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
     args = ("--corpus", str(corpus), "--index", str(index_dir))
-    first = _qsearch(*args, "--jobs", "1", output=False)
+    # The first writer stops once it holds the lock and has recorded itself: left to run, it could
+    # finish before the second has started (it did once in CI), and there would be no dead writer.
+    first = _qsearch(*args, "--jobs", "1", output=False, env={"QSEARCH_PAUSE_AT": "full:marked"})
     try:
         deadline = time.monotonic() + 30
         while not (index_dir / ".qsearch-writer.pid").exists():  # the first run holds the lock now
@@ -175,6 +177,7 @@ def test_a_live_writer_refuses_a_second_and_a_dead_one_is_explained(corpus: Path
         _, err = second.communicate(timeout=60)
         assert second.returncode == 1
         assert f"正被另一个建索引任务（进程 {first.pid}）写入" in err and "Traceback" not in err
+        assert first.poll() is None  # still holding the lock when killed below
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
