@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -308,12 +309,13 @@ def build_one(root: Path, path: str, failed: list[dict], excluded: list[dict],
 
 
 def crash_point(step: str) -> None:
-    """Die here, as a kill -9 would, when QSEARCH_CRASH_AT names this step; stop here until killed when
-    QSEARCH_PAUSE_AT does (a writer caught holding the lock whatever the machine's speed; tests/system/test_crash.py)."""
+    """Die here, as a kill -9 would, when QSEARCH_CRASH_AT names this step; wait here five minutes when
+    QSEARCH_PAUSE_AT does (a writer caught holding the lock whatever the machine's speed, and not left
+    waiting for ever when its test is killed first; tests/system/test_crash.py)."""
     if os.environ.get(CRASH_AT_ENV) == step:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get(PAUSE_AT_ENV) == step:
-        signal.pause()
+        time.sleep(300)
 
 
 def die_with_parent(parent: int, lock_fd: int | None = None) -> None:
