@@ -38,7 +38,8 @@ BUILDING = "建立索引"
 PARALLEL_MIN = 300
 PROGRESS_EVERY = 50
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
-# Fault injection for the crash tests: a writer reaching the step named here kills itself (-9).
+# Fault injection for the crash tests: a writer reaching the step named in the first kills itself
+# (-9); one reaching the step named in the second waits there to be killed (crash_point).
 CRASH_AT_ENV = "QSEARCH_CRASH_AT"
 PAUSE_AT_ENV = "QSEARCH_PAUSE_AT"
 T = TypeVar("T")

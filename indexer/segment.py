@@ -145,10 +145,10 @@ def _route(word: str) -> tuple[int, ...]:
 
 @lru_cache(maxsize=200_000)
 def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
-    """Dictionary 2- to 4-grams inside a long word (jieba's search mode finds 2- and 3-grams; 4 lets 质量协会
-    be found in 中国质量协会), but only those that do not straddle the word's own parts (国家电网 is 国家 + 电网: 家电 is no sub-word of it, nor
-    华人 of 中华人民共和国); and the Latin or digit runs of a word that mixes them with Han characters
-    (qc in qc小组)."""
+    """Dictionary 2- to 4-grams inside a long word (jieba's search mode finds 2- and 3-grams; 4 lets
+    质量协会 be found in 中国质量协会), but only those that do not straddle the word's own parts (国家电网
+    is 国家 + 电网: 家电 is no sub-word of it, nor 华人 of 中华人民共和国); and the Latin or digit runs of
+    a word that mixes them with Han characters (qc in qc小组)."""
     jieba = segmenter()
     found = []
     if _HAN_CHAR.search(word):
