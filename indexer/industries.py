@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -9,6 +10,10 @@ from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
 CUE_HITS = 3  # cues in the text that make a page one of its industry's (a title cue is enough)
+# ... in at least this share of its sentences: a page is about what a fifth of it talks of, not about
+# the one item of a news round-up, or the sectors a long provincial report names in passing.
+CUE_SHARE = 0.2
+_SENTENCE = re.compile(r"[^。！？!?;；\s][^。！？!?;；\n]*")
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,11 @@ class Industry:
     query_terms: tuple[str, ...]
     cues: re.Pattern  # the cues, and the longer names that hold one without being about the industry
     not_cues: frozenset[str] = frozenset()
+
+    def cue_sentences(self, text: str, starts: list[int]) -> int:
+        """The sentences of folded `text` (beginning at `starts`) that hold a cue."""
+        return len({bisect_right(starts, match.start()) for match in self.cues.finditer(text)
+                    if match.group() not in self.not_cues})
 
     def cue_count(self, text: str, enough: int) -> int:
         """The cues in folded `text`, counted up to `enough` (国家电网 is not 家电: it is matched whole)."""
@@ -55,11 +65,18 @@ def industry_named(text: str) -> str | None:
 
 
 def find_industries(title: str | None, text: str) -> list[str]:
-    """The industries a document is about: a cue in its title, or CUE_HITS cues in its text."""
+    """The industries a document is about: a cue in its title, or CUE_HITS cues in its text, in at
+    least CUE_SHARE of its sentences."""
     head = fold(title or "")
     body = fold(text)
+    starts: list[int] | None = None
     found = []
     for industry in industries():
-        if industry.cue_count(head, 1) or industry.cue_count(body, CUE_HITS) >= CUE_HITS:
+        if industry.cue_count(head, 1):
             found.append(industry.name)
+        elif industry.cue_count(body, CUE_HITS) >= CUE_HITS:
+            if starts is None:
+                starts = [m.start() for m in _SENTENCE.finditer(body)]
+            if industry.cue_sentences(body, starts) >= CUE_SHARE * len(starts):
+                found.append(industry.name)
     return found

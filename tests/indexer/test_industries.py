@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from indexer.datafiles import data_lines
-from indexer.industries import CUE_HITS, find_industries, industries, industry_named
+from indexer.industries import CUE_HITS, CUE_SHARE, find_industries, industries, industry_named
 
 
 def test_a_title_cue_is_enough() -> None:
@@ -13,6 +13,25 @@ def test_cues_in_the_text_count_from_the_threshold() -> None:
     text = "公司冷轧车间开展质量月活动，炼钢工序和钢材检验参加。"
     assert find_industries("质量月活动启动", text) == ["钢铁"]
     assert CUE_HITS == 3 and find_industries("质量月活动启动", "炼钢工序和钢材检验参加。") == []
+
+
+def test_cues_must_fill_a_share_of_the_sentences() -> None:
+    item = "我国卫星物联网业务商用试验启动。卫星通信连接各类设备。试验推动卫星应用。"
+    others = "".join(f"第{n}条新闻的标题\n有关部门今天发布了数据。各地积极落实。\n" for n in range(6))
+    assert find_industries("国内联播快讯", item) == ["航空航天"]
+    assert CUE_SHARE == 0.2 and find_industries("国内联播快讯", others + item) == []  # one item of a round-up
+    sectors = "推动食品企业质量提升。" + "全省各地开展质量宣传和咨询服务活动。" * 5
+    assert find_industries("质量月活动情况", sectors * 4) == []  # 4 of 24 sentences: named in passing
+    assert find_industries("质量月活动情况", sectors * 2 + "乳业企业开放生产线。乳制品检验。") == ["食品"]
+
+
+def test_an_aircraft_carrier_is_shipbuilding() -> None:
+    assert find_industries("我国第三艘航空母舰下水", "") == ["船舶"]
+
+
+def test_a_china_railway_unit_is_railway_and_building() -> None:
+    text = "项目部按照要求开展质量月活动，中铁武汉电气化局组织施工现场质量检查，中铁质量文化进工地。"
+    assert set(find_industries("中铁二局四公司某项目部开展质量月活动", text)) == {"建筑", "铁路"}
 
 
 def test_a_list_of_sectors_is_no_industry() -> None:
