@@ -6,6 +6,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from indexer.campaigns import story_headlines
 from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
@@ -13,6 +14,10 @@ CUE_HITS = 3  # cues in the text that make a page one of its industry's (a title
 # ... in at least this share of its sentences: a page is about what a fifth of it talks of, not about
 # the one item of a news round-up, or the sectors a long provincial report names in passing.
 CUE_SHARE = 0.2
+# On a multi-story page (国内联播快讯) its cues must stand in STORY_HITS stories and STORY_SHARE of them:
+# one item of a round-up is not what the page is about.
+STORY_HITS = 2
+STORY_SHARE = 0.25
 _SENTENCE = re.compile(r"[^。！？!?;；\s][^。！？!?;；\n]*")
 
 
@@ -25,8 +30,8 @@ class Industry:
     cues: re.Pattern  # the cues, and the longer names that hold one without being about the industry
     not_cues: frozenset[str] = frozenset()
 
-    def cue_sentences(self, text: str, starts: list[int]) -> int:
-        """The sentences of folded `text` (beginning at `starts`) that hold a cue."""
+    def cue_parts(self, text: str, starts: list[int]) -> int:
+        """The parts of folded `text` (sentences or stories, beginning at `starts`) that hold a cue."""
         return len({bisect_right(starts, match.start()) for match in self.cues.finditer(text)
                     if match.group() not in self.not_cues})
 
@@ -66,17 +71,22 @@ def industry_named(text: str) -> str | None:
 
 def find_industries(title: str | None, text: str) -> list[str]:
     """The industries a document is about: a cue in its title, or CUE_HITS cues in its text, in at
-    least CUE_SHARE of its sentences."""
+    least CUE_SHARE of its sentences (and on a multi-story page in STORY_HITS of its stories)."""
     head = fold(title or "")
     body = fold(text)
-    starts: list[int] | None = None
+    sentences: list[int] | None = None
+    stories: list[int] | None = None
     found = []
     for industry in industries():
         if industry.cue_count(head, 1):
             found.append(industry.name)
         elif industry.cue_count(body, CUE_HITS) >= CUE_HITS:
-            if starts is None:
-                starts = [m.start() for m in _SENTENCE.finditer(body)]
-            if industry.cue_sentences(body, starts) >= CUE_SHARE * len(starts):
-                found.append(industry.name)
+            if sentences is None:
+                sentences = [m.start() for m in _SENTENCE.finditer(body)]
+                stories = [start for start, _ in story_headlines(text)]
+            if industry.cue_parts(body, sentences) < CUE_SHARE * len(sentences):
+                continue
+            if stories and industry.cue_parts(body, stories) < max(STORY_HITS, STORY_SHARE * len(stories)):
+                continue
+            found.append(industry.name)
     return found

@@ -25,6 +25,14 @@ def test_cues_must_fill_a_share_of_the_sentences() -> None:
     assert find_industries("质量月活动情况", sectors * 2 + "乳业企业开放生产线。乳制品检验。") == ["食品"]
 
 
+def test_a_round_up_needs_two_stories() -> None:
+    rail = ("我国铁路货运量创新高\n今年以来，国铁集团加强铁路货运组织，全国铁路货物发送量同比增长百分之五，高铁快运业务同步增长。\n")
+    other = "".join(f"第{n}条新闻的标题\n有关部门今天发布了最新数据，各地积极落实相关政策措施，一季度取得了明显成效，群众普遍满意。\n" for n in range(2))
+    assert find_industries("国内联播快讯", rail + other) == []  # one story of three
+    second = "中欧班列开行突破新纪录\n今年中欧班列累计开行超过一万列，铁路口岸通关效率大幅提升，列车运行平稳有序，货物品类不断丰富。\n"
+    assert find_industries("国内联播快讯", rail + second + other) == ["铁路"]
+
+
 def test_an_aircraft_carrier_is_shipbuilding() -> None:
     assert find_industries("我国第三艘航空母舰下水", "") == ["船舶"]
 
