@@ -36,7 +36,7 @@ $(BIN)/.bench: $(BIN)/.installed
 bench: $(BIN)/.bench
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk 未安装：跳过 HTTP 压测（apt-get install wrk）"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
-	$(BIN)/python -m bench.relevance --report docs/relevance.md
+	$(BIN)/python -m bench.relevance --typesense --report docs/relevance.md
 	$(BIN)/python -m bench.attachments --report docs/attachments.md
 	$(BIN)/python -m bench.profile --report docs/profile.md
 

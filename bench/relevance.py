@@ -6,7 +6,7 @@ query (2 relevant, 1 partly relevant), judged before any engine was run. Both en
 same files: ours through `qsearch index` and its store; the baseline is tantivy's BM25 over our
 analyzer's tokens (title weighted 3), a query's words ORed, as a plain engine answers.
 
-    .venv/bin/python -m bench.relevance [--work DIR]
+    .venv/bin/python -m bench.relevance [--work DIR] [--typesense] [--report FILE]
 """
 from __future__ import annotations
 
@@ -112,6 +112,46 @@ def ours(index: Path):
     return search, store
 
 
+def typesense_missing() -> str | None:
+    """Why the Typesense backend cannot run here (its client or server missing), or None."""
+    try:
+        import typesense  # noqa: F401
+
+        from indexer.backends.typesense import cluster as tc
+    except ImportError as exc:
+        return f"{exc.name} is not installed: pip install -e '.[bench]'"
+    try:
+        tc.server_path()
+    except tc.ServerNotFound as exc:
+        return str(exc)
+    return None
+
+
+def on_typesense(corpus: Path, work: Path):
+    """A search function over the same pages on the Typesense backend (a 1-node cluster started
+    for the run, under `work`), and what stops it."""
+    from indexer.backends.typesense import cluster as tc
+    from indexer.backends.typesense.client import TypesenseConfig
+    from indexer.backends.typesense.writer import build_typesense
+    from search_app.backends.typesense.store import TypesenseStore
+
+    data = work / "typesense"
+    shutil.rmtree(data, ignore_errors=True)
+    node = tc.start(data, nodes=1)
+    config = TypesenseConfig(tuple(node.nodes), node.api_key, "relevance")
+    build_typesense(corpus, config, rebuild=True)
+    store = TypesenseStore(config)
+
+    def search(q: str) -> list[str]:
+        return [r["path"] for r in store.search({"q": q, "per_page": K})["results"]]
+
+    def stop() -> None:
+        store.close()
+        tc.stop(data)
+
+    return search, stop
+
+
 def baseline(corpus: Path, work: Path):
     """A search function over tantivy's BM25 (title 3) of our analyzer's tokens, a query's words ORed."""
     from bench.analysis import analyze_corpus
@@ -151,8 +191,9 @@ def run(work: Path, gold_path: Path = GOLD) -> dict:
     return run_sets(work, {"judged": gold_path})["judged"]
 
 
-def run_sets(work: Path, golds: dict[str, Path]) -> dict[str, dict]:
-    """Both engines built once over the judged pages, each query set evaluated: {name: {"ours", "baseline"}}."""
+def run_sets(work: Path, golds: dict[str, Path], typesense: bool = False) -> dict[str, dict]:
+    """Both engines built once over the judged pages, each query set evaluated: {name: {"ours", "baseline"}},
+    and with `typesense` our search on the Typesense backend too ("typesense")."""
     from indexer.backends.whoosh.writer import build_index
 
     corpus = prepare_corpus(work / "corpus")
@@ -164,17 +205,29 @@ def run_sets(work: Path, golds: dict[str, Path]) -> dict[str, dict]:
     finally:
         store.close()
     plain = baseline(corpus, work)
-    return {name: {"ours": mine[name], "baseline": evaluate(gold, plain)} for name, gold in sets.items()}
+    out = {name: {"ours": mine[name], "baseline": evaluate(gold, plain)} for name, gold in sets.items()}
+    if typesense:
+        search, stop = on_typesense(corpus, work)
+        try:
+            for name, gold in sets.items():
+                out[name]["typesense"] = evaluate(gold, search)
+        finally:
+            stop()
+    return out
 
 
 def report(results: dict) -> str:
-    """The figures as a Markdown table, per kind, ours beside the baseline."""
+    """The figures as a Markdown table, per kind, ours beside the baseline (and our search on
+    Typesense's nDCG@10 when it ran)."""
     ours_k, base_k = results["ours"]["kinds"], results["baseline"]["kinds"]
-    lines = ["| kind | queries | nDCG@10 | P@5 | R@10 | baseline nDCG@10 | P@5 | R@10 |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    typesense_k = results["typesense"]["kinds"] if "typesense" in results else None
+    head = "| kind | queries | nDCG@10 | P@5 | R@10 | baseline nDCG@10 | P@5 | R@10 |"
+    lines = [head + (" Typesense nDCG@10 |" if typesense_k else ""), "|" + " --- |" * (8 + bool(typesense_k))]
     for kind in sorted(ours_k, key=lambda k: (k == "all", k)):
         o, b = ours_k[kind], base_k.get(kind, {"ndcg": 0, "p5": 0, "r10": 0})
         lines.append(f"| {kind} | {o['queries']} | {o['ndcg']:.3f} | {o['p5']:.3f} | {o['r10']:.3f} | "
-                     f"{b['ndcg']:.3f} | {b['p5']:.3f} | {b['r10']:.3f} |")
+                     f"{b['ndcg']:.3f} | {b['p5']:.3f} | {b['r10']:.3f} |"
+                     + (f" {typesense_k[kind]['ndcg']:.3f} |" if typesense_k else ""))
     return "\n".join(lines)
 
 
@@ -189,14 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qsearch-relevance")
     parser.add_argument("--report", type=Path, help="also write the figures as Markdown to this file")
+    parser.add_argument("--typesense", action="store_true",
+                        help="also search the same pages on the Typesense backend (a 1-node cluster on loopback)")
     opts = parser.parse_args(argv)
+    missing = typesense_missing() if opts.typesense else None
+    if missing:
+        print(f"不在 Typesense 上评测：{missing}", file=sys.stderr)
     if not WEB_PAGES.exists():
         print(f"没有找到 {WEB_PAGES}：相关性评测需要 ../shared/data。", file=sys.stderr)
         return 2
     golds = {"judged": GOLD, **({"held-out": HELD_OUT} if HELD_OUT.exists() else {}),
              **({"held-out 2": HELD_OUT_2} if HELD_OUT_2.exists() else {}),
              **({"held-out 3": HELD_OUT_3} if HELD_OUT_3.exists() else {})}
-    results = run_sets(opts.work, golds)
+    results = run_sets(opts.work, golds, typesense=opts.typesense and not missing)
     parts = ["# Relevance (`python -m bench.relevance`)", "",
              "nDCG@10, P@5 and R@10 per query kind, ours beside tantivy's BM25 over the same jieba tokens "
              "(title weighted 3, the query's words ORed), in the same run. Query sets in tests/gold/: "
@@ -204,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
              "(relevance_heldout.json, judged after the ranking was frozen by a reader who never saw the engine), "
              "`held-out 2` (relevance_heldout2.json, written and judged the same way before the industries "
              "were scored on it) and `held-out 3` (relevance_heldout3.json, by a third reader; half its queries "
-             "chosen after reading and most with one relevant page: spot checks)."]
+             "chosen after reading and most with one relevant page: spot checks). With `--typesense` (as `make bench` "
+             "runs it), the last column is our search on the Typesense backend, over the same pages."]
     for name, result in results.items():
         parts += ["", f"## {name}", "", report(result), "", "Worst queries (nDCG@10, ours and baseline):", "",
                   *(f"- {line}" for line in worst(result))]
