@@ -18,7 +18,7 @@ CUE_SHARE = 0.2
 # one item of a round-up is not what the page is about.
 STORY_HITS = 2
 STORY_SHARE = 0.25
-_SENTENCE = re.compile(r"[^。！？!?;；\s][^。！？!?;；\n]*")
+_SENTENCE = re.compile(r"[^。｡！？!?;；\s][^。｡！？!?;；\n]*")
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,11 @@ class Industry:
     cues: re.Pattern  # the cues, and the longer names that hold one without being about the industry
     not_cues: frozenset[str] = frozenset()
 
-    def cue_parts(self, text: str, starts: list[int]) -> int:
-        """The parts of folded `text` (sentences or stories, beginning at `starts`) that hold a cue."""
-        return len({bisect_right(starts, match.start()) for match in self.cues.finditer(text)
-                    if match.group() not in self.not_cues})
+    def cue_parts(self, text: str, starts: list[int]) -> set[int]:
+        """The parts of folded `text` (sentences or stories, beginning at `starts`) that hold a cue,
+        numbered from 1 (0: the text before the first)."""
+        return {bisect_right(starts, match.start()) for match in self.cues.finditer(text)
+                if match.group() not in self.not_cues}
 
     def cue_count(self, text: str, enough: int) -> int:
         """The cues in folded `text`, counted up to `enough` (国家电网 is not 家电: it is matched whole)."""
@@ -84,9 +85,10 @@ def find_industries(title: str | None, text: str) -> list[str]:
             if sentences is None:
                 sentences = [m.start() for m in _SENTENCE.finditer(body)]
                 stories = [start for start, _ in story_headlines(text)]
-            if industry.cue_parts(body, sentences) < CUE_SHARE * len(sentences):
+            if len(industry.cue_parts(body, sentences)) < CUE_SHARE * len(sentences):
                 continue
-            if stories and industry.cue_parts(body, stories) < max(STORY_HITS, STORY_SHARE * len(stories)):
+            # A round-up's lead-in (央视网消息（新闻联播）：…) is no story of its own.
+            if stories and len(industry.cue_parts(body, stories) - {0}) < max(STORY_HITS, STORY_SHARE * len(stories)):
                 continue
             found.append(industry.name)
     return found

@@ -31,10 +31,18 @@ def test_a_round_up_needs_two_stories() -> None:
     assert find_industries("国内联播快讯", rail + other) == []  # one story of three
     second = "中欧班列开行突破新纪录\n今年中欧班列累计开行超过一万列，铁路口岸通关效率大幅提升，列车运行平稳有序，货物品类不断丰富。\n"
     assert find_industries("国内联播快讯", rail + second + other) == ["铁路"]
+    assert find_industries("国内联播快讯", "本期节目关注铁路。\n" + rail + other) == []  # a lead-in is no story
 
 
-def test_an_aircraft_carrier_is_shipbuilding() -> None:
-    assert find_industries("我国第三艘航空母舰下水", "") == ["船舶"]
+def test_an_aircraft_carrier_is_no_industry() -> None:
+    # Not aerospace (航空 in 航空母舰); not shipbuilding either: most pages that name one are war news.
+    assert find_industries("我国第三艘航空母舰下水", "") == []
+    assert find_industries("美军航母舰队进入加勒比海", "") == []
+
+
+def test_railway_names_inside_other_words_are_no_cues() -> None:
+    for title in ("集中铁腕整治质量违法行为", "其中铁矿石进口量下降", "钢铁建设项目质量月活动启动"):
+        assert not {"铁路", "建筑"} & set(find_industries(title, "")), title
 
 
 def test_a_china_railway_unit_is_railway_and_building() -> None:

@@ -27,10 +27,11 @@ MIN_RECALL = 0.65  # first sight 0.742: a page that names its industry rarely is
 
 # tests/gold/industries_news.json: news pages labelled before the sentence share (CUE_SHARE) was
 # written, then used to write it and the round-up rule (STORY_HITS): precision 0.277 -> 0.630 -> 0.810,
-# recall 0.750 -> 0.708; industries_news_heldout.json: news pages labelled meanwhile and opened once
-# the sentence share was frozen: 0.200 / 0.739 before it, 0.607 / 0.739 at first sight, 0.640 / 0.696
-# with the round-up rule (the readers' own rule for digests). Gates: (precision, recall).
-NEWS_SETS = {"industries_news.json": (0.7, 0.6), "industries_news_heldout.json": (0.5, 0.6)}
+# recall 0.750 -> 0.708; after review 0.800 / 0.667 (an aircraft carrier is no industry: most pages
+# that name one are war news). industries_news_heldout.json: news pages labelled meanwhile and opened
+# once the sentence share was frozen: 0.200 / 0.739 before it, 0.607 / 0.739 at first sight, 0.640 /
+# 0.696 with the round-up rule (the readers' own rule for digests). Gates: (precision, recall).
+NEWS_SETS = {"industries_news.json": (0.7, 0.6), "industries_news_heldout.json": (0.55, 0.6)}
 
 
 @pytest.fixture(scope="module")
