@@ -127,23 +127,30 @@ def typesense_missing() -> str | None:
     return None
 
 
-def on_typesense(corpus: Path, work: Path):
-    """A search function over the same pages on the Typesense backend (a 1-node cluster started
-    for the run, under `work`), and what stops it."""
-    from indexer.backends.typesense import cluster as tc
-    from indexer.backends.typesense.client import TypesenseConfig
+def typesense_search(corpus: Path, config):
+    """The pages of `corpus` built on the Typesense cluster of `config` (a TypesenseConfig): a search
+    function over them, as `ours` gives one, and the store to close."""
     from indexer.backends.typesense.writer import build_typesense
     from search_app.backends.typesense.store import TypesenseStore
 
-    data = work / "typesense"
-    shutil.rmtree(data, ignore_errors=True)
-    node = tc.start(data, nodes=1)
-    config = TypesenseConfig(tuple(node.nodes), node.api_key, "relevance")
     build_typesense(corpus, config, rebuild=True)
     store = TypesenseStore(config)
 
     def search(q: str) -> list[str]:
         return [r["path"] for r in store.search({"q": q, "per_page": K})["results"]]
+
+    return search, store
+
+
+def on_typesense(corpus: Path, work: Path):
+    """`typesense_search` on a 1-node cluster started for the run under `work`, and what stops it."""
+    from indexer.backends.typesense import cluster as tc
+    from indexer.backends.typesense.client import TypesenseConfig
+
+    data = work / "typesense"
+    shutil.rmtree(data, ignore_errors=True)
+    node = tc.start(data, nodes=1)
+    search, store = typesense_search(corpus, TypesenseConfig(tuple(node.nodes), node.api_key, "relevance"))
 
     def stop() -> None:
         store.close()

@@ -11,8 +11,8 @@ from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
 CUE_HITS = 3  # cues in the text that make a page one of its industry's (a title cue is enough)
-# ... in at least this share of its sentences: a page is about what a fifth of it talks of, not about
-# the one item of a news round-up, or the sectors a long provincial report names in passing.
+# and they must stand in this share of its sentences: a page is about what a fifth of it talks of, not
+# about the one item of a news round-up, or the sectors a long provincial report names in passing.
 CUE_SHARE = 0.2
 # On a multi-story page (国内联播快讯) its cues must stand in STORY_HITS stories and STORY_SHARE of them:
 # one item of a round-up is not what the page is about.

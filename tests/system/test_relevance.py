@@ -109,19 +109,12 @@ def test_third_held_out_set(results: dict) -> None:
 @pytest.mark.typesense
 def test_typesense_ranks_like_whoosh(results: dict, typesense_node, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Issue 21's "the same on both backends", on the judged pages: each set's nDCG@10 per kind."""
-    from indexer.backends.typesense.writer import build_typesense
-    from search_app.backends.typesense.store import TypesenseStore
-
     corpus = relevance.prepare_corpus(tmp_path_factory.mktemp("relevance-typesense") / "corpus")
     config = TypesenseConfig(tuple(typesense_node.nodes), typesense_node.api_key, "relevance")
-    build_typesense(corpus, config, rebuild=True)
-    store = TypesenseStore(config)
+    search, store = relevance.typesense_search(corpus, config)
+    sets = {"judged": relevance.GOLD, "held-out": relevance.HELD_OUT, "held-out 2": relevance.HELD_OUT_2,
+            "held-out 3": relevance.HELD_OUT_3}
     try:
-        def search(q: str) -> list[str]:
-            return [r["path"] for r in store.search({"q": q, "per_page": relevance.K})["results"]]
-
-        sets = {"judged": relevance.GOLD, "held-out": relevance.HELD_OUT, "held-out 2": relevance.HELD_OUT_2,
-                "held-out 3": relevance.HELD_OUT_3}
         for name, result in results.items():
             theirs = relevance.evaluate(relevance.load_gold(sets[name]), search)["kinds"]
             apart = {kind: (round(row["ndcg"], 3), round(theirs[kind]["ndcg"], 3))
