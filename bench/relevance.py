@@ -35,6 +35,13 @@ SAMPLE = ROOT / "corpus"
 K = 10
 
 
+def gold_sets() -> dict[str, Path]:
+    """The query sets to evaluate, by the name the report gives them: the judged set and the
+    held-out sets that are present."""
+    held_out = {"held-out": HELD_OUT, "held-out 2": HELD_OUT_2, "held-out 3": HELD_OUT_3}
+    return {"judged": GOLD, **{name: path for name, path in held_out.items() if path.exists()}}
+
+
 def load_gold(path: Path = GOLD) -> dict:
     """{"queries": [{"id", "kind", "q", "intent"}], "grades": {path: {query id: grade}}}."""
     return json.loads(path.read_text("utf-8"))
@@ -258,10 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     if not WEB_PAGES.exists():
         print(f"没有找到 {WEB_PAGES}：相关性评测需要 ../shared/data。", file=sys.stderr)
         return 2
-    golds = {"judged": GOLD, **({"held-out": HELD_OUT} if HELD_OUT.exists() else {}),
-             **({"held-out 2": HELD_OUT_2} if HELD_OUT_2.exists() else {}),
-             **({"held-out 3": HELD_OUT_3} if HELD_OUT_3.exists() else {})}
-    results = run_sets(opts.work, golds, typesense=opts.typesense and not missing)
+    results = run_sets(opts.work, gold_sets(), typesense=opts.typesense and not missing)
     parts = ["# Relevance (`python -m bench.relevance`)", "",
              "nDCG@10, P@5 and R@10 per query kind, ours beside tantivy's BM25 over the same jieba tokens "
              "(title weighted 3, the query's words ORed), in the same run. Query sets in tests/gold/: "

@@ -30,11 +30,9 @@ class Industry:
     cues: re.Pattern  # the cues, and the longer names that hold one without being about the industry
     not_cues: frozenset[str] = frozenset()
 
-    def cue_parts(self, text: str, starts: list[int]) -> set[int]:
-        """The parts of folded `text` (sentences or stories, beginning at `starts`) that hold a cue,
-        numbered from 1 (0: the text before the first)."""
-        return {bisect_right(starts, match.start()) for match in self.cues.finditer(text)
-                if match.group() not in self.not_cues}
+    def cue_starts(self, text: str) -> list[int]:
+        """Where the cues stand in folded `text` (国家电网 is not 家电: it is matched whole)."""
+        return [match.start() for match in self.cues.finditer(text) if match.group() not in self.not_cues]
 
     def cue_count(self, text: str, enough: int) -> int:
         """The cues in folded `text`, counted up to `enough` (国家电网 is not 家电: it is matched whole)."""
@@ -70,6 +68,12 @@ def industry_named(text: str) -> str | None:
     return _by_term().get(fold(text).strip())
 
 
+def _parts(at: list[int], starts: list[int]) -> set[int]:
+    """The parts (sentences or stories, beginning at `starts`) that positions `at` fall in, numbered
+    from 1 (0: the text before the first)."""
+    return {bisect_right(starts, pos) for pos in at}
+
+
 def find_industries(title: str | None, text: str) -> list[str]:
     """The industries a document is about: a cue in its title, or CUE_HITS cues in its text, in at
     least CUE_SHARE of its sentences (and on a multi-story page in STORY_HITS of its stories)."""
@@ -85,10 +89,11 @@ def find_industries(title: str | None, text: str) -> list[str]:
             if sentences is None:
                 sentences = [m.start() for m in _SENTENCE.finditer(body)]
                 stories = [start for start, _ in story_headlines(text)]
-            if len(industry.cue_parts(body, sentences)) < CUE_SHARE * len(sentences):
+            at = industry.cue_starts(body)
+            if len(_parts(at, sentences)) < CUE_SHARE * len(sentences):
                 continue
             # A round-up's lead-in (央视网消息（新闻联播）：…) is no story of its own.
-            if stories and len(industry.cue_parts(body, stories) - {0}) < max(STORY_HITS, STORY_SHARE * len(stories)):
+            if stories and len(_parts(at, stories) - {0}) < max(STORY_HITS, STORY_SHARE * len(stories)):
                 continue
             found.append(industry.name)
     return found

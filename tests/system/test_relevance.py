@@ -53,14 +53,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    golds = {"judged": relevance.GOLD}
-    if relevance.HELD_OUT.exists():
-        golds["held-out"] = relevance.HELD_OUT
-    if relevance.HELD_OUT_2.exists():
-        golds["held-out 2"] = relevance.HELD_OUT_2
-    if relevance.HELD_OUT_3.exists():
-        golds["held-out 3"] = relevance.HELD_OUT_3
-    out = relevance.run_sets(tmp_path_factory.mktemp("relevance"), golds)
+    out = relevance.run_sets(tmp_path_factory.mktemp("relevance"), relevance.gold_sets())
     for name, result in out.items():
         print(f"\n{name}\n{relevance.report(result)}\n" + "\n".join(relevance.worst(result)))
     return out
@@ -112,8 +105,7 @@ def test_typesense_ranks_like_whoosh(results: dict, typesense_node, tmp_path_fac
     corpus = relevance.prepare_corpus(tmp_path_factory.mktemp("relevance-typesense") / "corpus")
     config = TypesenseConfig(tuple(typesense_node.nodes), typesense_node.api_key, "relevance")
     search, store = relevance.typesense_search(corpus, config)
-    sets = {"judged": relevance.GOLD, "held-out": relevance.HELD_OUT, "held-out 2": relevance.HELD_OUT_2,
-            "held-out 3": relevance.HELD_OUT_3}
+    sets = relevance.gold_sets()
     try:
         for name, result in results.items():
             theirs = relevance.evaluate(relevance.load_gold(sets[name]), search)["kinds"]
