@@ -9,7 +9,7 @@ PORT   ?= 5000
 
 .PHONY: install index run test bench clean
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+$(BIN)/.installed: setup.cfg setup.py pyproject.toml indexer/backends/whoosh/cpostings.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -41,5 +41,5 @@ bench: $(BIN)/.bench
 	$(BIN)/python -m bench.profile --report docs/profile.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info indexer/backends/whoosh/cpostings*.so
 	find $(INDEX) -name 'MAIN_*' -o -name '_MAIN_*' | xargs rm -f

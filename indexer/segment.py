@@ -144,7 +144,7 @@ def _route(word: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=200_000)
-def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
+def subword_spans(word: str) -> tuple[tuple[str, int, int], ...]:
     """Dictionary 2- to 4-grams inside a long word (jieba's search mode finds 2- and 3-grams; 4 lets
     质量协会 be found in 中国质量协会), but only those that do not straddle the word's own parts (国家电网
     is 国家 + 电网: 家电 is no sub-word of it, nor 华人 of 中华人民共和国); and the Latin or digit runs of
@@ -165,7 +165,7 @@ def _subwords(word: str) -> tuple[tuple[str, int, int], ...]:
 @lru_cache(maxsize=200_000)
 def sub_words(word: str) -> frozenset[str]:
     """The sub-words `analyze(index_mode=True)` gives a word at its own position (none for short words)."""
-    return frozenset(gram for gram, _, _ in _subwords(word)) if len(word) > 2 else frozenset()
+    return frozenset(gram for gram, _, _ in subword_spans(word)) if len(word) > 2 else frozenset()
 
 
 @lru_cache(maxsize=50_000)
@@ -199,10 +199,10 @@ def analyze(text: str, index_mode: bool = False) -> list[Tok]:
     out: list[Tok] = []
     pos = 0
     for word, start, end in segmenter().tokenize(folded, "default", True):
-        if not _wordlike(word):
+        if not wordlike(word):
             continue
         if index_mode and end - start > 2:
-            for sub, s, e in _subwords(word):
+            for sub, s, e in subword_spans(word):
                 out.append(Tok(sub, pos, start + s, start + e))
         out.append(Tok(word, pos, start, end))
         pos += 1
@@ -228,10 +228,10 @@ def index_positions(text: str) -> dict[str, list[int]]:
     poses: dict[str, list[int]] = {}
     pos = 0
     for word, _ in tagged(fold(text)):
-        if not _wordlike(word):
+        if not wordlike(word):
             continue
         if len(word) > 2:
-            for sub, _, _ in _subwords(word):
+            for sub, _, _ in subword_spans(word):
                 found = poses.get(sub)
                 if found is None:
                     poses[sub] = [pos]
@@ -247,7 +247,8 @@ def index_positions(text: str) -> dict[str, list[int]]:
 
 
 @lru_cache(maxsize=200_000)
-def _wordlike(word: str) -> bool:
+def wordlike(word: str) -> bool:
+    """True for a word the index keeps (it has a letter, digit or Han character)."""
     return _WORDLIKE.search(word) is not None
 
 

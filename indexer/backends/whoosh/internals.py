@@ -15,6 +15,10 @@ tests/backends/whoosh/test_legacy_index.py. What is used, and why:
 - `OrderedHashWriter.add`'s body (`dbfile`, `index`, `buckets`, `hashfn`, `lastkey`) and the record
   layout of `filetables._lengths`: the term table's rows are added with positions counted, not
   asked of the file twice per term (each `tell()` an lseek: 3 % of a one-process build).
+- The compiled twin of the two hot paths above, `cpostings` (cpostings.c; setup.py builds it where
+  there is a C compiler): a text's postings filed from its cut, and a field's blocks, term infos and
+  term-table rows written, with the same bytes. The Python here is its fallback; test_internals.py
+  holds both to Whoosh's own files, test_cpostings.py holds them to each other input by input.
 - `SegmentWriter(ix, _lk=False)`, `_finalize_segment()`, `_added`, `pool.currentsize`,
   `_close_segment()`, `newsegment`: the sub-writer protocol of whoosh.multiproc, without its
   process pool. Each worker process writes segments of its own without the lock and hands them
@@ -52,7 +56,13 @@ from whoosh.index import TOC, clean_files
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
-from indexer.segment import ChineseTokenizer, index_positions
+from indexer.normalize import fold
+from indexer.segment import ChineseTokenizer, index_positions, subword_spans, tagged, wordlike
+
+try:  # the compiled writer (setup.py builds it where there is a C compiler); else the Python below
+    from indexer.backends.whoosh import cpostings
+except ImportError:
+    cpostings = None
 
 INDEX_NAME = "MAIN"
 WHOOSH_FILE = re.compile(r"^_?MAIN_")
@@ -110,6 +120,14 @@ class _TermPool(PostingPool):
         terms = self._fields.get(fieldname)
         if terms is None:
             terms = self._fields[fieldname] = {}
+        if cpostings is not None:
+            # index_positions' cut, filed as it is read
+            length, size, count = cpostings.add_tokens(terms, docnum, tagged(fold(value)), wordlike, subword_spans,
+                                                       field_boost, boost)
+            self.currentsize += size + count * (150 + len(fieldname))
+            if self.currentsize > self.limit:
+                self.save()
+            return length
         length = size = count = 0
         for word, positions in index_positions(value).items():
             freq = len(positions)
@@ -176,36 +194,36 @@ _TERM_INFO = W3TermInfo._struct
 
 def _write_postings(fieldwriter, schema: Schema, lengths: _Lengths | None, pool: _TermPool) -> None:
     """FieldWriter.add_postings with each term's blocks, block infos and term info made at once
-    (_term_bytes): the same files, without a Python call per posting or Whoosh's objects per term."""
-    lastfn = None
-    column: list | None = None
-    limit = compression = 0
-    values_size: int | None = None
-    postfile = fieldwriter._postfile
+    (the compiled `cpostings.write_field`, else _term_bytes): the same files, without a Python call
+    per posting or Whoosh's objects per term."""
+    postfile, tindex = fieldwriter._postfile, fieldwriter._tindex
     offset = postfile.tell()
-    add_term = _term_adder(fieldwriter._tindex)
-    for fieldname, tbytes, postings in pool.by_term():
-        if fieldname != lastfn:
-            if lastfn is not None:
-                fieldwriter.finish_field()
-            fieldwriter.start_field(fieldname, schema[fieldname])
-            postwriter = fieldwriter._postwriter
-            if type(postwriter) is not W3PostingsWriter or postwriter._inlinelimit > 1:
-                raise TypeError(f"unexpected postings writer for {fieldname}: {postwriter!r}")
-            limit, compression = postwriter._blocklimit, postwriter._compression
-            values_size = fieldwriter._format.fixed_value_size()
-            lastfn = fieldname
-            column = lengths.column(fieldname) if lengths is not None else None
-            field_key = pack_ushort(fieldwriter._fieldid)
-        if postings[0][0] == -1:  # FieldWriter.add_postings: spelling words, not postings
-            postings = [p for p in postings if p[0] != -1]
-            if not postings:
-                continue
-        data, info = _term_bytes(postings, column, limit, compression, values_size)
-        postfile.write(data)
-        add_term(field_key + tbytes, info + pack_long(offset) + pack_int(len(data)))
-        offset += len(data)
-    if lastfn is not None:
+    for fieldname, group in groupby(pool.by_term(), key=itemgetter(0)):
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        postwriter = fieldwriter._postwriter
+        if type(postwriter) is not W3PostingsWriter or postwriter._inlinelimit > 1:
+            raise TypeError(f"unexpected postings writer for {fieldname}: {postwriter!r}")
+        limit, compression = postwriter._blocklimit, postwriter._compression
+        values_size = fieldwriter._format.fixed_value_size()
+        column = lengths.column(fieldname) if lengths is not None else None
+        field_key = pack_ushort(fieldwriter._fieldid)
+        terms = ((tbytes, postings) for _, tbytes, postings in group)
+        if cpostings is not None and values_size in (None, 0) and tindex.hashtype in (0, 1):
+            offset, _, tindex.lastkey, rows = cpostings.write_field(
+                terms, field_key, column, limit, compression, values_size is None, offset, postfile.write,
+                tindex.dbfile.write, tindex.dbfile.tell(), tindex.lastkey, tindex.buckets, tindex.hashtype)
+            tindex.index.extend(rows)
+        else:
+            add_term = _term_adder(tindex)
+            for tbytes, postings in terms:
+                if postings[0][0] == -1:  # FieldWriter.add_postings: spelling words, not postings
+                    postings = [p for p in postings if p[0] != -1]
+                    if not postings:
+                        continue
+                data, info = _term_bytes(postings, column, limit, compression, values_size)
+                postfile.write(data)
+                add_term(field_key + tbytes, info + pack_long(offset) + pack_int(len(data)))
+                offset += len(data)
         fieldwriter.finish_field()
 
 

@@ -1,8 +1,9 @@
 """The fast writer (internals.FastSegmentWriter) writes the very files Whoosh's own SegmentWriter
 writes for the same documents (in memory, spilled to disk past its memory limit, and merging
 segments) but for two things that read back the same: short posting blocks are left uncompressed,
-and a position written once is one bytes object that pickle may write once per block. Generated
-pages make the common words' postings run over several blocks."""
+and (the Python writer only) a position written once is one bytes object that pickle may write once
+per block. Both writers are held to it: the compiled one (cpostings) and the Python one it falls
+back to. Generated pages make the common words' postings run over several blocks."""
 from __future__ import annotations
 
 import re
@@ -90,10 +91,21 @@ def _build(index_dir: Path, make_writer, documents: list[dict], spill: bool = Fa
         writer.commit(optimize=merge and batch is batches[-1])
 
 
+@pytest.fixture(params=["compiled", "python"])
+def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The compiled posting writer, or the Python writer it falls back to without a C compiler."""
+    if request.param == "compiled" and W.cpostings is None:
+        pytest.skip("cpostings is not built here (no C compiler at install): test_cpostings.py says whether it should be")
+    if request.param == "python":
+        monkeypatch.setattr(W, "cpostings", None)
+    return request.param
+
+
 @pytest.mark.parametrize("spill, merge", [(False, False), (True, False), (False, True)], ids=["memory", "spilled", "merged"])
 def test_the_fast_writer_writes_whooshs_files(documents: list[dict], tmp_path: Path, spill: bool, merge: bool,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    # Whoosh's own writer with short blocks left uncompressed, and ours without the shared objects.
+                                              implementation: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whoosh's own writer with short blocks left uncompressed, and ours without the shared objects
+    # (the compiled writer never writes a value as a reference to an earlier one).
     monkeypatch.setattr(W3PostingsWriter, "_write_block", _short_blocks_write_block)
     monkeypatch.setattr(W, "one_position", W.one_position.__wrapped__)
     _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), documents, spill, merge)
@@ -122,7 +134,8 @@ def _postings(index_dir: Path) -> dict[tuple[str, bytes], tuple]:
 
 
 @pytest.mark.parametrize("spill, merge", [(False, False), (True, False), (False, True)], ids=["memory", "spilled", "merged"])
-def test_what_the_fast_writer_writes_reads_as_whooshs(documents: list[dict], tmp_path: Path, spill: bool, merge: bool) -> None:
+def test_what_the_fast_writer_writes_reads_as_whooshs(documents: list[dict], tmp_path: Path, spill: bool, merge: bool,
+                                                      implementation: str) -> None:
     _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), documents, spill, merge)
     _build(tmp_path / "fast", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
     whoosh, fast = _postings(tmp_path / "whoosh"), _postings(tmp_path / "fast")
