@@ -13,6 +13,7 @@ $(BIN)/.installed: setup.cfg setup.py pyproject.toml indexer/backends/whoosh/cpo
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@$(BIN)/python -c 'import indexer.backends.whoosh.cpostings' 2>/dev/null || echo "说明：未能编译 C 写入器（需要 gcc、Python 头文件 python3-dev 和 zlib1g-dev），索引由 Python 写入，结果相同、较慢。"
 	touch $@
 
 install: $(BIN)/.installed

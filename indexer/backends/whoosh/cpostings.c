@@ -21,9 +21,12 @@
  *       writes them) and its row in the term table (OrderedHashWriter.add: the row, its hash (MD5 or
  *       CRC-32, as filetables hashes) in `buckets`, its position returned for the table's index).
  *
- * The pickles are written opcode by opcode as CPython's _pickle writes them for these types; a
- * value's bytes are always written in full (pickle would refer back to a bytes object it saw
- * before in the same block), which is what Whoosh's own writer writes.
+ * The pickles are written opcode by opcode as CPython's _pickle writes them for these types, with
+ * one difference: a value's bytes are always written in full, where pickle refers back to a bytes
+ * object it saw before in the same block. The files are then Whoosh's own writer's, byte for byte;
+ * the Python writer's differ where its cached one-position values repeat in a block, and read the
+ * same. A block's total weight is summed in order, as sum() does up to Python 3.11 (3.12's sum()
+ * compensates, which can move the term info's float32 total by its last bit).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -231,20 +234,21 @@ static int pk_bytes(Buf *b, const char *data, Py_ssize_t n, long *memo, BytesMem
    (deflateReset leaves the stream as deflateInit made it) without the 256 KB a stream allocates and
    clears, which is most of what compressing a 200-byte block costs (32 us a call). */
 static z_stream deflater;
-static int deflater_level = -1;
+static int deflater_ready = 0, deflater_level = 0;
 
 static int compress_into(Buf *out, const char *data, Py_ssize_t n, int level)
 {
     int status;
-    if (deflater_level != level) {
-        if (deflater_level != -1)
+    if (!deflater_ready || deflater_level != level) {
+        if (deflater_ready)
             deflateEnd(&deflater);
         memset(&deflater, 0, sizeof deflater);
-        deflater_level = -1;
+        deflater_ready = 0;
         if (deflateInit(&deflater, level) != Z_OK) {
-            PyErr_SetString(PyExc_MemoryError, "cpostings: deflateInit failed");
+            PyErr_SetString(PyExc_ValueError, "cpostings: deflateInit failed (a compression level outside -1..9?)");
             return -1;
         }
+        deflater_ready = 1;
         deflater_level = level;
     } else if (deflateReset(&deflater) != Z_OK) {
         PyErr_SetString(PyExc_RuntimeError, "cpostings: deflateReset failed");
@@ -517,26 +521,30 @@ static PyObject *positions_of(PyObject *tagged, PyObject *wordlike, PyObject *su
     PyObject *poses = PyDict_New();
     if (poses == NULL)
         return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(tagged), pos = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Py_ssize_t pos = 0;
+    /* wordlike and subword_spans are Python: the list is re-measured and each pair held meanwhile */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(tagged); i++) {
         PyObject *pair = PyList_GET_ITEM(tagged, i);
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) < 1 || !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0))) {
             PyErr_SetString(PyExc_TypeError, "add_tokens: (word, tag) pairs expected");
             goto error;
         }
+        Py_INCREF(pair);
         PyObject *word = PyTuple_GET_ITEM(pair, 0);
         PyObject *like = PyObject_CallOneArg(wordlike, word);
-        if (like == NULL)
-            goto error;
-        int keep = PyObject_IsTrue(like);
-        Py_DECREF(like);
-        if (keep < 0)
-            goto error;
-        if (!keep)
+        int keep = like == NULL ? -1 : PyObject_IsTrue(like);
+        Py_XDECREF(like);
+        if (keep <= 0) {
+            Py_DECREF(pair);
+            if (keep < 0)
+                goto error;
             continue;
+        }
         PyObject *at = PyLong_FromSsize_t(pos);
-        if (at == NULL)
+        if (at == NULL) {
+            Py_DECREF(pair);
             goto error;
+        }
         if (PyUnicode_GET_LENGTH(word) > 2) {
             PyObject *subs = PyObject_CallOneArg(subwords, word);
             if (subs == NULL || !PyTuple_Check(subs)) {
@@ -544,6 +552,7 @@ static PyObject *positions_of(PyObject *tagged, PyObject *wordlike, PyObject *su
                     PyErr_SetString(PyExc_TypeError, "add_tokens: sub-words are a tuple");
                 Py_XDECREF(subs);
                 Py_DECREF(at);
+                Py_DECREF(pair);
                 goto error;
             }
             for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(subs); k++) {
@@ -553,6 +562,7 @@ static PyObject *positions_of(PyObject *tagged, PyObject *wordlike, PyObject *su
                         PyErr_SetString(PyExc_TypeError, "add_tokens: sub-words are (word, start, end)");
                     Py_DECREF(subs);
                     Py_DECREF(at);
+                    Py_DECREF(pair);
                     goto error;
                 }
             }
@@ -560,6 +570,7 @@ static PyObject *positions_of(PyObject *tagged, PyObject *wordlike, PyObject *su
         }
         int failed = note_position(poses, word, at);
         Py_DECREF(at);
+        Py_DECREF(pair);
         if (failed < 0)
             goto error;
         pos++;
@@ -598,13 +609,21 @@ typedef struct {
     PyObject *value;  /* borrowed */
 } Posting;
 
+/* Only int, float, bytes and None are read, so no Python code runs while a term's postings are held
+   as borrowed references (an __index__ or __bool__ could change the list under them). */
 static int read_posting(PyObject *item, Posting *p)
 {
     if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 3) {
         PyErr_SetString(PyExc_TypeError, "write_field: postings are (docnum, weight, value) tuples");
         return -1;
     }
-    p->docnum = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    PyObject *docnum = PyTuple_GET_ITEM(item, 0), *weight = PyTuple_GET_ITEM(item, 1), *value = PyTuple_GET_ITEM(item, 2);
+    if (!PyLong_CheckExact(docnum) || !(PyFloat_CheckExact(weight) || PyLong_CheckExact(weight))
+        || !(value == Py_None || PyBytes_CheckExact(value))) {
+        PyErr_SetString(PyExc_TypeError, "write_field: a posting is (int, float or int, bytes or None)");
+        return -1;
+    }
+    p->docnum = PyLong_AsLong(docnum);
     if (p->docnum == -1 && PyErr_Occurred())
         return -1;
     p->weight_obj = PyTuple_GET_ITEM(item, 1);
@@ -628,6 +647,10 @@ static int column_length(PyObject *column, long docnum, long *length)
     PyObject *v = PyList_GET_ITEM(column, docnum);
     if (v == Py_None)
         return 0;
+    if (!PyLong_CheckExact(v)) {
+        PyErr_SetString(PyExc_TypeError, "write_field: a length that is not an int");
+        return -1;
+    }
     *length = PyLong_AsLong(v);
     if (*length == -1 && PyErr_Occurred())
         return -1;
@@ -721,7 +744,7 @@ static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_
         if (values) {
             Py_ssize_t m = 0;
             for (Py_ssize_t i = 0; i < n; i++)
-                if (PyObject_IsTrue(block[i].value) == 1)
+                if (block[i].value != Py_None && PyBytes_GET_SIZE(block[i].value) > 0)
                     m++;
             if (m == 0) {
                 if (put1(&data, ')') < 0)
@@ -732,12 +755,8 @@ static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_
                     goto error;
                 for (Py_ssize_t i = 0; i < n; i++) {
                     PyObject *v = block[i].value;
-                    if (PyObject_IsTrue(v) != 1)
+                    if (v == Py_None || PyBytes_GET_SIZE(v) == 0)
                         continue;
-                    if (!PyBytes_CheckExact(v)) {
-                        PyErr_SetString(PyExc_TypeError, "write_field: a value that is not bytes");
-                        goto error;
-                    }
                     if (pk_bytes(&data, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v), &memo, &seen) < 0)
                         goto error;
                 }

@@ -1,13 +1,16 @@
 """The compiled posting writer (cpostings.c) against the Python it replaces, input by input: a
-term's blocks and term info (internals._term_bytes), the term table's rows and hashes (Whoosh's
-OrderedHashWriter), the positions' encoding (pickle), and a text's postings (segment.index_positions).
-test_internals.py holds whole segments of both writers to Whoosh's own files."""
+term's blocks and term info (internals._term_bytes, its values fresh objects: pickle would refer
+back to a repeated one), the term table's rows and hashes (Whoosh's OrderedHashWriter), the
+positions' encoding (pickle), and a text's postings (segment.index_positions). test_internals.py
+holds whole segments of both writers to Whoosh's own files."""
 from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 import sysconfig
 from io import BytesIO
+from pathlib import Path
 from pickle import dumps
 
 import pytest
@@ -23,10 +26,17 @@ cpostings = W.cpostings
 compiled = pytest.mark.skipif(cpostings is None, reason="cpostings is not built here (no C compiler at install)")
 
 
-def test_the_writer_is_compiled_where_a_compiler_is() -> None:
+def test_the_writer_is_compiled_where_it_can_be(tmp_path: Path) -> None:
+    # What setup.py's extension needs: a C compiler, Python's headers and zlib's.
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}): the index is written by the Python writer")
+    probe = tmp_path / "probe.c"
+    probe.write_text("#include <Python.h>\n#include <zlib.h>\nint main(void) { return 0; }\n")
+    found = subprocess.run([compiler, "-fsyntax-only", f"-I{sysconfig.get_paths()['include']}", str(probe)],
+                           capture_output=True, text=True)
+    if found.returncode:
+        pytest.skip(f"Python's or zlib's headers are missing (python3-dev, zlib1g-dev): {found.stderr.strip()[:200]}")
     assert cpostings is not None, "setup.py's extension was not built: run `pip install -e .` again and read its output"
 
 
@@ -128,6 +138,28 @@ def test_keys_must_increase() -> None:
     with pytest.raises(ValueError, match="Keys must increase"):
         cpostings.write_field(items, b"\x00\x01", None, 128, 3, True, 0, lambda b: None, table.dbfile.write,
                               table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+
+
+@compiled
+@pytest.mark.parametrize("level", [-1, 0, 1, 9])
+def test_any_zlib_level_compresses_as_zlib_does(level: int) -> None:
+    postings = _postings(random.Random(level), 128, "mixed", "bytes")
+    written: list[bytes] = []
+    table, _ = _table()
+    cpostings.write_field([(b"t", postings)], b"\x00\x01", None, 128, level, True, 0, written.append,
+                          table.dbfile.write, table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+    assert b"".join(written) == W._term_bytes(postings, None, 128, level, None)[0]
+
+
+@compiled
+@pytest.mark.parametrize("posting", [(1, 1.0, "text"), (1.0, 1.0, b"x" * 9), (1, "1", b"x" * 9), (True, 1.0, b"x" * 9)],
+                         ids=["str value", "float docnum", "str weight", "bool docnum"])
+def test_a_posting_of_other_types_is_refused(posting: tuple) -> None:
+    table, _ = _table()
+    with pytest.raises(TypeError, match="a posting is"):
+        cpostings.write_field([(b"t", [posting])], b"\x00\x01", None, 128, 3, True, 0, lambda b: None,
+                              table.dbfile.write, table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+    assert table.buckets == [[] for _ in range(256)]
 
 
 @compiled
