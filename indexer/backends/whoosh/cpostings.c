@@ -21,11 +21,10 @@
  *       writes them) and its row in the term table (OrderedHashWriter.add: the row, its hash (MD5 or
  *       CRC-32, as filetables hashes) in `buckets`, its position returned for the table's index).
  *
- * The pickles are written opcode by opcode as CPython's _pickle writes them for these types, with
- * one difference: a value's bytes are always written in full, where pickle refers back to a bytes
- * object it saw before in the same block. The files are then Whoosh's own writer's, byte for byte;
- * the Python writer's differ where its cached one-position values repeat in a block, and read the
- * same. A block's total weight is summed in order, as sum() does up to Python 3.11 (3.12's sum()
+ * The pickles are written opcode by opcode as CPython's _pickle writes them for these types, its
+ * memo included: a value object met before in the same block is referred back to. A position written
+ * once is one shared bytes object, as in the Python writer (share_positions(False) makes each fresh, as
+ * Whoosh's own writer does). A block's total weight is summed in order, as sum() does up to Python 3.11 (3.12's sum()
  * compensates, which can move the term info's float32 total by its last bit).
  */
 #define PY_SSIZE_T_CLEAN
@@ -40,6 +39,7 @@
 #define FLUSH_AT (1 << 20)
 
 static PyObject *position_cache[POSITION_CACHE];
+static int share_positions = 1;
 static long length_table[256];  /* whoosh.util.numeric._length_byte_cache */
 static Py_ssize_t length_table_size = 0;
 static uint32_t crc_table[256];
@@ -195,7 +195,7 @@ typedef struct {
     long global, latin1;  /* memo indexes of _codecs.encode and "latin1", -1 before their first use */
 } BytesMemo;
 
-static int pk_bytes(Buf *b, const char *data, Py_ssize_t n, long *memo, BytesMemo *seen)
+static int pk_bytes(Buf *b, const char *data, Py_ssize_t n, long *memo, BytesMemo *seen, long *at)
 {
     if (n == 0) {
         PyErr_SetString(PyExc_ValueError, "cpostings: an empty value");
@@ -225,6 +225,7 @@ static int pk_bytes(Buf *b, const char *data, Py_ssize_t n, long *memo, BytesMem
         return -1;
     if (put1(b, 'R') < 0)
         return -1;
+    *at = *memo;
     return pk_put(b, memo);  /* the bytes object itself */
 }
 
@@ -415,7 +416,7 @@ static PyObject *one_position(PyObject *positions)
     long long pos = PyLong_AsLongLong(PyList_GET_ITEM(positions, 0));
     if (pos == -1 && PyErr_Occurred())
         return NULL;
-    if (pos < 0 || pos >= POSITION_CACHE)
+    if (!share_positions || pos < 0 || pos >= POSITION_CACHE)
         return encode_positions(positions);
     PyObject *found = position_cache[pos];
     if (found == NULL) {
@@ -662,6 +663,14 @@ static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_
                       int values, Buf *out, unsigned char *info)
 {
     Buf data = {NULL, 0, 0}, blockinfo = {NULL, 0, 0}, packed = {NULL, 0, 0};
+    PyObject **value_objs = PyMem_Malloc(limit * sizeof(PyObject *));
+    long *value_memo = PyMem_Malloc(limit * sizeof(long));
+    if (value_objs == NULL || value_memo == NULL) {
+        PyMem_Free(value_objs);
+        PyMem_Free(value_memo);
+        PyErr_NoMemory();
+        return -1;
+    }
     double total_weight = 0.0, maxweight = 0.0;
     int has_min = 0;
     long minlength = 0, maxlength = 0;
@@ -751,14 +760,25 @@ static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_
                     goto error;
             } else {
                 BytesMemo seen = {-1, -1};
+                Py_ssize_t written = 0;
                 if (m > 3 && put1(&data, '(') < 0)
                     goto error;
                 for (Py_ssize_t i = 0; i < n; i++) {
                     PyObject *v = block[i].value;
                     if (v == Py_None || PyBytes_GET_SIZE(v) == 0)
                         continue;
-                    if (pk_bytes(&data, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v), &memo, &seen) < 0)
+                    /* pickle's memo: an object written before in this pickle is referred back to */
+                    Py_ssize_t k = 0;
+                    while (k < written && value_objs[k] != v)
+                        k++;
+                    if (k < written) {
+                        if (pk_get(&data, value_memo[k]) < 0)
+                            goto error;
+                        continue;
+                    }
+                    if (pk_bytes(&data, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v), &memo, &seen, &value_memo[written]) < 0)
                         goto error;
+                    value_objs[written++] = v;
                 }
                 if (put1(&data, m > 3 ? 't' : (char)(0x84 + m)) < 0 || pk_put(&data, &memo) < 0)
                     goto error;
@@ -799,6 +819,8 @@ static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_
     PyMem_Free(data.data);
     PyMem_Free(blockinfo.data);
     PyMem_Free(packed.data);
+    PyMem_Free(value_objs);
+    PyMem_Free(value_memo);
     /* "!BfIBBfII" */
     float f;
     info[0] = 0;
@@ -820,6 +842,8 @@ error:
     PyMem_Free(data.data);
     PyMem_Free(blockinfo.data);
     PyMem_Free(packed.data);
+    PyMem_Free(value_objs);
+    PyMem_Free(value_memo);
     return -1;
 }
 
@@ -975,7 +999,19 @@ error:
     return NULL;
 }
 
+static PyObject *set_sharing(PyObject *self, PyObject *arg)
+{
+    int flag = PyObject_IsTrue(arg);
+    if (flag < 0)
+        return NULL;
+    int before = share_positions;
+    share_positions = flag;
+    return PyBool_FromLong(before);
+}
+
 static PyMethodDef methods[] = {
+    {"share_positions", set_sharing, METH_O,
+     "Whether a position written once is one shared bytes object (as internals.one_position's cache); returns the old setting."},
     {"add_positions", add_positions, METH_VARARGS,
      "File one document's positions of a text field in `terms` (internals._TermPool.add_positions)."},
     {"add_tokens", add_tokens, METH_VARARGS,

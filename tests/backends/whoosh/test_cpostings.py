@@ -1,6 +1,5 @@
 """The compiled posting writer (cpostings.c) against the Python it replaces, input by input: a
-term's blocks and term info (internals._term_bytes, its values fresh objects: pickle would refer
-back to a repeated one), the term table's rows and hashes (Whoosh's OrderedHashWriter), the
+term's blocks and term info (internals._term_bytes), the term table's rows and hashes (Whoosh's OrderedHashWriter), the
 positions' encoding (pickle), and a text's postings (segment.index_positions). test_internals.py
 holds whole segments of both writers to Whoosh's own files."""
 from __future__ import annotations
@@ -93,6 +92,16 @@ def test_a_terms_bytes_are_the_python_writers(count: int, weights: str, values: 
     assert data == expected
     key = b"\x00\x03term"
     assert row == W._KEY_VALUE_LENGTHS.pack(len(key), 35) + key + info + pack_long(17) + pack_int(len(expected))
+
+
+@compiled
+def test_a_value_met_before_in_a_block_is_referred_back_to() -> None:
+    # as pickle's memo does: the shared one-position objects of a title's first words
+    shared = [b"\x00\x00\x00\x01\x80\x02]q\x00K\x00a.", b"\x00\x00\x00\x01\x80\x02]q\x00K\x01a."]
+    postings = [(n, 1.0, shared[n % 2] if n % 3 else bytes(bytearray(shared[0]))) for n in range(300)]
+    data, _ = _one_term(postings, None, True)
+    assert data == W._term_bytes(postings, None, 128, 3, None)[0]
+    assert len(data) < len(W._term_bytes([(d, w, bytes(bytearray(v))) for d, w, v in postings], None, 128, 3, None)[0])
 
 
 @compiled

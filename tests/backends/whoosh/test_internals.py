@@ -1,13 +1,14 @@
 """The fast writer (internals.FastSegmentWriter) writes the very files Whoosh's own SegmentWriter
 writes for the same documents (in memory, spilled to disk past its memory limit, and merging
 segments) but for two things that read back the same: short posting blocks are left uncompressed,
-and (the Python writer only) a position written once is one bytes object that pickle may write once
-per block. Both writers are held to it: the compiled one (cpostings) and the Python one it falls
-back to. Generated pages make the common words' postings run over several blocks."""
+and a position written once is one bytes object that pickle may write once per block. Both writers
+are held to it, the compiled one (cpostings) and the Python one it falls back to, and to each other.
+Generated pages make the common words' postings run over several blocks."""
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from pickle import dumps
 
@@ -101,11 +102,20 @@ def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     return request.param
 
 
+@pytest.fixture
+def fresh_positions() -> Iterator[None]:
+    """Every position written once a bytes object of its own, as Whoosh's own writer makes them."""
+    shared = W.cpostings.share_positions(False) if W.cpostings is not None else None
+    yield
+    if W.cpostings is not None:
+        W.cpostings.share_positions(shared)
+
+
 @pytest.mark.parametrize("spill, merge", [(False, False), (True, False), (False, True)], ids=["memory", "spilled", "merged"])
 def test_the_fast_writer_writes_whooshs_files(documents: list[dict], tmp_path: Path, spill: bool, merge: bool,
-                                              implementation: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Whoosh's own writer with short blocks left uncompressed, and ours without the shared objects
-    # (the compiled writer never writes a value as a reference to an earlier one).
+                                              implementation: str, fresh_positions: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whoosh's own writer with short blocks left uncompressed, and ours without the shared objects.
     monkeypatch.setattr(W3PostingsWriter, "_write_block", _short_blocks_write_block)
     monkeypatch.setattr(W, "one_position", W.one_position.__wrapped__)
     _build(tmp_path / "whoosh", lambda ix: SegmentWriter(ix, compound=False), documents, spill, merge)
@@ -115,6 +125,20 @@ def test_the_fast_writer_writes_whooshs_files(documents: list[dict], tmp_path: P
     assert set(whoosh[0]) == set(fast[0]) and {".pst", ".trm"} <= set(fast[0])
     for suffix in sorted(whoosh[0]):
         assert fast[0][suffix] == whoosh[0][suffix], suffix
+
+
+@pytest.mark.skipif(W.cpostings is None, reason="cpostings is not built here (no C compiler at install)")
+@pytest.mark.parametrize("spill, merge", [(False, False), (True, False), (False, True)], ids=["memory", "spilled", "merged"])
+def test_the_compiled_writer_writes_the_python_writers_files(documents: list[dict], tmp_path: Path, spill: bool,
+                                                             merge: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the shared one-position objects of both: a value met before in a block is a reference.
+    _build(tmp_path / "compiled", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
+    monkeypatch.setattr(W, "cpostings", None)
+    _build(tmp_path / "python", lambda ix: W.writer(ix, compound=False), documents, spill, merge)
+    compiled, python = _segment_files(tmp_path / "compiled"), _segment_files(tmp_path / "python")
+    assert len(compiled) == len(python) == 1 and set(compiled[0]) == set(python[0])
+    for suffix in sorted(compiled[0]):
+        assert compiled[0][suffix] == python[0][suffix], suffix
 
 
 def _postings(index_dir: Path) -> dict[tuple[str, bytes], tuple]:
