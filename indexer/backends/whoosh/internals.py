@@ -46,7 +46,9 @@ from pickle import dumps
 from typing import Callable
 
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3PostingsWriter, W3TermInfo, W3TermsReader, _lenfield,
+)
 from whoosh.analysis import IDTokenizer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Existence, Positions
@@ -110,6 +112,24 @@ class _TermPool(PostingPool):
             postings.append((docnum, weight, vbytes))
         # PostingPool.add's estimate of the item's size in memory
         self.currentsize += 150 + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
+        if self.currentsize > self.limit:
+            self.save()
+
+    def add_term(self, fieldname: str, tbytes: bytes, postings: list[tuple]) -> None:
+        """File a term's postings, (docnum, weight, value bytes) each, after those filed before."""
+        if not postings:
+            return
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+        found = terms.get(tbytes)
+        if found is None:
+            terms[tbytes] = postings
+        else:
+            found += postings
+        # PostingPool.add's estimate of each item's size in memory
+        self.currentsize += (len(postings) * (150 + len(fieldname) + 2 * len(tbytes))
+                             + sum(len(p[2]) for p in postings if p[2]))
         if self.currentsize > self.limit:
             self.save()
 
@@ -388,6 +408,39 @@ class FastSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def add_postings_to_pool(self, reader, startdoc: int, docmap: dict | None) -> None:
+        """SegmentWriter.add_postings_to_pool (a merged segment's postings) with the term table read
+        in order and each term's postings read a block at a time and filed at once: the same
+        postings, without a hash lookup and a matcher per term and four calls per posting (the
+        regrouping commit's merge of a 743-document segment, 1.2 s of a build of the archive)."""
+        terms_reader = getattr(reader, "_terms", None)
+        if type(terms_reader) is not W3TermsReader:
+            super().add_postings_to_pool(reader, startdoc, docmap)
+            return
+        schema, pool, codec = self.schema, self.pool, reader.codec()
+        deleted = reader.deleted_docs_set
+        for (fieldname, tbytes), terminfo in terms_reader.items():
+            if fieldname not in schema:
+                continue
+            m = codec.postings_reader(terms_reader._postfile, terminfo, schema[fieldname].format, term=(fieldname, tbytes))
+            found: list[tuple] = []
+            if type(m) is W3LeafMatcher:
+                while m.is_active():
+                    m._read_ids()
+                    m._read_weights()
+                    m._read_values()
+                    found += zip(m._ids, m._weights, m._values)
+                    m._next_block()
+            else:
+                while m.is_active():
+                    found.append((m.id(), m.weight(), m.value()))
+                    m.next()
+            if docmap is not None:
+                found = [(docmap[d], w, v) for d, w, v in found if d not in deleted]
+            else:
+                found = [(startdoc + d, w, v) for d, w, v in found if d not in deleted]
+            pool.add_term(fieldname, tbytes, found)
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

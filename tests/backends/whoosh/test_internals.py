@@ -19,6 +19,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from conftest import copy_sample_corpus
+from indexer import fields as F
 from indexer.backends.whoosh import internals as W
 from indexer.backends.whoosh.schema import build_schema
 from indexer.build import build_one
@@ -88,6 +89,9 @@ def _build(index_dir: Path, make_writer, documents: list[dict], spill: bool = Fa
             writer.pool.limit = 4096  # a run on disk every few dozen postings
         for fields in batch:
             writer.add_document(**fields)
+        if batch is not batches[0]:  # the merged segment has deletions: its documents are renumbered
+            for fields in batches[0][::7]:
+                writer.delete_by_term(F.ID_, fields[F.ID_])
         assert bool(writer.pool.runs) == spill  # sorted runs on disk only when the limit was passed
         writer.commit(optimize=merge and batch is batches[-1])
 
@@ -165,6 +169,7 @@ def test_what_the_fast_writer_writes_reads_as_whooshs(documents: list[dict], tmp
     whoosh, fast = _postings(tmp_path / "whoosh"), _postings(tmp_path / "fast")
     assert len(fast) > 1000 and fast == whoosh
     assert max(len(rows) for rows, *_ in fast.values()) > 2 * 128  # terms of three blocks
-    assert len(fast["text", "燎原".encode()][0]) == 2 * 128  # and of two full ones
+    if not merge:  # (a merge drops the deleted documents)
+        assert len(fast["text", "燎原".encode()][0]) == 2 * 128  # and of two full ones
     (whoosh_pst,), (fast_pst,) = [list((tmp_path / name).glob("*.pst")) for name in ("whoosh", "fast")]
     assert fast_pst.read_bytes() != whoosh_pst.read_bytes()  # the files differ; what they say does not
