@@ -12,6 +12,7 @@ from whoosh.query import And, Phrase, Term
 from indexer import fields as F
 from indexer.document import doc_id
 from indexer import build as index_module
+from indexer.backends.whoosh import writer as writer_module
 from indexer.backends.whoosh.writer import WorkerFailed, build_index
 from indexer.filestate import FILE_NAME
 from indexer.segment import query_words
@@ -135,6 +136,26 @@ def test_worker_processes_build_the_same_index_as_one_process(corpus_copy: Path,
         hits_a = [(h[F.PATH], round(h.score, 9)) for h in a.search(query, limit=None)]
         hits_b = [(h[F.PATH], round(h.score, 9)) for h in b.search(query, limit=None)]
     assert hits_a and hits_a == hits_b
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_full_builds_rows_are_what_the_index_stores(corpus_copy: Path, tmp_path: Path, jobs: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The regrouping after a full build reads the rows the writers kept instead of the stored fields.
+    seen = []
+    regroup = writer_module._regroup
+
+    def check(index_dir: Path, corpus: Path, report, rows=None) -> None:
+        with windex.open_dir(str(index_dir)).searcher() as searcher:
+            stored = [{k: v for k, v in doc.items() if k in writer_module.STATE_FIELDS} for doc in searcher.all_stored_fields()]
+        seen.append((rows, stored))
+        regroup(index_dir, corpus, report, rows)
+
+    monkeypatch.setattr(writer_module, "_regroup", check)
+    build_index(corpus_copy, tmp_path / "index", jobs=jobs)
+    (rows, stored), = seen
+    assert len(rows) == OK_COUNT and rows == stored
+    assert any(F.PARENT in row for row in rows) and all(F.SIGNATURE in row for row in rows)
 
 
 def test_worker_processes_update_incrementally(corpus_copy: Path, tmp_path: Path) -> None:
