@@ -4,6 +4,7 @@ positions' encoding (pickle), and a text's postings (segment.index_positions). t
 holds whole segments of both writers to Whoosh's own files."""
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ compiled = pytest.mark.skipif(cpostings is None, reason="cpostings is not built 
 
 def test_the_writer_is_compiled_where_it_can_be(tmp_path: Path) -> None:
     # What setup.py's extension needs: a C compiler, Python's headers and zlib's.
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]  # as setuptools picks it
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}): the index is written by the Python writer")
     probe = tmp_path / "probe.c"
@@ -35,7 +36,8 @@ def test_the_writer_is_compiled_where_it_can_be(tmp_path: Path) -> None:
     found = subprocess.run([compiler, "-fsyntax-only", f"-I{sysconfig.get_paths()['include']}", str(probe)],
                            capture_output=True, text=True)
     if found.returncode:
-        pytest.skip(f"Python's or zlib's headers are missing (python3-dev, zlib1g-dev): {found.stderr.strip()[:200]}")
+        pytest.skip(f"{compiler} cannot compile against Python's and zlib's headers (python3-dev, zlib1g-dev?): "
+                    f"{found.stderr.strip()[:200]}")
     assert cpostings is not None, "setup.py's extension was not built: run `pip install -e .` again and read its output"
 
 
