@@ -66,7 +66,9 @@ def stored_part(schema, fields: dict) -> dict:
     for name in STATE_FIELDS:
         value = fields.get(name)
         if value is not None and schema[name].stored:
-            stored[name] = fields.get(f"_stored_{name}", value)
+            value = fields.get(f"_stored_{name}", value)
+            if value is not None:
+                stored[name] = value
     return stored
 
 
@@ -391,16 +393,19 @@ def _keep_facets(index_dir: Path) -> None:
         pass
 
 
-def _regroup(index_dir: Path, corpus: Path, report: BuildReport, rows: list[dict] | None = None) -> None:
+def _regroup(index_dir: Path, corpus: Path, report: BuildReport, written: tuple[list[dict], int] | None = None) -> None:
     """Record near-duplicate groups after a commit: the documents whose grouping changed are written
     again with it (as stored: no file is read again) in a second, small commit (none when nothing changed).
     The same pass over the stored fields saves the index's state for the next run (state.py).
-    `rows`: every document's stored_part in order, when the caller wrote them all (a full build)."""
+    `written`: every document's stored_part in order and the index generation they describe, when the
+    caller wrote them all (a full build); read only if that generation is still the newest (another run
+    may have committed since the lock was released)."""
     ix = windex.open_dir(str(index_dir))
     collect = Collector()
     with ix.searcher() as searcher:
         key, generation = version_key(searcher), searcher.reader().generation()
         stored_of = lambda ident: searcher.document(**{F.ID_: ident})  # noqa: E731
+        rows = written[0] if written is not None and written[1] == generation else None
         if rows is None or len(rows) != searcher.doc_count_all():
             rows = searcher.all_stored_fields()
         entries, current, where = grouping_state(collect.feed(rows))
@@ -496,6 +501,7 @@ def _full_build(
             release_holder(index_dir)
             crash_point("full:unmarked")
             W.swap_in(staging, index_dir)
+            swapped = W.latest_generation(index_dir)  # the version `rows` describe (the lock is still held)
             crash_point("full:swapped")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -503,5 +509,5 @@ def _full_build(
     finally:
         lock.release()
     if report.committed:
-        _regroup(index_dir, corpus, report, rows)
+        _regroup(index_dir, corpus, report, (rows, swapped))
     return report

@@ -145,17 +145,36 @@ def test_a_full_builds_rows_are_what_the_index_stores(corpus_copy: Path, tmp_pat
     seen = []
     regroup = writer_module._regroup
 
-    def check(index_dir: Path, corpus: Path, report, rows=None) -> None:
+    def check(index_dir: Path, corpus: Path, report, written=None) -> None:
         with windex.open_dir(str(index_dir)).searcher() as searcher:
             stored = [{k: v for k, v in doc.items() if k in writer_module.STATE_FIELDS} for doc in searcher.all_stored_fields()]
-        seen.append((rows, stored))
-        regroup(index_dir, corpus, report, rows)
+            assert written[1] == searcher.reader().generation()
+        seen.append((written[0], stored))
+        regroup(index_dir, corpus, report, written)
 
     monkeypatch.setattr(writer_module, "_regroup", check)
     build_index(corpus_copy, tmp_path / "index", jobs=jobs)
     (rows, stored), = seen
     assert len(rows) == OK_COUNT and rows == stored
     assert any(F.PARENT in row for row in rows) and all(F.SIGNATURE in row for row in rows)
+
+
+def test_a_run_that_commits_before_the_regrouping_makes_it_read_the_index(corpus_copy: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Between a full build's swap and its regrouping another run deletes a file: the rows kept of the
+    # build no longer describe the index (and a deletion keeps the count of documents with deleted ones).
+    regroup = writer_module._regroup
+
+    def racing(index_dir: Path, corpus: Path, report, written=None) -> None:
+        monkeypatch.setattr(writer_module, "_regroup", regroup)
+        (corpus / "fixtures" / "gbk_notice.html").unlink()
+        assert build_index(corpus, index_dir).deleted == 1
+        regroup(index_dir, corpus, report, written)
+
+    monkeypatch.setattr(writer_module, "_regroup", racing)
+    build_index(corpus_copy, tmp_path / "index", jobs=1)
+    again = build_index(corpus_copy, tmp_path / "index")
+    assert (again.deleted, again.committed, again.documents) == (0, False, OK_COUNT - 1)
 
 
 def test_worker_processes_update_incrementally(corpus_copy: Path, tmp_path: Path) -> None:
