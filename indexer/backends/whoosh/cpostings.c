@@ -4,7 +4,7 @@
  * fallback when this module cannot be built:
  *
  *   add_positions(terms, docnum, poses, field_boost, boost) -> (length, size, count)
- *       _TermPool.add_positions' loop: each word's positions encoded as whoosh.formats.Positions
+ *       internals._file_positions: each word's positions encoded as whoosh.formats.Positions
  *       encodes them (pack_uint(count) + the pickled deltas) and filed in `terms` under the word's
  *       UTF-8 bytes as a (docnum, weight, value bytes) posting.
  *
@@ -96,6 +96,15 @@ static inline void le32(unsigned char *out, uint32_t v)
     out[0] = v; out[1] = v >> 8; out[2] = v >> 16; out[3] = v >> 24;
 }
 
+/* struct's "!f": a float32, big-endian */
+static inline void be_float(unsigned char *out, double v)
+{
+    float f = (float)v;
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    be32(out, bits);
+}
+
 /* ---- pickle protocol 2, as _pickle writes it ---- */
 
 static int pk_int(Buf *b, long long v)
@@ -141,29 +150,40 @@ static int pk_number(Buf *b, PyObject *v)
     return -1;
 }
 
+/* A memo opcode with its index: the one-byte form below 256, else the four-byte one */
+static int pk_memo_op(Buf *b, char short_op, char long_op, long idx)
+{
+    unsigned char op[5];
+    if (idx < 256) {
+        op[0] = short_op; op[1] = (unsigned char)idx;
+        return put(b, op, 2);
+    }
+    op[0] = long_op; le32(op + 1, (uint32_t)idx);
+    return put(b, op, 5);
+}
+
 /* memo_put: BINPUT or LONG_BINPUT of the next memo index */
 static int pk_put(Buf *b, long *memo)
 {
-    unsigned char op[5];
-    long idx = (*memo)++;
-    if (idx < 256) {
-        op[0] = 'q'; op[1] = (unsigned char)idx;
-        return put(b, op, 2);
-    }
-    op[0] = 'r'; le32(op + 1, (uint32_t)idx);
-    return put(b, op, 5);
+    return pk_memo_op(b, 'q', 'r', (*memo)++);
 }
 
 /* memo_get: BINGET or LONG_BINGET */
 static int pk_get(Buf *b, long idx)
 {
-    unsigned char op[5];
-    if (idx < 256) {
-        op[0] = 'h'; op[1] = (unsigned char)idx;
-        return put(b, op, 2);
-    }
-    op[0] = 'j'; le32(op + 1, (uint32_t)idx);
-    return put(b, op, 5);
+    return pk_memo_op(b, 'h', 'j', idx);
+}
+
+/* An object written in full and memoized the first time, referred back to after (`*seen` its
+   memo index, -1 before) */
+static int pk_once(Buf *b, const char *ops, Py_ssize_t n, long *memo, long *seen)
+{
+    if (*seen >= 0)
+        return pk_get(b, *seen);
+    if (put(b, ops, n) < 0)
+        return -1;
+    *seen = *memo;
+    return pk_put(b, memo);
 }
 
 /* BINUNICODE of `data` read as Latin-1, and its memo entry */
@@ -201,26 +221,10 @@ static int pk_bytes(Buf *b, const char *data, Py_ssize_t n, long *memo, BytesMem
         PyErr_SetString(PyExc_ValueError, "cpostings: an empty value");
         return -1;
     }
-    if (seen->global < 0) {
-        if (put(b, "c_codecs\nencode\n", 16) < 0)
-            return -1;
-        seen->global = *memo;
-        if (pk_put(b, memo) < 0)
-            return -1;
-    } else if (pk_get(b, seen->global) < 0) {
+    if (pk_once(b, "c_codecs\nencode\n", 16, memo, &seen->global) < 0
+        || pk_latin1(b, (const unsigned char *)data, n, memo) < 0
+        || pk_once(b, "X\x06\x00\x00\x00latin1", 11, memo, &seen->latin1) < 0)
         return -1;
-    }
-    if (pk_latin1(b, (const unsigned char *)data, n, memo) < 0)
-        return -1;
-    if (seen->latin1 < 0) {
-        if (put(b, "X\x06\x00\x00\x00latin1", 11) < 0)
-            return -1;
-        seen->latin1 = *memo;
-        if (pk_put(b, memo) < 0)
-            return -1;
-    } else if (pk_get(b, seen->latin1) < 0) {
-        return -1;
-    }
     if (put1(b, '\x86') < 0 || pk_put(b, memo) < 0)  /* TUPLE2: the reduce's arguments */
         return -1;
     if (put1(b, 'R') < 0)
@@ -429,7 +433,25 @@ static PyObject *one_position(PyObject *positions)
     return found;
 }
 
-/* _TermPool.add_positions' loop: each word's positions encoded and filed in `terms` */
+/* found[key].append(item), the list made on first sight */
+static int append_to(PyObject *found, PyObject *key, PyObject *item)
+{
+    PyObject *list = PyDict_GetItemWithError(found, key);
+    if (list != NULL)
+        return PyList_Append(list, item);
+    if (PyErr_Occurred())
+        return -1;
+    list = PyList_New(1);
+    if (list == NULL)
+        return -1;
+    Py_INCREF(item);
+    PyList_SET_ITEM(list, 0, item);
+    int failed = PyDict_SetItem(found, key, list);
+    Py_DECREF(list);
+    return failed;
+}
+
+/* internals._file_positions: each word's positions encoded and filed in `terms` */
 static int file_positions(PyObject *terms, PyObject *docnum, PyObject *poses, double field_boost, double boost,
                           Py_ssize_t *length, Py_ssize_t *size, Py_ssize_t *count)
 {
@@ -458,23 +480,7 @@ static int file_positions(PyObject *terms, PyObject *docnum, PyObject *poses, do
             Py_DECREF(tbytes);
             return -1;
         }
-        PyObject *postings = PyDict_GetItemWithError(terms, tbytes);
-        int failed;
-        if (postings != NULL) {
-            failed = PyList_Append(postings, posting);
-        } else if (PyErr_Occurred()) {
-            failed = -1;
-        } else {
-            postings = PyList_New(1);
-            if (postings == NULL) {
-                failed = -1;
-            } else {
-                Py_INCREF(posting);
-                PyList_SET_ITEM(postings, 0, posting);
-                failed = PyDict_SetItem(terms, tbytes, postings);
-                Py_DECREF(postings);
-            }
-        }
+        int failed = append_to(terms, tbytes, posting);
         Py_DECREF(posting);
         Py_DECREF(tbytes);
         if (failed < 0)
@@ -496,24 +502,6 @@ static PyObject *add_positions(PyObject *self, PyObject *args)
     if (file_positions(terms, docnum, poses, field_boost, boost, &length, &size, &count) < 0)
         return NULL;
     return Py_BuildValue("nnn", length, size, count);
-}
-
-/* poses[word].append(pos), the list made on first sight */
-static int note_position(PyObject *poses, PyObject *word, PyObject *pos)
-{
-    PyObject *found = PyDict_GetItemWithError(poses, word);
-    if (found != NULL)
-        return PyList_Append(found, pos);
-    if (PyErr_Occurred())
-        return -1;
-    PyObject *list = PyList_New(1);
-    if (list == NULL)
-        return -1;
-    Py_INCREF(pos);
-    PyList_SET_ITEM(list, 0, pos);
-    int failed = PyDict_SetItem(poses, word, list);
-    Py_DECREF(list);
-    return failed;
 }
 
 /* segment.index_positions over tagged words: each word-like word and its sub-words at its position */
@@ -558,7 +546,7 @@ static PyObject *positions_of(PyObject *tagged, PyObject *wordlike, PyObject *su
             }
             for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(subs); k++) {
                 PyObject *sub = PyTuple_GET_ITEM(subs, k);
-                if (!PyTuple_Check(sub) || PyTuple_GET_SIZE(sub) < 1 || note_position(poses, PyTuple_GET_ITEM(sub, 0), at) < 0) {
+                if (!PyTuple_Check(sub) || PyTuple_GET_SIZE(sub) < 1 || append_to(poses, PyTuple_GET_ITEM(sub, 0), at) < 0) {
                     if (!PyErr_Occurred())
                         PyErr_SetString(PyExc_TypeError, "add_tokens: sub-words are (word, start, end)");
                     Py_DECREF(subs);
@@ -569,7 +557,7 @@ static PyObject *positions_of(PyObject *tagged, PyObject *wordlike, PyObject *su
             }
             Py_DECREF(subs);
         }
-        int failed = note_position(poses, word, at);
+        int failed = append_to(poses, word, at);
         Py_DECREF(at);
         Py_DECREF(pair);
         if (failed < 0)
@@ -662,20 +650,19 @@ static int column_length(PyObject *column, long docnum, long *length)
 static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_t limit, int compression,
                       int values, Buf *out, unsigned char *info)
 {
+    int status = -1;
     Buf data = {NULL, 0, 0}, blockinfo = {NULL, 0, 0}, packed = {NULL, 0, 0};
     PyObject **value_objs = PyMem_Malloc(limit * sizeof(PyObject *));
     long *value_memo = PyMem_Malloc(limit * sizeof(long));
-    if (value_objs == NULL || value_memo == NULL) {
-        PyMem_Free(value_objs);
-        PyMem_Free(value_memo);
-        PyErr_NoMemory();
-        return -1;
-    }
     double total_weight = 0.0, maxweight = 0.0;
     int has_min = 0;
     long minlength = 0, maxlength = 0;
+    if (value_objs == NULL || value_memo == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
     if (put(out, "W3Bl", 4) < 0)
-        return -1;
+        goto error;
     for (Py_ssize_t start = 0; start < count; start += limit) {
         Py_ssize_t n = count - start < limit ? count - start : limit;
         Posting *block = ps + start;
@@ -816,35 +803,23 @@ static int term_bytes(Posting *ps, Py_ssize_t count, PyObject *column, Py_ssize_
         if (put(out, head, 4) < 0 || put(out, blockinfo.data, blockinfo.len) < 0 || put(out, payload, payload_len) < 0)
             goto error;
     }
-    PyMem_Free(data.data);
-    PyMem_Free(blockinfo.data);
-    PyMem_Free(packed.data);
-    PyMem_Free(value_objs);
-    PyMem_Free(value_memo);
     /* "!BfIBBfII" */
-    float f;
     info[0] = 0;
-    f = (float)total_weight;
-    memcpy(info + 1, &f, 4);
-    uint32_t bits;
-    memcpy(&bits, info + 1, 4);
-    be32(info + 1, bits);
+    be_float(info + 1, total_weight);
     be32(info + 5, (uint32_t)count);
     info[9] = (unsigned char)length_to_byte(minlength, has_min);
     info[10] = (unsigned char)length_to_byte(maxlength, maxlength != 0);
-    f = (float)maxweight;
-    memcpy(&bits, &f, 4);
-    be32(info + 11, bits);
+    be_float(info + 11, maxweight);
     be32(info + 15, (uint32_t)ps[0].docnum);
     be32(info + 19, (uint32_t)ps[count - 1].docnum);
-    return 0;
+    status = 0;
 error:
     PyMem_Free(data.data);
     PyMem_Free(blockinfo.data);
     PyMem_Free(packed.data);
     PyMem_Free(value_objs);
     PyMem_Free(value_memo);
-    return -1;
+    return status;
 }
 
 static int flush(Buf *b, PyObject *write)
@@ -887,7 +862,7 @@ static PyObject *write_field(PyObject *self, PyObject *args)
     Posting *ps = NULL;
     Py_ssize_t ps_cap = 0;
     PyObject *rows = PyList_New(0), *iter = PyObject_GetIter(items), *item = NULL;
-    PyObject *newkey = NULL;
+    PyObject *newkey = NULL, *result = NULL;
     Py_INCREF(lastkey);
     if (rows == NULL || iter == NULL)
         goto error;
@@ -979,13 +954,7 @@ static PyObject *write_field(PyObject *self, PyObject *args)
         goto error;
     if (flush(&post, post_write) < 0 || flush(&table, table_write) < 0)
         goto error;
-    Py_DECREF(iter);
-    PyMem_Free(post.data);
-    PyMem_Free(table.data);
-    PyMem_Free(key.data);
-    PyMem_Free(ps);
-    PyObject *result = Py_BuildValue("LLNN", offset, table_pos, lastkey, rows);
-    return result;
+    result = Py_BuildValue("LLOO", offset, table_pos, lastkey, rows);
 error:
     Py_XDECREF(item);
     Py_XDECREF(iter);
@@ -996,7 +965,7 @@ error:
     PyMem_Free(table.data);
     PyMem_Free(key.data);
     PyMem_Free(ps);
-    return NULL;
+    return result;
 }
 
 static PyObject *set_sharing(PyObject *self, PyObject *arg)

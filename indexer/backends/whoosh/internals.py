@@ -89,6 +89,36 @@ class _Lengths:
         return self._fields[fieldname]
 
 
+POSTING_SIZE = 150  # PostingPool.add's estimate of a posting's size in memory, less its field name, term and value
+
+
+def _file_positions(terms: dict[bytes, list[tuple]], docnum: int, poses: dict[str, list[int]], field_boost: float,
+                    boost: float) -> tuple[int, int, int]:
+    """One document's words and their positions filed in `terms` as postings (Positions' encoding,
+    weights times the boosts); returns the field's length, the bytes of the terms (twice) and values,
+    and the number of postings (cpostings.add_positions is its compiled twin)."""
+    length = size = count = 0
+    for word, positions in poses.items():
+        freq = len(positions)
+        if freq == 1:
+            encoded = one_position(positions[0])  # most terms of a page: one bytes object per position
+        else:
+            deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
+            # formats.Positions: pack_uint(count) + the pickled position deltas
+            encoded = pack_uint(freq) + dumps(deltas, 2)
+        tbytes = word.encode("utf-8")
+        length += freq
+        count += 1
+        posting = (docnum, float(freq) * field_boost * boost, encoded)
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [posting]
+        else:
+            postings.append(posting)
+        size += 2 * len(tbytes) + len(encoded)
+    return length, size, count
+
+
 class _TermPool(PostingPool):
     """Whoosh's posting pool with each posting filed under its field and term as it comes, so that
     a segment sorts its terms, not every posting, and writes a term's postings at once
@@ -110,8 +140,7 @@ class _TermPool(PostingPool):
             terms[tbytes] = [(docnum, weight, vbytes)]
         else:
             postings.append((docnum, weight, vbytes))
-        # PostingPool.add's estimate of the item's size in memory
-        self.currentsize += 150 + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
+        self.currentsize += POSTING_SIZE + len(fieldname) + 2 * len(tbytes) + (len(vbytes) if vbytes else 0)
         if self.currentsize > self.limit:
             self.save()
 
@@ -127,8 +156,7 @@ class _TermPool(PostingPool):
             terms[tbytes] = postings
         else:
             found += postings
-        # PostingPool.add's estimate of each item's size in memory
-        self.currentsize += (len(postings) * (150 + len(fieldname) + 2 * len(tbytes))
+        self.currentsize += (len(postings) * (POSTING_SIZE + len(fieldname) + 2 * len(tbytes))
                              + sum(len(p[2]) for p in postings if p[2]))
         if self.currentsize > self.limit:
             self.save()
@@ -144,30 +172,9 @@ class _TermPool(PostingPool):
             # index_positions' cut, filed as it is read
             length, size, count = cpostings.add_tokens(terms, docnum, tagged(fold(value)), wordlike, subword_spans,
                                                        field_boost, boost)
-            self.currentsize += size + count * (150 + len(fieldname))
-            if self.currentsize > self.limit:
-                self.save()
-            return length
-        length = size = count = 0
-        for word, positions in index_positions(value).items():
-            freq = len(positions)
-            if freq == 1:
-                encoded = one_position(positions[0])  # most terms of a page: one bytes object per position
-            else:
-                deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
-                # formats.Positions: pack_uint(count) + the pickled position deltas
-                encoded = pack_uint(freq) + dumps(deltas, 2)
-            tbytes = word.encode("utf-8")
-            length += freq
-            count += 1
-            posting = (docnum, float(freq) * field_boost * boost, encoded)
-            postings = terms.get(tbytes)
-            if postings is None:
-                terms[tbytes] = [posting]
-            else:
-                postings.append(posting)
-            size += 2 * len(tbytes) + len(encoded)
-        self.currentsize += size + count * (150 + len(fieldname))
+        else:
+            length, size, count = _file_positions(terms, docnum, index_positions(value), field_boost, boost)
+        self.currentsize += size + count * (POSTING_SIZE + len(fieldname))
         if self.currentsize > self.limit:
             self.save()
         return length

@@ -65,13 +65,21 @@ def _table() -> tuple[OrderedHashWriter, BytesIO]:
     return OrderedHashWriter(StructFile(raw)), raw
 
 
+def _write_field(items: list[tuple], table: OrderedHashWriter, written: list[bytes] | None = None,
+                 field_key: bytes = b"\x00\x01", column: list | None = None, level: int = 3, values: bool = True,
+                 offset: int = 0) -> tuple:
+    """cpostings.write_field of `items` into `table`, blocks of 128, the postings file's bytes into `written`."""
+    return cpostings.write_field(items, field_key, column, 128, level, values, offset,
+                                 (written if written is not None else []).append, table.dbfile.write,
+                                 table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+
+
 def _one_term(postings: list[tuple], column: list | None, values: bool, offset: int = 17) -> tuple[bytes, bytes]:
     """cpostings.write_field's postings bytes and term-table row for one term."""
     written: list[bytes] = []
     table, raw = _table()
     start = raw.tell()
-    cpostings.write_field([(b"term", postings)], b"\x00\x03", column, 128, 3, values, offset, written.append,
-                          table.dbfile.write, table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+    _write_field([(b"term", postings)], table, written, b"\x00\x03", column, values=values, offset=offset)
     return b"".join(written), raw.getvalue()[start:]
 
 
@@ -126,9 +134,7 @@ def test_the_term_table_is_whooshs(hashtype: int) -> None:
     ours.hashtype = theirs.hashtype = hashtype  # 0: MD5, Whoosh's default; 1: CRC-32
     theirs.hashfn = _hash_functions[hashtype]
     postfile: list[bytes] = []
-    offset, position, lastkey, rows = cpostings.write_field(
-        items, b"\x00\x01", None, 128, 3, True, 0, postfile.append, ours.dbfile.write, ours.dbfile.tell(), ours.lastkey,
-        ours.buckets, ours.hashtype)
+    offset, position, lastkey, rows = _write_field(items, ours, postfile)
     ours.lastkey = lastkey
     ours.index.extend(rows)
     add = W._term_adder(theirs)
@@ -147,8 +153,7 @@ def test_keys_must_increase() -> None:
     table, _ = _table()
     items = [(b"b", [(0, 1.0, b"v" * 9)]), (b"a", [(1, 1.0, b"v" * 9)])]
     with pytest.raises(ValueError, match="Keys must increase"):
-        cpostings.write_field(items, b"\x00\x01", None, 128, 3, True, 0, lambda b: None, table.dbfile.write,
-                              table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+        _write_field(items, table)
 
 
 @compiled
@@ -157,8 +162,7 @@ def test_any_zlib_level_compresses_as_zlib_does(level: int) -> None:
     postings = _postings(random.Random(level), 128, "mixed", "bytes")
     written: list[bytes] = []
     table, _ = _table()
-    cpostings.write_field([(b"t", postings)], b"\x00\x01", None, 128, level, True, 0, written.append,
-                          table.dbfile.write, table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+    _write_field([(b"t", postings)], table, written, level=level)
     assert b"".join(written) == W._term_bytes(postings, None, 128, level, None)[0]
 
 
@@ -168,8 +172,7 @@ def test_any_zlib_level_compresses_as_zlib_does(level: int) -> None:
 def test_a_posting_of_other_types_is_refused(posting: tuple) -> None:
     table, _ = _table()
     with pytest.raises(TypeError, match="a posting is"):
-        cpostings.write_field([(b"t", [posting])], b"\x00\x01", None, 128, 3, True, 0, lambda b: None,
-                              table.dbfile.write, table.dbfile.tell(), table.lastkey, table.buckets, table.hashtype)
+        _write_field([(b"t", [posting])], table)
     assert table.buckets == [[] for _ in range(256)]
 
 
@@ -196,4 +199,6 @@ def test_a_texts_postings_are_index_positions_filed() -> None:
     got = cpostings.add_tokens(ours, 4, tagged(fold(TEXT)), wordlike, subword_spans, 1.0, 1.0)
     expected = cpostings.add_positions(theirs, 4, index_positions(TEXT), 1.0, 1.0)
     assert got == expected and ours == theirs
+    python: dict = {}
+    assert W._file_positions(python, 4, index_positions(TEXT), 1.0, 1.0) == expected and python == theirs
     assert b"\xe8\xb4\xa8\xe9\x87\x8f" in ours  # 质量, a sub-word of 质量协会 and of 质量月
