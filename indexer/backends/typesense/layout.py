@@ -36,7 +36,7 @@ TIER_GROUPS = {"title": "ti", "text": "tx"}
 TF_BUCKETS = 8  # term-frequency strings per field: a search reads those of its words only
 # What the collections hold and how; a collection of another layout is rebuilt by the next
 # index run (the pipeline version covers the analysis, this covers the Typesense side).
-LAYOUT = "4"  # 3: the copy field (near-duplicates, issue 23); 4: industry codes
+LAYOUT = "5"  # 5: BM25 B 0.4 in the impact tiers; 3: the copy field (near-duplicates, issue 23); 4: industry codes
 K1, B = F.BM25_K1, F.BM25_B
 
 

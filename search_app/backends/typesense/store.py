@@ -6,7 +6,7 @@ stays AND, OR and NOT are filter operators, and there is no typo tolerance or pr
 A phrase is found by Typesense's phrase search over the space-joined tokens, per field, and
 becomes a set of ids in the filter.
 
-Ranking is Whoosh's BM25F (B 0.75, K1 1.2, the title boost inside the term weight, lengths
+Ranking is Whoosh's BM25F (B and K1 of indexer.fields, the title boost inside the term weight, lengths
 quantized as Whoosh stores them), computed here from each candidate's term frequencies and
 field lengths and from document frequencies Typesense counts. The candidates: for each query
 word, Typesense's first CANDIDATES documents when it ranks the matches by that word's impact

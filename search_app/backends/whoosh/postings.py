@@ -65,6 +65,14 @@ class TermArrays(NamedTuple):
     segment_df: tuple[int, ...] = ()  # its document frequency in each segment (0: not there), deleted ones counted
 
 
+def _term_key(searcher: Searcher, field: str, text: str) -> tuple:
+    """A term's cache key: its scores depend on the index version and on the searcher's weighting."""
+    weighting = searcher.weighting
+    scored_by = (type(weighting), getattr(weighting, "K1", None), getattr(weighting, "B", None),
+                 tuple(sorted(getattr(weighting, "_field_B", {}).items())))
+    return (version_key(searcher), scored_by, field, text)
+
+
 class PostingArrays:
     """Field lengths and term arrays of recent index versions (thread-safe)."""
 
@@ -79,18 +87,18 @@ class PostingArrays:
 
     def term(self, searcher: Searcher, field: str, text: str) -> TermArrays:
         """A term's documents and scores in the searcher's index version."""
-        return self._terms.get((version_key(searcher), field, text), lambda: self._read_term(searcher, field, text))
+        return self._terms.get(_term_key(searcher, field, text), lambda: self._read_term(searcher, field, text))
 
     def cached_term(self, searcher: Searcher, field: str, text: str) -> TermArrays | None:
         """`term` if it is decoded already, else None."""
-        return self._terms.peek((version_key(searcher), field, text))
+        return self._terms.peek(_term_key(searcher, field, text))
 
     def term_within(self, searcher: Searcher, field: str, text: str, clock: Clock | None) -> TermArrays | None:
         """`term`, or None (and the clock told a word was skipped) when the search's time is spent
         and the term is not decoded yet: decoding a long posting list is the cold path's main cost."""
         if clock is None:
             return self.term(searcher, field, text)
-        found = self._terms.peek((version_key(searcher), field, text))
+        found = self._terms.peek(_term_key(searcher, field, text))
         if found is not None or searcher.doc_frequency(field, text) <= SMALL_POSTINGS or not clock.expired():
             return found if found is not None else self.term(searcher, field, text)
         clock.skipped = True

@@ -13,6 +13,7 @@ from functools import reduce
 
 import numpy as np
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
+from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from indexer import fields as F
@@ -27,6 +28,11 @@ from search_app.results import TIME_BUDGET, Clock, SearchRequest, answer
 
 SCORE_DIRECTLY = 2000  # up to this many filtered matches, each is scored on its own
 MIN_RANKED = 100  # documents ranked before the time budget may cut a search short
+
+
+def weighting() -> BM25F:
+    """The service's BM25F: B and K1 of indexer.fields (Whoosh's default searcher has B 0.75)."""
+    return BM25F(B=F.BM25_B, K1=F.BM25_K1)
 
 
 def _term_docs(searcher: Searcher, field: str, text: str) -> set[int]:
@@ -300,7 +306,7 @@ def copy_docs(searcher: Searcher) -> np.ndarray:
 def search(searcher: Searcher, request: SearchRequest, budget: float | None = TIME_BUDGET) -> dict:
     """The search response: results of one page, total, facets over the whole result set.
 
-    Scoring is Whoosh's default BM25F; the title weighs more through its field boost in the
+    Scoring is the searcher's BM25F (the store's: `weighting()`); the title weighs more through its field boost in the
     schema (indexer.fields). Ties go to the newer document, then to the lower document
     number. The order is the one a full sort on (score, date) gives; only the documents that
     can reach the page are scored (tests/backends/whoosh/test_ranking_equivalence.py holds the

@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 from indexer import fields as F
 from indexer.backends.whoosh.internals import newest_toc
 from indexer.errors import IndexNotFound
-from search_app.backends.whoosh.ranking import search
+from search_app.backends.whoosh.ranking import search, weighting
 from search_app.results import DOC_ID, TIME_BUDGET, document_item, read_request, soft_search
 
 T = TypeVar("T")
@@ -122,7 +122,7 @@ class WhooshStore:
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is None or local.ix is not ix:
-            fresh = ix.searcher()
+            fresh = ix.searcher(weighting=weighting())
             with self._lock:
                 if searcher is not None and searcher in self._open:
                     self._open.remove(searcher)  # closed here, not again by close()

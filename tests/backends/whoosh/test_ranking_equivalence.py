@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as windex
 from whoosh import sorting
+from whoosh.scoring import BM25F
 
 from conftest import ROOT, SHARED_ARCHIVE, archive_slice
 from indexer import fields as F
@@ -20,7 +21,7 @@ from indexer.backends.whoosh.writer import build_index
 from search_app.backends.whoosh.doctable import CACHE
 from search_app.backends.whoosh.postings import ARRAYS
 from search_app.backends.whoosh.compile import filter_query, to_whoosh
-from search_app.backends.whoosh.ranking import search
+from search_app.backends.whoosh.ranking import search, weighting
 from search_app.query import make_filters, parse_query
 from search_app.results import FACETS, Paging, SearchRequest
 
@@ -78,11 +79,14 @@ def fast(searcher, q: str, year: str, region: str, sort: str, page: int, campaig
     }
 
 
-def _compare(index_dir: Path, queries: list[tuple[str, ...]], runs: list[tuple[str, int]]) -> int:
-    CACHE.clear()
-    ARRAYS.clear()
+def _compare(index_dir: Path, queries: list[tuple[str, ...]], runs: list[tuple[str, int]],
+             scoring: BM25F | None = None, clear: bool = True) -> int:
+    """Top lists compared on a searcher of the service's weighting (or `scoring`)."""
+    if clear:
+        CACHE.clear()
+        ARRAYS.clear()
     compared = 0
-    with windex.open_dir(str(index_dir)).searcher() as searcher:
+    with windex.open_dir(str(index_dir)).searcher(weighting=scoring or weighting()) as searcher:
         for q, year, region, *campaign in queries:
             for sort, page in runs:
                 want = oracle(searcher, q, year, region, sort, page, *campaign)
@@ -96,6 +100,16 @@ def _compare(index_dir: Path, queries: list[tuple[str, ...]], runs: list[tuple[s
 def test_fast_search_equals_plain_whoosh_on_the_sample(sample_index: Path) -> None:
     runs = [("relevance", 1), ("relevance", 2), ("date", 1)]
     assert _compare(sample_index, SAMPLE_QUERIES + _committed_queries(), runs) >= 15
+
+
+def test_cached_scores_follow_the_searchers_weighting(sample_index: Path) -> None:
+    """The posting arrays' scores are kept per weighting: a searcher of Whoosh's default B after one
+    of the service's (same index version, caches kept) still ranks as plain Whoosh does."""
+    assert weighting().B != BM25F().B  # else this test compares nothing new
+    queries = SAMPLE_QUERIES + _committed_queries()
+    runs = [("relevance", 1)]
+    assert _compare(sample_index, queries, runs) >= 15
+    assert _compare(sample_index, queries, runs, scoring=BM25F(), clear=False) >= 15
 
 
 @pytest.mark.archive

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import search_app.backends.whoosh.store as store_module
+from indexer import fields as F
 from indexer.errors import IndexNotFound
 from indexer.backends.whoosh.writer import build_index
 from search_app.backends.whoosh.store import WhooshStore
@@ -41,3 +42,11 @@ def test_api_without_index_answers_503_json(tmp_path: Path) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
     response = client.get("/api/search?q=质量")
     assert response.status_code == 503 and "qsearch index" in response.get_json()["error"]
+
+
+def test_store_ranks_with_the_fields_bm25(sample_index: Path) -> None:
+    """The served searchers score with indexer.fields' B and K1, which the Typesense side computes too."""
+    store = WhooshStore(sample_index)
+    with store.searcher() as searcher:
+        assert (searcher.weighting.B, searcher.weighting.K1) == (F.BM25_B, F.BM25_K1)
+    store.close()
