@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from indexer.datafiles import data_lines
+from indexer.datafiles import data_lines, words_pattern
 from indexer.extract import find_regions
 from indexer.normalize import fold
 from indexer.segment import segmenter
@@ -62,8 +62,7 @@ def _table() -> _Table:
         for cue in [name, *(c for c in cues.split(",") if c)]:
             by_cue.setdefault(fold(cue), campaign)
     # A cue may carry quotes inside the text (“质量月”活动): the pattern allows them around the name.
-    alternatives = sorted(by_cue, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(c) for c in alternatives))
+    pattern = re.compile(words_pattern(by_cue))
     return _Table(by_cue, pattern, tuple(fold(c) for c in data_lines("campaign_cues.txt")))
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from indexer.datafiles import data_lines
+from indexer.datafiles import data_lines, words_pattern
 from indexer.errors import DocumentError, NotADocument
 from indexer.normalize import fold
 
@@ -93,7 +93,7 @@ def cues() -> _Cues:
     for line in data_lines("boilerplate.tsv"):
         kind, phrase = line.split("\t", 1)
         kinds[kind].append(fold(phrase.strip()))
-    any_of = lambda phrases: re.compile("|".join(map(re.escape, phrases)) or "(?!)")  # noqa: E731
+    any_of = lambda phrases: re.compile(words_pattern(phrases))  # noqa: E731
     return _Cues(
         tuple(kinds["breadcrumb"]), tuple(kinds["list"]), any_of(kinds["footer"]),
         any_of(kinds["share"]), frozenset(kinds["class"]), frozenset(_bare(p) for p in kinds["line"]),
@@ -138,11 +138,10 @@ def _spam() -> _Spam:
     words, brands = [], []
     for line in data_lines("spam.tsv"):
         kind, term = line.split("\t", 1)
-        (words if kind == "word" else brands).append(re.escape(fold(term.strip())))
-    by_length = lambda terms: "|".join(sorted(terms, key=len, reverse=True))  # noqa: E731
+        (words if kind == "word" else brands).append(fold(term.strip()))
     # A brand with what spam sites glue to it: (中国), 中文, 官方网站/官网/网址/平台/入口, a company form.
     brand_tail = r"(?:中文)?(?:\s*[(（]中国[)）])?(?:官方网站|官网|网址|平台|登录入口|入口|app)?(?:科技有限公司|有限公司|公司)?(?:欢迎您)?"
-    return _Spam(re.compile(by_length(words)), re.compile(f"(?:{by_length(brands)}){brand_tail}"))
+    return _Spam(re.compile(words_pattern(words)), re.compile(f"(?:{words_pattern(brands)}){brand_tail}"))
 
 
 def is_spam_line(line: str, folded: str | None = None) -> bool:

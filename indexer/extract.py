@@ -11,7 +11,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from indexer.clean import DATE_LABEL, is_chrome_line, is_spam_line
-from indexer.datafiles import data_lines
+from indexer.datafiles import data_lines, words_pattern
 from indexer.normalize import fold
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0, "Ｏ": 0}
@@ -445,12 +445,9 @@ def gazetteer() -> _Gazetteer:
         places[name] = Place(name, level, parent)
         for form in [name] + [a for a in aliases.split(",") if a]:
             surface.setdefault(form, name)
-    guarded = set(data_lines("regions_guarded.txt"))
-    plain = sorted((s for s in surface if s not in guarded), key=len, reverse=True)
-    guards = sorted((s for s in surface if s in guarded), key=len, reverse=True)
-    alternatives = [re.escape(s) for s in plain]
-    alternatives += [re.escape(s) + r"(?=市|州|地区|盟)" for s in guards]
-    pattern = re.compile("(" + "|".join(alternatives) + ")" + _PLACE_STOP)
+    # A guarded name counts only before 市, 州, 地区 or 盟.
+    guarded = {s: r"(?=市|州|地区|盟)" for s in data_lines("regions_guarded.txt") if s in surface}
+    pattern = re.compile("(" + words_pattern(surface, guarded) + ")" + _PLACE_STOP)
     return _Gazetteer(places, surface, pattern)
 
 

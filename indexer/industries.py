@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.campaigns import story_headlines
-from indexer.datafiles import data_lines
+from indexer.datafiles import data_lines, words_pattern
 from indexer.normalize import fold
 
 CUE_HITS = 3  # cues in the text that make a page one of its industry's (a title cue is enough)
@@ -52,9 +52,9 @@ def industries() -> tuple[Industry, ...]:
     for line in data_lines("industries.tsv"):
         name, terms, cues, *rest = (part.strip() for part in line.split("\t"))
         blocked = frozenset(fold(c.strip()) for c in (rest[0] if rest else "").split(",") if c.strip())
-        words = sorted({fold(c.strip()) for c in cues.split(",") if c.strip()} | blocked, key=len, reverse=True)
+        words = {fold(c.strip()) for c in cues.split(",") if c.strip()} | blocked
         out.append(Industry(fold(name), tuple(fold(t.strip()) for t in terms.split(",") if t.strip()),
-                            re.compile("|".join(map(re.escape, words))), blocked))
+                            re.compile(words_pattern(words)), blocked))
     return tuple(out)
 
 

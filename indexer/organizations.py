@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from indexer.datafiles import data_lines
+from indexer.datafiles import data_lines, words_pattern
 from indexer.extract import gazetteer
 from indexer.normalize import fold
 from indexer.segment import segmenter, tagged
@@ -85,10 +85,9 @@ def _names() -> _Names:
         name, kind = line.split("\t")[:2]
         kinds.setdefault(fold(name), kind)
     countries = frozenset(fold(w) for line in data_lines("countries.txt") for w in line.split())
-    alternatives = "|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True))
     # 外交部长, 财政部长: a title, not the ministry.
-    pattern = re.compile(f"(?:{alternatives})(?!长)")
-    country_pattern = re.compile("(?:" + "|".join(re.escape(c) for c in sorted(countries, key=len, reverse=True)) + ")$")
+    pattern = re.compile(f"(?:{words_pattern(kinds)})(?!长)")
+    country_pattern = re.compile(f"(?:{words_pattern(countries)})$")
     return _Names(kinds, pattern, countries, country_pattern)
 
 
@@ -179,7 +178,7 @@ def kind_of(name: str) -> str | None:
 def _generic_prefix(with_countries: bool) -> re.Pattern:
     """Generic words (data/org_generic.txt), with country names or not, as one regex of runs of them."""
     words = _generic() | ({c for c in _names().countries if len(c) > 1} if with_countries else set())
-    return re.compile("(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")+")
+    return re.compile(f"(?:{words_pattern(words)})+")
 
 
 # A seat before a body's name that makes it a relative name of a local body (市市场监管局, 地区公安局).
@@ -393,7 +392,7 @@ def only_places(name: str, countries: bool = True) -> bool:
 @lru_cache(maxsize=1)
 def _country_names() -> re.Pattern:
     """Country names of two characters or more, longest first (one-character ones are too ambiguous)."""
-    return re.compile("|".join(re.escape(c) for c in sorted((c for c in _names().countries if len(c) > 1), key=len, reverse=True)))
+    return re.compile(words_pattern(c for c in _names().countries if len(c) > 1))
 
 
 # Listed bodies that exist once, nationally or abroad: a Chinese place before one is where
@@ -618,7 +617,7 @@ def _occurrences(folded: str, kinds: dict[str, str]) -> list[tuple[int, int, str
                 found.append((at, at + len(name), kind))
                 at = folded.find(name, at + 1)
         return found
-    pattern = re.compile("|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True)))
+    pattern = re.compile(words_pattern(kinds))
     return [(m.start(), m.end(), kinds[m.group(0)]) for m in pattern.finditer(folded)]
 
 
