@@ -461,11 +461,12 @@ def _key(clause: Clause) -> tuple:
 
 
 def _collapse(clauses: list[Clause]) -> list[Clause]:
-    """The same query without repetition: repeated words and clauses once, an OR that an
-    earlier clause already implies (A and (A or B) is A) dropped."""
+    """The same query without repetition: repeated words and clauses once, an OR that a word
+    clause implies (A and (A or B) is A, in either order) dropped."""
     out: list[Clause] = []
     seen: set[tuple] = set()
-    required: set[str] = set()  # words every result has: those of positive word clauses
+    required: set[str] = set()  # words of the positive word clauses so far
+    everywhere = {w for c in clauses if c.kind == "words" and not c.negated for w in c.words}  # in every result
     for clause in clauses:
         if clause.kind == "or":
             options: list[Clause] = []
@@ -476,8 +477,8 @@ def _collapse(clauses: list[Clause]) -> list[Clause]:
                 if _key(option) not in keys:
                     keys.add(_key(option))
                     options.append(option)
-            if not clause.negated and any(o.kind == "words" and set(o.words) <= required for o in options):
-                continue  # implied by the clauses before it
+            if not clause.negated and any(o.kind == "words" and set(o.words) <= everywhere for o in options):
+                continue  # implied by a word clause
             clause = _with_options(clause, options)
         if clause.kind == "words":
             words = list(dict.fromkeys(clause.words))
