@@ -462,12 +462,18 @@ def _key(clause: Clause) -> tuple:
 
 def _collapse(clauses: list[Clause]) -> list[Clause]:
     """The same query without repetition: repeated words and clauses once, an OR that a word
-    clause implies (A and (A or B) is A, in either order) dropped."""
+    clause implies dropped (A and (A or B) is A; (A or B) and A is A too, A taking the OR's place,
+    so that the caps, which keep the first clauses, keep what was typed first)."""
     out: list[Clause] = []
     seen: set[tuple] = set()
-    required: set[str] = set()  # words of the positive word clauses so far
-    everywhere = {w for c in clauses if c.kind == "words" and not c.negated for w in c.words}  # in every result
+    required: set[str] = set()  # words every result has: those of the positive word clauses so far
+    later = [c for c in clauses if c.kind == "words" and not c.negated]
     for clause in clauses:
+        if clause.kind == "or" and not clause.negated:
+            words = [o.words for o in clause.options if o.kind == "words"]
+            implying = next((c for c in later if any(set(w) <= set(c.words) for w in words)), None)
+            if implying is not None and not any(set(w) <= required for w in words):
+                clause = implying  # a later word clause implies the OR: it comes here, and not again
         if clause.kind == "or":
             options: list[Clause] = []
             keys: set[tuple] = set()
@@ -477,8 +483,8 @@ def _collapse(clauses: list[Clause]) -> list[Clause]:
                 if _key(option) not in keys:
                     keys.add(_key(option))
                     options.append(option)
-            if not clause.negated and any(o.kind == "words" and set(o.words) <= everywhere for o in options):
-                continue  # implied by a word clause
+            if not clause.negated and any(o.kind == "words" and set(o.words) <= required for o in options):
+                continue  # implied by the clauses before it
             clause = _with_options(clause, options)
         if clause.kind == "words":
             words = list(dict.fromkeys(clause.words))
