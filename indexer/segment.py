@@ -193,9 +193,10 @@ def word_parts(word: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def analyze(text: str, index_mode: bool = False) -> list[Tok]:
-    """Tokens of `text`; with `index_mode`, sub-words of long words at the same position."""
-    folded = fold(text)
+def analyze(text: str, index_mode: bool = False, folded: str | None = None) -> list[Tok]:
+    """Tokens of `text`; with `index_mode`, sub-words of long words at the same position.
+    `folded`: fold(text), or its part of a longer text's fold, when the caller has it."""
+    folded = fold(text) if folded is None else folded
     out: list[Tok] = []
     pos = 0
     for word, start, end in segmenter().tokenize(folded, "default", True):

@@ -40,16 +40,17 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 Term = str | tuple[str, ...]  # a word, or a phrase as its words
 
 
-def match_spans(text: str, words: list[Term]) -> list[tuple[int, int]]:
+def match_spans(text: str, words: list[Term], folded: str | None = None) -> list[tuple[int, int]]:
     """Character spans of `text` where a query word is a token (sub-words included), and where a
-    phrase's words are tokens at consecutive positions (the whole phrase marked, not its words)."""
+    phrase's words are tokens at consecutive positions (the whole phrase marked, not its words).
+    `folded`: the text's part of its document's fold, when the caller has it."""
     if not words or not text:
         return []
     wanted = {w for w in words if isinstance(w, str)}
     phrases = [w for w in words if not isinstance(w, str)]
     spans = []
     at: dict[int, dict[str, tuple[int, int]]] = {}
-    for tok in analyze(text, index_mode=True):
+    for tok in analyze(text, index_mode=True, folded=folded):
         if tok.text in wanted:
             spans.append((tok.start, tok.end))
         if phrases:
@@ -142,14 +143,14 @@ def snippet_at(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> tuple
                 tried += 1
                 w_start = max(start, min(first - budget // 3, end - budget))
                 w_end = min(end, w_start + budget)
-                spans = match_spans(text[w_start:w_end], words)
+                spans = match_spans(text[w_start:w_end], words, folded[w_start:w_end])
                 if spans:
                     chosen.append((w_start, w_end, spans))
                     budget -= w_end - w_start
                     break
         else:
             tried += 1
-            spans = match_spans(text[start:end], words)
+            spans = match_spans(text[start:end], words, folded[start:end])
             if not spans:
                 continue  # only a look-alike substring: not a real match
             chosen.append((start, end, spans))
@@ -160,7 +161,7 @@ def snippet_at(text: str, words: list[Term], size: int = SNIPPET_CHARS) -> tuple
     if not chosen:
         start, end = sentences[0] if sentences else (0, min(len(text), size))
         end = min(end, start + size)
-        chosen = [(start, end, match_spans(text[start:end], words))]
+        chosen = [(start, end, match_spans(text[start:end], words, folded[start:end]))]
     parts = []
     previous_end = 0
     for start, end, spans in sorted(chosen, key=lambda c: c[0]):

@@ -13,10 +13,12 @@ import pytest
 
 from conftest import ROOT
 from indexer.document import doc_id
+from indexer.normalize import fold
+from indexer.segment import analyze
 from search_app import create_app
 from search_app.query import MAX_CLAUSES, MAX_PHRASE_WORDS, MAX_WORDS, YEAR_PATTERN, parse_query
 from search_app.serve import LIMIT_REQUEST_LINE
-from search_app.snippets import SNIPPET_SCAN_CHARS, snippet
+from search_app.snippets import SNIPPET_SCAN_CHARS, match_spans, snippet
 
 TEMPLATES = ROOT / "search_app" / "templates"
 SEED = "001_d323e32c5bf0f654.txt"
@@ -293,6 +295,17 @@ def test_snippet_of_a_huge_document_is_bounded() -> None:
     # One sentence of 90,000 characters: only a window around the word is analyzed.
     marked = str(snippet("甲" * 50_000 + "质量月" + "乙" * 40_000, ["质量月"]))
     assert "<mark>质量月</mark>" in marked and len(re.sub(r"</?mark>", "", marked)) <= 170
+
+
+def test_snippet_pieces_are_analyzed_on_the_documents_fold() -> None:
+    """A sentence or window is analyzed on its part of the document's fold (folded once per snippet):
+    what folding it alone gives, or better where it cuts a phrase OpenCC reads whole (什么: 么 alone
+    folds to 幺)."""
+    text = "國際人士說：這是為什麼質量月活動受到重視。" * 3
+    assert match_spans(text, ["质量月"], fold(text)) == match_spans(text, ["质量月"])
+    piece = "为什么质量月活动受到重视"[2:]  # a window that starts inside 什么
+    assert [t.text for t in analyze(piece, folded=fold("为什么质量月活动受到重视")[2:])][0] == "么"
+    assert [t.text for t in analyze(piece)][0] == "幺"
 
 
 # 4. Headers, traversal, body limit ---------------------------------------------------------
