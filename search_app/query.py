@@ -467,11 +467,11 @@ def _collapse(clauses: list[Clause]) -> list[Clause]:
     out: list[Clause] = []
     seen: set[tuple] = set()
     required: set[str] = set()  # words every result has: those of the positive word clauses so far
-    later = [c for c in clauses if c.kind == "words" and not c.negated]
+    word_clauses = [c for c in clauses if c.kind == "words" and not c.negated]
     for clause in clauses:
         if clause.kind == "or" and not clause.negated:
             words = [o.words for o in clause.options if o.kind == "words"]
-            implying = next((c for c in later if any(set(w) <= set(c.words) for w in words)), None)
+            implying = next((c for c in word_clauses if any(set(w) <= set(c.words) for w in words)), None)
             if implying is not None and not any(set(w) <= required for w in words):
                 clause = implying  # a later word clause implies the OR: it comes here, and not again
         if clause.kind == "or":
