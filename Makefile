@@ -9,11 +9,11 @@ PORT   ?= 5000
 
 .PHONY: install index run test bench clean
 
-$(BIN)/.installed: setup.cfg setup.py pyproject.toml indexer/backends/whoosh/cpostings.c
+$(BIN)/.installed: setup.cfg setup.py pyproject.toml indexer/backends/whoosh/cpostings.c indexer/cshingles.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	@$(BIN)/python -c 'import indexer.backends.whoosh.cpostings' 2>/dev/null || echo "说明：未能编译 C 写入器（需要 gcc、Python 头文件 python3-dev 和 zlib1g-dev），索引由 Python 写入，结果相同、较慢。"
+	@$(BIN)/python -c 'import indexer.backends.whoosh.cpostings, indexer.cshingles' 2>/dev/null || echo "说明：未能编译 C 写入器和去重哈希（需要 gcc、Python 头文件 python3-dev 和 zlib1g-dev），由 Python 代码完成，结果相同、较慢。"
 	touch $@
 
 install: $(BIN)/.installed
@@ -42,5 +42,5 @@ bench: $(BIN)/.bench
 	$(BIN)/python -m bench.profile --report docs/profile.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info indexer/backends/whoosh/cpostings*.so
+	rm -rf $(VENV) build *.egg-info indexer/backends/whoosh/cpostings*.so indexer/cshingles*.so
 	find $(INDEX) -name 'MAIN_*' -o -name '_MAIN_*' | xargs rm -f

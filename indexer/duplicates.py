@@ -22,6 +22,11 @@ import numpy as np
 from indexer.datafiles import data_lines
 from indexer.normalize import fold
 
+try:  # compiled where setup.py could build it; the Python below gives the same hashes
+    from indexer import cshingles
+except ImportError:  # pragma: no cover - depends on the install
+    cshingles = None
+
 THRESHOLD = 0.8
 NUM_PERM = 64
 SCHEME = "affine32"  # datasketch's hashing, which `signature` computes: stored signatures stay comparable
@@ -46,10 +51,25 @@ _DIGITS = re.compile(r"\d+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 
+def _flat(text: str) -> str:
+    return _NOISE.sub("", fold(text[:MAX_CHARS]))
+
+
 def shingles(text: str) -> set[str]:
     """The character 5-grams of a text folded to Simplified, punctuation and spaces left out."""
-    flat = _NOISE.sub("", fold(text[:MAX_CHARS]))
+    flat = _flat(text)
     return {flat[i : i + SHINGLE] for i in range(len(flat) - SHINGLE + 1)}
+
+
+def shingle_hashes(text: str, compiled: bool = True) -> np.ndarray:
+    """The CRC-32 of each distinct shingle's UTF-8 (`shingles`), sorted; `compiled=False` takes
+    the Python path even where cshingles is built (tests hold the two to each other)."""
+    if compiled and cshingles is not None:
+        found = cshingles.gram_hashes(_flat(text), SHINGLE)
+        if found is not None:  # None: a lone surrogate, which the Python path refuses as it always did
+            return np.frombuffer(found, dtype=np.uint32)
+    grams = shingles(text)
+    return np.sort(np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams)))
 
 
 @lru_cache(maxsize=1)
@@ -74,11 +94,11 @@ def signature(text: str) -> str | None:
 
     datasketch's affine32 MinHash of the CRC-32 of each shingle, computed here in one array
     operation: a MinHash object per page cost twice as much (and datasketch's import 0.45 s per worker)."""
-    grams = shingles(text)
-    if len(grams) < MIN_SHINGLES:
+    hashes = shingle_hashes(text)
+    if len(hashes) < MIN_SHINGLES:
         return None
     a, b = minhash_permutations()
-    hv = _fmix32(np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint32, count=len(grams)))
+    hv = _fmix32(hashes)
     with np.errstate(over="ignore"):
         values = (hv[:, None] * a + b).min(axis=0)
     return base64.b64encode(values.astype(np.uint32).tobytes()).decode("ascii")

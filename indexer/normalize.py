@@ -31,7 +31,7 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _INVISIBLE = re.compile(r"[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 
 # Full-width ASCII (Ａ-Ｚ, ０-９, ！-～) to half-width: one character each, so lengths hold.
-_HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 
 _converter = opencc.OpenCC("tw2s")
 
@@ -72,8 +72,22 @@ def _fold_char(ch: str) -> str:
     return converted if len(converted) == 1 else ch
 
 
+@lru_cache(maxsize=1)
+def _convertible() -> re.Pattern:
+    """Any character tw2s changes on its own, or any beyond the BMP (for which a character class
+    of thousands is slow to test): a text with none of them is left as it is."""
+    # Computed from OpenCC itself, in one call (0.07 s): every character, each on a line of its own.
+    chars = [chr(c) for first, last in ((0x80, 0xD800), (0xE000, 0x10000)) for c in range(first, last)]
+    out = _converter.convert("\n".join(chars)).split("\n")
+    changed = "".join(c for c, o in zip(chars, out) if o != c)
+    return re.compile(f"[{re.escape(changed)}\U00010000-\U0010ffff]")
+
+
 def to_simplified(text: str) -> str:
     """Traditional to Simplified with OpenCC tw2s, guaranteed to keep the length."""
+    if _convertible().search(text) is None:
+        # Most texts are Simplified already: OpenCC's pass over them was 3 % of a build.
+        return text
     converted = _converter.convert(text)
     if len(converted) == len(text):
         return converted
@@ -98,8 +112,17 @@ def fold(text: str) -> str:
     return folded
 
 
+def half_width(text: str) -> str:
+    """Full-width ASCII characters as half-width ones (，→ , Ａ → A); the length is kept."""
+    # str.translate looks every character of a Chinese text up in its table; replacing the few
+    # full-width characters the text has (，：（）) is 4-5x faster on news pages.
+    for ch in set(_FULL_WIDTH.findall(text)):
+        text = text.replace(ch, chr(ord(ch) - 0xFEE0))
+    return text
+
+
 def _fold(text: str) -> str:
-    folded = to_simplified(text).translate(_HALF_WIDTH)
+    folded = half_width(to_simplified(text))
     lowered = folded.lower()
     if len(lowered) == len(folded):
         return lowered

@@ -117,3 +117,36 @@ def test_candidates_are_datasketchs_lsh_candidates() -> None:
         assert mine == theirs, n
         proposed += len(mine) > 1
     assert proposed > 100
+
+
+def test_compiled_shingle_hashes_are_the_pythons() -> None:
+    # The compiled hashes (indexer/cshingles.c) stand in for a set of the shingles and zlib.crc32 of
+    # each: the same values for any text (astral characters, repeats, texts shorter than a shingle),
+    # a CRC collision of two different shingles counted twice, as the set counts them.
+    import random
+    import zlib
+
+    import numpy as np
+    import pytest
+
+    from indexer import duplicates
+    from indexer.duplicates import SHINGLE, shingle_hashes
+
+    if duplicates.cshingles is None:
+        pytest.skip("indexer/cshingles.c is not compiled here (no C compiler at install)")
+    rng = random.Random(11)
+    seen: dict[int, str] = {}
+    while True:  # two Han shingles with the same CRC-32 (about 80,000 draws)
+        gram = "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(SHINGLE))
+        other = seen.setdefault(zlib.crc32(gram.encode()), gram)
+        if other != gram:
+            break
+    chars = "质量月活动企业認證abcXYZ0123456789𠀀𪚥é" + "哈" * 8
+    texts = ["", "质量", "质量月活动", f"{gram}{other}", f"{gram}。{other}。{gram}", TRADITIONAL, NOTICE]
+    texts += ["".join(rng.choice(chars) for _ in range(rng.randint(0, 400))) for _ in range(300)]
+    for text in texts:
+        compiled, python = shingle_hashes(text), shingle_hashes(text, compiled=False)
+        assert compiled.dtype == python.dtype == np.uint32
+        assert compiled.tolist() == python.tolist(), text
+    assert len(shingle_hashes(f"{gram}{other}")) == 2 + SHINGLE - 1  # the two colliding ones and those between
+    assert duplicates.cshingles.gram_hashes("质量\ud800月活动", SHINGLE) is None  # the Python path raises as before

@@ -76,3 +76,27 @@ def test_to_simplified_falls_back_per_character_when_length_changes(monkeypatch)
 
 def test_tidy_whitespace_and_invisible_characters() -> None:
     assert normalize_text("\ufeff质量\u200b月  活动\r\n\r\n\r\n\n结束　 ") == "质量月 活动\n\n结束"
+
+
+def test_text_without_traditional_characters_is_not_converted() -> None:
+    # A text with no character tw2s changes on its own is left as it is (3 % of a build went to
+    # OpenCC's pass over Simplified text). OpenCC's phrase rules would also misread some Simplified
+    # text: 一批覆盖 as 批覆 (批复) + 盖, 破坏土耳其 as 坏土 (坯土).
+    import indexer.normalize as normalize
+
+    for text in ("质量月活动在全国展开", "一批覆盖产业", "破坏土耳其经济", "Quality 2024"):
+        assert to_simplified(text) == text
+    assert normalize._converter.convert("一批覆盖产业") == "一批复盖产业"  # what the skipped pass did
+    assert to_simplified("質量月") == "质量月"
+    assert to_simplified("一批覆蓋產業") == "一批复盖产业"  # Traditional text still goes through OpenCC whole
+    assert to_simplified("𠀀質量") == "𠀀质量"
+    for ch in "質們臺灣這麼":  # a character tw2s changes alone sends a text through OpenCC
+        assert normalize._convertible().search(f"质量{ch}月") is not None
+    assert normalize._convertible().search("质量月活动") is None
+
+
+def test_half_width_replaces_each_full_width_character() -> None:
+    from indexer.normalize import half_width
+
+    assert half_width("ＱＣ小组，（１）：１０％！～") == "QC小组,(1):10%!~"
+    assert half_width("质量月") == "质量月"
