@@ -12,6 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, compress
 
 from indexer.datafiles import data_lines, words_pattern
 from indexer.extract import gazetteer
@@ -356,23 +357,24 @@ _TITLE_TAIL = re.compile(
 def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's); a token that
     is a body's name with a person's title glued on (协会会长) is cut into the two."""
-    tokens, at = [], 0
-    for word, tag in tagged(folded):
-        size = len(word)
-        title = _title_at(word) if size >= 4 else 0
-        if title:
-            cut = at + title
-            tokens.append((word[:title], at, cut, "nt"))
-            tokens.append((word[title:], cut, at + size, "n"))
-        else:
-            tokens.append((word, at, at + size, tag))
-        at += size
+    pairs = tagged(folded)
+    words = [word for word, _ in pairs]
+    ends = list(accumulate(map(len, words)))
+    tokens = list(zip(words, [0, *ends[:-1]], ends, [tag for _, tag in pairs]))
+    # The few long words with a title (a page has one or two), found without a Python step per word.
+    glued = list(compress(range(len(words)), map(_title_at, words)))
+    for i in reversed(glued):
+        word, at, end, _ = tokens[i]
+        cut = at + _title_at(word)
+        tokens[i : i + 1] = [(word[: cut - at], at, cut, "nt"), (word[cut - at :], cut, end, "n")]
     return tokens
 
 
 @lru_cache(maxsize=100_000)
 def _title_at(word: str) -> int:
     """Where a person's title glued to a body's name begins in `word` (协会|会长), 0 when none is."""
+    if len(word) < 4:
+        return 0
     title = _TITLE_TAIL.search(word)
     return title.start() if title and title.start() >= 2 and kind_of(word[: title.start()]) else 0
 
@@ -488,7 +490,10 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
     listed_starts = [span[0] for span in listed]  # in text order
     listed_set = {(span[0], span[1]) for span in listed}
     spans = list(listed)
-    for i, (word, start, end, _tag) in enumerate(tokens):
+    # Only tokens that may end a name go round the loop: asked of a cached function in one C-level
+    # pass (a page's tokens are mostly ordinary words).
+    for i in compress(range(len(tokens)), map(_may_end_name, [t[0] for t in tokens])):
+        word, start, end, _tag = tokens[i]
         kind = _token_kind(word)
         anchor = i
         if i and word in _SPLIT_SUFFIX_ENDS and (kind is None or word == _suffix_of(word)):
@@ -534,6 +539,12 @@ def _from_text(folded: str, tokens: list[tuple[str, int, int, str]]) -> list[tup
             continue  # the listed name itself, with its listed kind
         spans.append(span)
     return _maximal(spans, listed_set)
+
+
+@lru_cache(maxsize=100_000)
+def _may_end_name(word: str) -> bool:
+    """True for a token _from_text looks at: one with a kind, or a suffix jieba may have cut apart."""
+    return _token_kind(word) is not None or word in _SPLIT_SUFFIX_ENDS
 
 
 @lru_cache(maxsize=100_000)
@@ -583,12 +594,12 @@ def _mentions_of_units(folded: str, tokens: list[tuple[str, int, int, str]], spa
     国家核电(上海核工院): 上海核工院 is known from its heading, so 国家核电 names its parent.
     """
     found = []
-    ends = {t[2]: i for i, t in enumerate(tokens)}
     kinds: dict[str, str] = {}
     for start, end, kind in spans:
         kinds.setdefault(folded[start:end], kind)
     if not kinds:
         return found
+    ends = {t[2]: i for i, t in enumerate(tokens)}
     known = set(spans)
     for at, close, kind in _occurrences(folded, kinds):
         if (at, close, kind) not in known:
@@ -632,6 +643,8 @@ def _list_members(folded: str, tokens: list[tuple[str, int, int, str]], known: l
     机场集团、铁路上海站、申通地铁集团 … / 振华重装、南通分公司、启东海洋工程、南通传动以及上海港机重工.
     Each item is grown to the right from its start over name-like tokens; places are not members.
     """
+    if not known:
+        return []
     places = gazetteer().surface
     starts = {t[1]: i for i, t in enumerate(tokens)}
     ends = {t[2]: i for i, t in enumerate(tokens)}
