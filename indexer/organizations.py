@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import compress
 
 from indexer.datafiles import data_lines, words_pattern
 from indexer.extract import gazetteer
@@ -357,24 +357,23 @@ _TITLE_TAIL = re.compile(
 def _tagged(folded: str) -> list[tuple[str, int, int, str]]:
     """jieba tokens with offsets and part-of-speech tags (same cut as the analyzer's); a token that
     is a body's name with a person's title glued on (协会会长) is cut into the two."""
-    pairs = tagged(folded)
-    words = [word for word, _ in pairs]
-    ends = list(accumulate(map(len, words)))
-    tokens = list(zip(words, [0, *ends[:-1]], ends, [tag for _, tag in pairs]))
-    # The few long words with a title (a page has one or two), found without a Python step per word.
-    glued = list(compress(range(len(words)), map(_title_at, words)))
-    for i in reversed(glued):
-        word, at, end, _ = tokens[i]
-        cut = at + _title_at(word)
-        tokens[i : i + 1] = [(word[: cut - at], at, cut, "nt"), (word[cut - at :], cut, end, "n")]
+    tokens, at = [], 0
+    for word, tag in tagged(folded):
+        size = len(word)
+        title = _title_at(word) if size >= 4 else 0
+        if title:
+            cut = at + title
+            tokens.append((word[:title], at, cut, "nt"))
+            tokens.append((word[title:], cut, at + size, "n"))
+        else:
+            tokens.append((word, at, at + size, tag))
+        at += size
     return tokens
 
 
 @lru_cache(maxsize=100_000)
 def _title_at(word: str) -> int:
     """Where a person's title glued to a body's name begins in `word` (协会|会长), 0 when none is."""
-    if len(word) < 4:
-        return 0
     title = _TITLE_TAIL.search(word)
     return title.start() if title and title.start() >= 2 and kind_of(word[: title.start()]) else 0
 
